@@ -1,0 +1,297 @@
+"""The ``dpo-workbench`` command: a thin face over the library.
+
+Each subcommand translates arguments, calls one library function and prints the
+result. Exit status: 0 success (also when nothing is found), 2 invalid criteria or
+usage, 3 a configuration or database error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import ConfigError, DatabaseError, DatamapError, InvalidCriteria, WorkbenchError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", "-c", required=True, metavar="FILE",
+                   help="the installation's settings file (the demo's is "
+                        "demo-install/workbench.yaml)")
+
+
+def _add_criteria(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("criteria (identity criteria combine with OR)")
+    g.add_argument("--email", help="one e-mail address (any letter case)")
+    g.add_argument("--phone", help="one phone number; separators are ignored")
+    g.add_argument("--digits", type=str, default=None,
+                   help="digits used in search, counted from the end of the number "
+                        "(at least 3; default from the settings, normally 7)")
+    g.add_argument("--first-name", help="first name (give the last name too)")
+    g.add_argument("--last-name", help="last name (give the first name too)")
+    g.add_argument("--start", help="start date, YYYY-MM-DD (inclusive)")
+    g.add_argument("--end", help="end date, YYYY-MM-DD (inclusive)")
+
+
+def _criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
+    return {"email": args.email, "phone": args.phone, "digits": args.digits,
+            "first_name": args.first_name, "last_name": args.last_name,
+            "start": args.start, "end": args.end}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dpo-workbench",
+        description="Find, report and erase one person's data in a contact-centre installation.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the generated demo installation")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True, metavar="ACTION")
+    build = demo_sub.add_parser("build", help="generate a demo installation into a folder")
+    build.add_argument("folder", nargs="?", default="demo-install",
+                       help="where to write it (default: demo-install)")
+    build.add_argument("--events", type=int, default=20_000,
+                       help="number of contact events (default 20000)")
+    build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    build.add_argument("--database", action="append", default=[], metavar="NAME=URL",
+                       help="put logical database NAME on the server at URL instead of a SQLite "
+                            "file (repeatable), e.g. operative=postgresql+psycopg://u@host/db")
+    build.add_argument("--max-files", type=int, default=2000,
+                       help="most files per file store besides the sample subjects' (default 2000)")
+    build.add_argument("--replace", action="store_true",
+                       help="replace an installation already in the folder")
+    build.add_argument("--no-indexes", action="store_true",
+                       help="do not create the workbench's search indexes")
+    build.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    demo_sub.add_parser("samples", help="list the demo's sample data subjects")
+
+    search = sub.add_parser("search", help="find everything held about one person")
+    _add_config(search)
+    _add_criteria(search)
+    search.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                        help="output format (default: table)")
+
+    explain = sub.add_parser("explain", help="say what a search would look at, in words")
+    _add_config(explain)
+    _add_criteria(explain)
+    explain.add_argument("--sql", action="store_true",
+                         help="also print each statement and the engine's query plan")
+
+    details = sub.add_parser("details", help="show everything about one found item")
+    _add_config(details)
+    details.add_argument("ref", help="DATABASE.TABLE#KEY, as the search output's _database, "
+                                     "_table and _key")
+
+    indexes = sub.add_parser("indexes", help="print (or create) the indexes that make search fast")
+    _add_config(indexes)
+    action = indexes.add_mutually_exclusive_group()
+    action.add_argument("--apply", action="store_true", help="create the missing indexes")
+    action.add_argument("--drop", action="store_true", help="remove the workbench's indexes")
+    action.add_argument("--status", action="store_true", help="say which indexes exist")
+
+    check = sub.add_parser("check", help="check the settings, the datamap and the databases")
+    _add_config(check)
+    return parser
+
+
+# --------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run the command line; return the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) and EXIT_USAGE
+    try:
+        return _dispatch(args, out, err)
+    except InvalidCriteria as exc:
+        for problem in exc.problems.values():
+            print(f"error: {problem}", file=err)
+        return EXIT_USAGE
+    except (ConfigError, DatamapError, DatabaseError) as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "demo":
+        return _demo(args, out, err)
+    from .workbench import open_workbench
+
+    if args.command == "search":
+        with open_workbench(args.config) as wb:
+            criteria = wb.criteria(**_criteria_fields(args))
+            result = wb.search(criteria)
+        return _print_result(result, args.format, out, err)
+    if args.command == "explain":
+        with open_workbench(args.config) as wb:
+            criteria = wb.criteria(**_criteria_fields(args))
+            plan = wb.plan(criteria)
+            print(plan.explain(), file=out)
+            if args.sql:
+                engine_plans = wb.engine_plans(criteria)
+                for q in plan.queries:
+                    print(f"\n-- {q.spec.location} ({q.dialect})\n{q.sql()}", file=out)
+                    print(f"-- engine plan:\n{engine_plans[q.spec.id]}", file=out)
+        return EXIT_OK
+    if args.command == "details":
+        from .selection import RowRef
+
+        try:
+            location, key = args.ref.rsplit("#", 1)
+            database, table = location.split(".", 1)
+        except ValueError:
+            print("error: give the item as DATABASE.TABLE#KEY, e.g. operative.contact_events#42",
+                  file=err)
+            return EXIT_USAGE
+        with open_workbench(args.config) as wb:
+            spec = wb.datamap.by_location(database, table) if _known(wb, database, table) else None
+            if spec is None:
+                print(f"error: {database}.{table} is not a table of the datamap", file=err)
+                return EXIT_USAGE
+            col = wb.schema[database][table].c[spec.key]
+            typed_key: Any = int(key) if col.type.python_type is int else key
+            print(wb.details(RowRef(database, table, typed_key)).as_text(), file=out)
+        return EXIT_OK
+    if args.command == "indexes":
+        return _indexes(args, out)
+    if args.command == "check":
+        with open_workbench(args.config) as wb:
+            print(f"{wb.settings.name}: settings, datamap and {len(wb.engines)} database(s) OK",
+                  file=out)
+            for status in wb.index_status():
+                if not status.exists:
+                    print(f"note: index {status.index.name} is missing in "
+                          f"{status.index.database}; run `dpo-workbench indexes --apply` to make "
+                          "searches fast", file=out)
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+def _known(wb: Any, database: str, table: str) -> bool:
+    try:
+        wb.datamap.by_location(database, table)
+    except KeyError:
+        return False
+    return True
+
+
+def _print_result(result: Any, fmt: str, out: TextIO, err: TextIO) -> int:
+    if fmt == "json":
+        json.dump(result.to_dict(), out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+        return EXIT_OK
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(out)
+        writer.writerow(["group", "database", "table", "key", "matched", "summary"])
+        for group, df in result.groups.items():
+            for rec in df.to_dict(orient="records"):
+                summary = "; ".join(f"{k}={v}" for k, v in rec.items()
+                                    if not k.startswith("_") and v is not None and v == v)
+                writer.writerow([group.value, rec["_database"], rec["_table"], rec["_key"],
+                                 rec["_matched"], summary])
+        return EXIT_OK
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", 12, "display.width", 160,
+                           "display.max_colwidth", 40):
+        for group, df in result.groups.items():
+            print(f"\n{group.title}: {len(df)}", file=out)
+            if len(df):
+                print(df.drop(columns=["_copies"]).to_string(index=False, max_rows=50), file=out)
+    print(f"\n{result.total} item(s) in {result.elapsed * 1000:.0f} ms", file=out)
+    if result.too_many:
+        print(f"note: more than {result.too_many_threshold} items were found; consider narrowing "
+              "the criteria (for example a shorter time span).", file=err)
+    return EXIT_OK
+
+
+def _indexes(args: argparse.Namespace, out: TextIO) -> int:
+    from .workbench import open_workbench
+
+    with open_workbench(args.config) as wb:
+        if args.apply:
+            built = wb.create_indexes(
+                progress=lambda idx, took: print(f"created {idx.database}.{idx.name} in "
+                                                 f"{took:.1f} s", file=out, flush=True))
+            print(f"{len(built)} index(es) created", file=out)
+        elif args.drop:
+            print(f"{wb.drop_indexes()} index(es) removed", file=out)
+        elif args.status:
+            for status in wb.index_status():
+                state = "present" if status.exists else "missing"
+                print(f"{status.index.database}.{status.index.table}: {status.index.name} "
+                      f"({status.index.kind}) {state}", file=out)
+        else:
+            for idx in wb.index_definitions():
+                print(f"-- {idx.database}: {idx.kind} match on {idx.table}"
+                      f"({', '.join(idx.columns)})\n{idx.sql}\n", file=out)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .demo.samples import SAMPLES
+
+    if args.demo_command == "samples":
+        for s in SAMPLES:
+            print(f"{s.first_name} {s.last_name} ({s.country}): phone {s.phone}, "
+                  f"e-mail {s.email}", file=out)
+        return EXIT_OK
+    from .demo.build import build_demo
+
+    urls = {}
+    for item in args.database:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url:
+            print(f"error: --database takes NAME=URL, e.g. operative=postgresql+psycopg://"
+                  f"user@host/db (got {item.split('=')[0]!r}...)", file=err)
+            return EXIT_USAGE
+        urls[name] = url
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not args.quiet:
+            pct = f" {100 * done // total:3d}%" if total else ""
+            print(f"\r{stage:<48}{pct}", end="", file=err, flush=True)
+
+    try:
+        settings_path = build_demo(Path(args.folder), events=args.events, seed=args.seed,
+                                   urls=urls, max_files=args.max_files, progress=progress,
+                                   replace=args.replace)
+    except FileExistsError as exc:
+        print(f"\nerror: {exc}", file=err)
+        return EXIT_CONFIG
+    if not args.quiet:
+        print("", file=err)
+    if not args.no_indexes:
+        from .workbench import open_workbench
+
+        with open_workbench(settings_path) as wb:
+            wb.create_indexes()
+    print(f"Demo installation written: settings file {settings_path}", file=out)
+    print(f"Try: dpo-workbench search --config {settings_path} --phone '+358 40 123 4567'",
+          file=out)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""Running a query plan against the live databases, and the result it gives.
+
+A :class:`SearchResult` holds one pandas DataFrame per result group. Each row is
+one *item*: the row of an original table (or of a copy whose original is gone),
+with its provenance (``_database``, ``_table``, ``_key``), its match reason
+(``_matched``) and the places that hold copies of it (``_copies``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, Table, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .criteria import Criteria
+from .datamap import Datamap, Group
+from .errors import DatabaseError
+from .plan import QueryPlan, TableQuery, term_matches
+from .selection import RowRef
+
+PROVENANCE = ("_database", "_table", "_key", "_matched", "_copies")
+_CHUNK = 500  # keys per IN list when looking up copies
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found: one DataFrame per group, with totals.
+
+    Examples
+    --------
+    >>> result = wb.search(phone="+358 40 123 4567")            # doctest: +SKIP
+    >>> result.contacts[["started_at", "channel", "_matched"]]  # doctest: +SKIP
+    >>> result.total, result.too_many                           # doctest: +SKIP
+    (31, False)
+    """
+
+    criteria: Criteria
+    groups: Mapping[Group, pd.DataFrame]
+    too_many_threshold: int
+    elapsed: float = 0.0
+    rows_per_table: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Number of items found, over all groups."""
+        return sum(len(df) for df in self.groups.values())
+
+    @property
+    def too_many(self) -> bool:
+        """True when more items were found than the DPO should review at once.
+
+        A suggestion to narrow the criteria (for example a shorter time span), not a
+        limit: every item is in the result.
+        """
+        return self.total > self.too_many_threshold
+
+    @property
+    def contacts(self) -> pd.DataFrame:
+        return self.groups[Group.CONTACTS]
+
+    @property
+    def directory_entries(self) -> pd.DataFrame:
+        return self.groups[Group.DIRECTORY_ENTRIES]
+
+    @property
+    def campaign_customers(self) -> pd.DataFrame:
+        return self.groups[Group.CAMPAIGN_CUSTOMERS]
+
+    @property
+    def consents(self) -> pd.DataFrame:
+        return self.groups[Group.CONSENTS]
+
+    def counts(self) -> dict[str, int]:
+        """Items per group, by group name."""
+        return {g.value: len(df) for g, df in self.groups.items()}
+
+    def refs(self, group: Group | str | None = None) -> list[RowRef]:
+        """References of the items found (of one group, or of all)."""
+        groups = [Group(group)] if group is not None else list(Group)
+        out: list[RowRef] = []
+        for g in groups:
+            df = self.groups[g]
+            out += [RowRef(d, t, k) for d, t, k in
+                    zip(df["_database"], df["_table"], df["_key"], strict=True)]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``{"total", "too_many", "groups": {group: [row, ...]}}``."""
+        return {
+            "total": self.total,
+            "too_many": self.too_many,
+            "groups": {g.value: [_jsonable_row(r) for r in df.to_dict(orient="records")]
+                       for g, df in self.groups.items()},
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN from an absent column
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: _jsonable(v) for k, v in row.items() if k != "_copies"}
+    out["_copies"] = [c for c in str(row.get("_copies") or "").split(", ") if c]
+    return out
+
+
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    record: dict[str, Any]
+    copies: list[str] = field(default_factory=list)
+
+
+def _run_database(engine: Engine, database: str, queries: list[TableQuery],
+                  ) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        with engine.connect() as conn:
+            for q in queries:
+                out[q.spec.id] = [dict(r) for r in conn.execute(q.statement).mappings()]
+    except SQLAlchemyError as exc:
+        # The driver's message can quote parameter values (personal data): name the
+        # failure, not the statement.
+        raise DatabaseError(
+            f"searching database '{database}' failed ({type(exc).__name__}"
+            f"{': ' + type(exc.orig).__name__ if getattr(exc, 'orig', None) else ''}). "
+            "Check that the database is reachable and that `dpo-workbench check` passes."
+        ) from None
+    return out
+
+
+def execute_plan(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
+                 schema: Mapping[str, Mapping[str, Table]], too_many: int,
+                 progress: Callable[[str, int, int], None] | None = None) -> SearchResult:
+    """Run ``plan`` (databases concurrently) and assemble the result groups."""
+    started = time.perf_counter()
+    by_db: dict[str, list[TableQuery]] = {}
+    for q in plan.queries:
+        by_db.setdefault(q.spec.database, []).append(q)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, len(by_db))) as pool:
+        futures = {pool.submit(_run_database, engines[db], db, qs): db for db, qs in by_db.items()}
+        for fut in futures:
+            rows.update(fut.result())
+            done += 1
+            if progress:
+                progress(f"searched {futures[fut]}", done, len(futures))
+    groups = _assemble(plan, datamap, engines, schema, rows)
+    return SearchResult(criteria=plan.criteria, groups=groups, too_many_threshold=too_many,
+                        elapsed=time.perf_counter() - started,
+                        rows_per_table={k: len(v) for k, v in rows.items()})
+
+
+def _assemble(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
+              schema: Mapping[str, Mapping[str, Table]],
+              rows: Mapping[str, list[dict[str, Any]]]) -> dict[Group, pd.DataFrame]:
+    criteria = plan.criteria
+    items: dict[str, dict[Any, _Item]] = {}  # original table id -> key -> item
+    orphans: list[tuple[str, _Item]] = []  # copies whose original was not found
+    queries = {q.spec.id: q for q in plan.queries}
+
+    def make(q: TableQuery, r: dict[str, Any]) -> _Item:
+        spec = q.spec
+        reasons = [t.reason(criteria) for t in q.terms if term_matches(t, r, criteria)]
+        rec = {c: r.get(c) for c in spec.show}
+        rec.update(_database=spec.database, _table=spec.table, _key=r[spec.key],
+                   _matched="; ".join(reasons))
+        return _Item(rec)
+
+    for spec in datamap.tables:
+        if spec.copy_of is None and spec.id in queries:
+            items[spec.id] = {r[spec.key]: make(queries[spec.id], r) for r in rows[spec.id]}
+    for spec in datamap.tables:
+        if spec.copy_of is None:
+            continue
+        originals = items.setdefault(spec.copy_of, {})
+        found = set()
+        if spec.id in queries:
+            for r in rows[spec.id]:
+                key = r[spec.key]
+                found.add(key)
+                if key in originals:
+                    originals[key].copies.append(spec.location)
+                else:
+                    orphans.append((spec.copy_of, make(queries[spec.id], r)))
+        # An original found by the search may have a copy that did not match (its
+        # data differs): the item is still held there.
+        missing = [k for k in originals if k not in found]
+        table = schema[spec.database][spec.table]
+        for key in _existing_keys(engines[spec.database], table, spec.key, missing):
+            originals[key].copies.append(spec.location)
+
+    frames: dict[Group, pd.DataFrame] = {}
+    for group in Group:
+        specs = [s for s in datamap.in_group(group)]
+        columns = list(dict.fromkeys(c for s in specs for c in s.show)) + list(PROVENANCE)
+        records = []
+        for s in specs:
+            if s.copy_of is None:
+                records += [_record(i) for i in items.get(s.id, {}).values()]
+        records += [_record(i) for orig, i in orphans
+                    if datamap.table(orig).group is group]
+        frames[group] = pd.DataFrame.from_records(records, columns=columns)
+    return frames
+
+
+def _record(item: _Item) -> dict[str, Any]:
+    rec = dict(item.record)
+    rec["_copies"] = ", ".join(item.copies)
+    return rec
+
+
+def _existing_keys(engine: Engine, table: Table, key: str, keys: Iterable[Any]) -> list[Any]:
+    keys = list(keys)
+    out: list[Any] = []
+    if not keys:
+        return out
+    with engine.connect() as conn:
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i:i + _CHUNK]
+            out += conn.execute(select(table.c[key]).where(table.c[key].in_(chunk))).scalars().all()
+    return out

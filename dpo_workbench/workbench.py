@@ -1,0 +1,350 @@
+"""The workbench: one installation opened, checked, and searched.
+
+This is the API that the command line, the dashboard and analysts in JupyterLab
+all call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, text
+from sqlalchemy.exc import SAWarning, SQLAlchemyError
+
+from .config import Settings, load_settings
+from .criteria import Criteria
+from .datamap import Datamap, check_against_schema, load_datamap
+from .details import (
+    Details,
+    child_frame,
+    file_infos,
+    lookup_values,
+    read_children,
+    read_row,
+)
+from .errors import ConfigError, DatabaseError, NotFound
+from .matching import IndexDef, drop_statements, index_definitions
+from .plan import QueryPlan, build_plan
+from .search import SearchResult, execute_plan
+from .selection import RowRef
+
+log = logging.getLogger("dpo_workbench")
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """An index the workbench can create, and whether it exists now."""
+
+    index: IndexDef
+    exists: bool
+
+
+class Workbench:
+    """An installation, opened: settings, datamap, one engine per database.
+
+    Open it with :func:`open_workbench` (or ``Workbench.open``): that reads the
+    settings file and the datamap, connects to every database and checks the
+    datamap against the reflected live schema, so a wrong column name fails here,
+    naming the file, table and column, before anything is searched.
+
+    Examples
+    --------
+    >>> import dpo_workbench as dw                                    # doctest: +SKIP
+    >>> wb = dw.open_workbench("demo-install/workbench.yaml")         # doctest: +SKIP
+    >>> result = wb.search(email="aino.jarvinen@example.fi")          # doctest: +SKIP
+    >>> result.contacts.head()                                        # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine]):
+        self.settings = settings
+        self.datamap = datamap
+        self.engines = dict(engines)
+        self.schema: dict[str, dict[str, Table]] = {}
+        self.reflect()
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings_path: str | os.PathLike[str]) -> Workbench:
+        settings = load_settings(settings_path)
+        datamap = load_datamap(settings.datamap_path)
+        # A database the datamap names but the settings lack is reported by the
+        # schema check, table by table.
+        engines = {db: make_engine(settings, db) for db in datamap.databases
+                   if db in settings.databases}
+        return cls(settings, datamap, engines)
+
+    def close(self) -> None:
+        """Release every database connection."""
+        for engine in self.engines.values():
+            engine.dispose()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reflect(self) -> None:
+        """Read the live schema of every table the datamap names, then check the datamap."""
+        wanted = self.datamap.tables_by_database()
+        schema: dict[str, dict[str, Table]] = {}
+        for db, engine in self.engines.items():
+            try:
+                with engine.connect() as conn:
+                    present = set(inspect(conn).get_table_names())
+                    md = MetaData()
+                    only = sorted(wanted.get(db, set()) & present)
+                    with warnings.catch_warnings():
+                        # Expression indexes (the workbench's own) are not reflected.
+                        warnings.simplefilter("ignore", SAWarning)
+                        md.reflect(bind=conn, only=only)
+            except SQLAlchemyError as exc:
+                raise unreachable(self.settings, db, exc) from None
+            schema[db] = dict(md.tables)
+            # Tables the datamap wants but that are absent are reported by the check.
+            for name in wanted.get(db, set()) - present:
+                schema[db].pop(name, None)
+        check_against_schema(self.datamap, schema,
+                             file_stores=self.settings.files)
+        self.schema = schema
+
+    @property
+    def dialects(self) -> dict[str, str]:
+        return {db: e.dialect.name for db, e in self.engines.items()}
+
+    @contextmanager
+    def connect(self, database: str) -> Iterator[Connection]:
+        """A connection to one logical database (errors become DatabaseError)."""
+        try:
+            with self.engines[database].connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"reading database '{database}' failed "
+                                f"({type(exc).__name__}).") from None
+
+    # -- searching ----------------------------------------------------------------------
+
+    def criteria(self, criteria: Criteria | None = None, **fields: Any) -> Criteria:
+        """Validate criteria given as a :class:`Criteria` or as keyword fields."""
+        if criteria is not None:
+            if fields:
+                raise TypeError("give either a Criteria or keyword fields, not both")
+            return criteria.validated()
+        if fields.get("digits") in (None, ""):
+            fields["digits"] = self.settings.search.digits
+        return Criteria.parse(**fields)
+
+    def plan(self, criteria: Criteria | None = None, **fields: Any) -> QueryPlan:
+        """The selects a search would run (nothing is run)."""
+        c = self.criteria(criteria, **fields)
+        return build_plan(self.datamap, self.schema, self.dialects, c)
+
+    def explain(self, criteria: Criteria | None = None, **fields: Any) -> str:
+        """Say in plain words what a search will look at, table by table."""
+        return self.plan(criteria, **fields).explain()
+
+    def engine_plans(self, criteria: Criteria | None = None, **fields: Any) -> dict[str, str]:
+        """Each table's query plan as its engine reports it (EXPLAIN), by table id.
+
+        Shows whether a search seeks the workbench's indexes or scans a table.
+        """
+        out = {}
+        for q in self.plan(criteria, **fields).queries:
+            with self.connect(q.spec.database) as conn:
+                compiled = q.statement.compile(dialect=conn.dialect,
+                                               compile_kwargs={"render_postcompile": True})
+                prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+                params = compiled.construct_params()
+                if compiled.positiontup is not None:
+                    args: Any = tuple(params[k] for k in compiled.positiontup)
+                else:
+                    args = params
+                rows = conn.exec_driver_sql(prefix + str(compiled), args).fetchall()
+            out[q.spec.id] = "\n".join(" | ".join(str(v) for v in r) for r in rows)
+        return out
+
+    def search(self, criteria: Criteria | None = None, *,
+               progress: Callable[[str, int, int], None] | None = None,
+               **fields: Any) -> SearchResult:
+        """Find everything the installation holds about one person.
+
+        Parameters
+        ----------
+        criteria : Criteria, optional
+            Validated criteria; or give the fields as keywords: ``email``, ``phone``,
+            ``digits``, ``first_name``, ``last_name``, ``start``, ``end``.
+        progress : callable, optional
+            Called as ``progress(message, done, total)`` while databases answer.
+
+        Returns
+        -------
+        SearchResult
+            One DataFrame per group (``contacts``, ``directory_entries``,
+            ``campaign_customers``, ``consents``).
+
+        Raises
+        ------
+        InvalidCriteria
+            A rule is broken; nothing was searched.
+
+        Examples
+        --------
+        >>> r = wb.search(phone="040-123 4567", start="2025-01-01")   # doctest: +SKIP
+        >>> r.counts()                                                # doctest: +SKIP
+        {'contacts': 5, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 2}
+        """
+        plan = self.plan(criteria, **fields)
+        started = time.perf_counter()
+        result = execute_plan(plan, self.datamap, self.engines, self.schema,
+                              self.settings.search.too_many, progress=progress)
+        log.info("search over %d tables found %d items in %.1f ms", len(plan.queries),
+                 result.total, (time.perf_counter() - started) * 1000)
+        return result
+
+    # -- details ------------------------------------------------------------------------
+
+    def details(self, ref: RowRef) -> Details:
+        """All fields, lookups, child rows, files and copies of one found item."""
+        try:
+            spec = self.datamap.by_location(ref.database, ref.table)
+        except KeyError:
+            raise NotFound(f"{ref.database}.{ref.table} is not a table of the datamap.") from None
+        table = self.schema[spec.database][spec.table]
+        with self.connect(spec.database) as conn:
+            row = read_row(conn, table, spec.key, ref.key)
+            if row is None:
+                raise NotFound(f"{ref.database}.{ref.table} has no row with that key any more "
+                               "(search again).")
+            children = {}
+            files = file_infos(ref, row, spec.files, self.settings.files)
+            for ch in spec.children:
+                rows = read_children(conn, self.schema[ch.database][ch.table], ch, ref.key)
+                children[ch.name] = child_frame(ch, rows)
+                for r in rows:
+                    files += file_infos(RowRef(ch.database, ch.table, r[ch.key]), r, ch.files,
+                                        self.settings.files)
+        lookups = lookup_values(self.connect, spec, row, self.schema)
+        original = spec.copy_of or spec.id
+        copies = []
+        for other in [self.datamap.table(original), *self.datamap.copies_of(original)]:
+            if other.id == spec.id:
+                continue
+            t = self.schema[other.database][other.table]
+            with self.connect(other.database) as conn:
+                if read_row(conn, t, other.key, ref.key) is not None:
+                    copies.append(RowRef(other.database, other.table, ref.key))
+        return Details(ref=ref, table_id=spec.id, group_title=spec.group.title, fields=row,
+                       lookups=lookups, children=children, files=tuple(files),
+                       copies=tuple(copies))
+
+    # -- indexes ------------------------------------------------------------------------
+
+    def index_definitions(self) -> list[IndexDef]:
+        """Every index that makes the datamap's matches fast, in each engine's DDL."""
+        out: list[IndexDef] = []
+        for spec in self.datamap.tables:
+            table = self.schema[spec.database][spec.table]
+            name = (spec.name.first, spec.name.last) if spec.name else None
+            out += index_definitions(spec.database, table, spec.phone, spec.email, name,
+                                     self.engines[spec.database].dialect)
+        return out
+
+    def index_status(self) -> list[IndexStatus]:
+        """The indexes and whether each exists in its database now."""
+        out = []
+        for idx in self.index_definitions():
+            with self.connect(idx.database) as conn:
+                names = _index_names(conn, idx.table)
+            out.append(IndexStatus(idx, idx.name in names))
+        return out
+
+    def create_indexes(self, progress: Callable[[IndexDef, float], None] | None = None,
+                       ) -> list[tuple[IndexDef, float]]:
+        """Create the missing indexes; return each created one with its build time (s)."""
+        built = []
+        for status in self.index_status():
+            if status.exists:
+                continue
+            started = time.perf_counter()
+            self._run_ddl(status.index.database, status.index.statements)
+            took = time.perf_counter() - started
+            built.append((status.index, took))
+            if progress:
+                progress(status.index, took)
+        self.reflect()  # MariaDB searches use the new virtual columns
+        return built
+
+    def drop_indexes(self) -> int:
+        """Remove the workbench's indexes (and MariaDB key columns); return how many."""
+        n = 0
+        for status in self.index_status():
+            if status.exists:
+                dialect = self.engines[status.index.database].dialect
+                self._run_ddl(status.index.database, drop_statements(status.index, dialect))
+                n += 1
+        self.reflect()
+        return n
+
+    def _run_ddl(self, database: str, statements: tuple[str, ...]) -> None:
+        try:
+            with self.engines[database].begin() as conn:
+                for stmt in statements:
+                    conn.execute(text(stmt))
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"creating an index in database '{database}' failed: "
+                                f"{getattr(exc, 'orig', exc)}") from None
+
+
+def _index_names(conn: Connection, table: str) -> set[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        names = {ix["name"] for ix in inspect(conn).get_indexes(table) if ix.get("name")}
+    if conn.dialect.name == "sqlite":
+        # SQLite's inspector skips expression indexes; its catalogue lists them all.
+        names |= set(conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"),
+            {"t": table}).scalars())
+    elif conn.dialect.name == "postgresql":
+        names |= set(conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": table}).scalars())
+    return names
+
+
+def make_engine(settings: Settings, database: str) -> Engine:
+    """An engine for one logical database of the settings."""
+    url = settings.databases[database]
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:" and not os.path.exists(url.database):
+            raise DatabaseError(
+                f"database '{database}': the SQLite file {url.database} does not exist. Check "
+                f"databases.{database} in {settings.path} (or build the demo: "
+                "dpo-workbench demo build).")
+        kwargs["connect_args"] = {"timeout": 30}
+    try:
+        return create_engine(url, **kwargs)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise ConfigError(f"database '{database}' ({settings.describe_url(database)}): "
+                          f"{exc}") from None
+
+
+def unreachable(settings: Settings, database: str, exc: Exception) -> DatabaseError:
+    reason = getattr(exc, "orig", None) or exc
+    first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    return DatabaseError(
+        f"database '{database}' ({settings.describe_url(database)}) is not reachable: "
+        f"{first_line}. Check the server and databases.{database} in {settings.path}.")
+
+
+def open_workbench(settings_path: str | os.PathLike[str]) -> Workbench:
+    """Open an installation from its settings file (see :class:`Workbench`)."""
+    return Workbench.open(settings_path)
+
