@@ -87,8 +87,8 @@ class SearchResult:
         out: list[RowRef] = []
         for g in groups:
             df = self.groups[g]
-            out += [RowRef(d, t, k) for d, t, k in
-                    zip(df["_database"], df["_table"], df["_key"], strict=True)]
+            out += [RowRef.from_record(r)
+                    for r in df[["_database", "_table", "_key"]].to_dict(orient="records")]
         return out
 
     def to_dict(self) -> dict[str, Any]:
