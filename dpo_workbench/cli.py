@@ -40,6 +40,45 @@ def _add_criteria(p: argparse.ArgumentParser) -> None:
     g.add_argument("--end", help="end date, YYYY-MM-DD (inclusive)")
 
 
+def _add_exclusions(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("selection (everything found is selected unless excluded)")
+    g.add_argument("--exclude", action="append", default=[], metavar="DATABASE.TABLE#KEY",
+                   help="leave this found item out (repeatable)")
+    g.add_argument("--exclude-group", action="append", default=[], metavar="GROUP",
+                   choices=("contacts", "directory_entries", "campaign_customers", "consents"),
+                   help="leave a whole group out (repeatable)")
+
+
+def _selection(result: Any, args: argparse.Namespace) -> Any:
+    from .selection import Selection
+
+    sel = Selection.all(result)
+    for group in args.exclude_group:
+        sel = sel.unselect_group(group)
+    for text in args.exclude:
+        ref = _parse_ref(text)
+        matches = [r for r in result.refs() if (r.database, r.table, str(r.key)) ==
+                   (ref[0], ref[1], ref[2])]
+        if not matches:
+            raise UsageError(f"--exclude {text}: no such item in the search result")
+        sel = sel.unselect(*matches)
+    return sel
+
+
+class UsageError(WorkbenchError):
+    """The command line was used wrongly (exit status 2)."""
+
+
+def _parse_ref(text: str) -> tuple[str, str, str]:
+    try:
+        location, key = text.rsplit("#", 1)
+        database, table = location.split(".", 1)
+    except ValueError:
+        raise UsageError(f"{text!r} is not DATABASE.TABLE#KEY, e.g. "
+                         "operative.contact_events#42") from None
+    return database, table, key
+
+
 def _criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
     return {"email": args.email, "phone": args.phone, "digits": args.digits,
             "first_name": args.first_name, "last_name": args.last_name,
@@ -96,6 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--drop", action="store_true", help="remove the workbench's indexes")
     action.add_argument("--status", action="store_true", help="say which indexes exist")
 
+    erase = sub.add_parser(
+        "erase", help="erase everything about the found items (plan first, then confirm)",
+        description="Without --confirm, prints the erasure plan (a dry run) and its token. "
+                    "Run again with --confirm TOKEN to execute exactly that plan.")
+    _add_config(erase)
+    _add_criteria(erase)
+    _add_exclusions(erase)
+    mode = erase.add_mutually_exclusive_group()
+    mode.add_argument("--plan", action="store_true", help="only show the plan (the default)")
+    mode.add_argument("--confirm", metavar="TOKEN", help="execute the plan with this token")
+    mode.add_argument("--resume", metavar="RUN_ID",
+                      help="complete an interrupted run (criteria, if given, verify it)")
+    mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
+
     check = sub.add_parser("check", help="check the settings, the datamap and the databases")
     _add_config(check)
     return parser
@@ -119,6 +172,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except InvalidCriteria as exc:
         for problem in exc.problems.values():
             print(f"error: {problem}", file=err)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"error: {exc}", file=err)
         return EXIT_USAGE
     except (ConfigError, DatamapError, DatabaseError) as exc:
         print(f"error: {exc}", file=err)
@@ -155,24 +211,20 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "details":
         from .selection import RowRef
 
-        try:
-            location, key = args.ref.rsplit("#", 1)
-            database, table = location.split(".", 1)
-        except ValueError:
-            print("error: give the item as DATABASE.TABLE#KEY, e.g. operative.contact_events#42",
-                  file=err)
-            return EXIT_USAGE
+        database, table, key = _parse_ref(args.ref)
         with open_workbench(args.config) as wb:
-            spec = wb.datamap.by_location(database, table) if _known(wb, database, table) else None
-            if spec is None:
-                print(f"error: {database}.{table} is not a table of the datamap", file=err)
-                return EXIT_USAGE
+            try:
+                spec = wb.datamap.by_location(database, table)
+            except KeyError:
+                raise UsageError(f"{database}.{table} is not a table of the datamap") from None
             col = wb.schema[database][table].c[spec.key]
             typed_key: Any = int(key) if col.type.python_type is int else key
             print(wb.details(RowRef(database, table, typed_key)).as_text(), file=out)
         return EXIT_OK
     if args.command == "indexes":
         return _indexes(args, out)
+    if args.command == "erase":
+        return _erase(args, out, err)
     if args.command == "check":
         with open_workbench(args.config) as wb:
             print(f"{wb.settings.name}: settings, datamap and {len(wb.engines)} database(s) OK",
@@ -184,14 +236,6 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                           "searches fast", file=out)
         return EXIT_OK
     raise AssertionError(args.command)  # argparse rejects unknown commands
-
-
-def _known(wb: Any, database: str, table: str) -> bool:
-    try:
-        wb.datamap.by_location(database, table)
-    except KeyError:
-        return False
-    return True
 
 
 def _print_result(result: Any, fmt: str, out: TextIO, err: TextIO) -> int:
@@ -224,6 +268,44 @@ def _print_result(result: Any, fmt: str, out: TextIO, err: TextIO) -> int:
         print(f"note: more than {result.too_many_threshold} items were found; consider narrowing "
               "the criteria (for example a shorter time span).", file=err)
     return EXIT_OK
+
+
+EXIT_NOT_VERIFIED = 4
+EXIT_INCOMPLETE = 5
+
+
+def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .erasure import ErasureIncomplete, summarize
+    from .workbench import open_workbench
+
+    fields = _criteria_fields(args)
+    given = any(v for k, v in fields.items() if k != "digits")
+    with open_workbench(args.config) as wb:
+        if args.status:
+            runs = wb.journal.unfinished()
+            print("\n".join(r.story() for r in runs) or "no unfinished erasure runs", file=out)
+            return EXIT_OK
+        criteria = wb.criteria(**fields) if given or not args.resume else None
+        try:
+            if args.resume:
+                receipt = wb.resume_erasure(args.resume, criteria=criteria)
+            else:
+                for run in wb.journal.unfinished():
+                    print(f"warning: an earlier erasure did not finish:\n{run.story()}", file=err)
+                result = wb.search(criteria)
+                plan = wb.plan_erasure(_selection(result, args))
+                if not args.confirm:
+                    print(plan.describe(), file=out)
+                    if plan.targets:
+                        print(f"\nNothing has been changed. To execute exactly this plan, run the "
+                              f"same command with --confirm {plan.token}", file=out)
+                    return EXIT_OK
+                receipt = wb.erase(plan, args.confirm, criteria=criteria)
+        except ErasureIncomplete as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_INCOMPLETE
+        print(summarize(receipt), file=out)
+        return EXIT_OK if receipt["verified"] else EXIT_NOT_VERIFIED
 
 
 def _indexes(args: argparse.Namespace, out: TextIO) -> int:

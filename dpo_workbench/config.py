@@ -91,8 +91,9 @@ def resolve_url(raw: str, folder: Path, where: str) -> URL:
     try:
         url = make_url(expand_env(str(raw), where))
     except ArgumentError as exc:
-        raise ConfigError(f"{where} is not a database URL ({exc}). Write it like "
-                          "sqlite:///operative.sqlite or postgresql+psycopg://user@host/db.") from None
+        raise ConfigError(
+            f"{where} is not a database URL ({exc}). Write it like "
+            "sqlite:///operative.sqlite or postgresql+psycopg://user@host/db.") from None
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         db = Path(url.database)
         if not db.is_absolute():
@@ -164,7 +165,8 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
         search = SearchSettings(digits=int(search_raw.get("digits", DEFAULT_DIGITS)),
                                 too_many=int(search_raw.get("too_many", 1000)))
     except (TypeError, ValueError):
-        raise ConfigError(f"{p}: search.digits and search.too_many must be whole numbers.") from None
+        raise ConfigError(
+            f"{p}: search.digits and search.too_many must be whole numbers.") from None
     if not MIN_DIGITS <= search.digits <= MAX_DIGITS:
         raise ConfigError(f"{p}: search.digits must be between {MIN_DIGITS} and {MAX_DIGITS}.")
 

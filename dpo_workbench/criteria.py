@@ -123,10 +123,11 @@ class Criteria:
     ('358401234567', '1234567')
     >>> c
     Criteria(phone=<hidden>, digits=7)
-    >>> Criteria.parse(first_name="Aino")
-    Traceback (most recent call last):
-    ...
-    dpo_workbench.errors.InvalidCriteria: Enter the last name too: a name search needs both first and last name.
+    >>> try:
+    ...     Criteria.parse(first_name="Aino")
+    ... except InvalidCriteria as exc:
+    ...     print(exc.problems)
+    {'last_name': 'Enter the last name too: a name search needs both first and last name.'}
     """
 
     email: str | None = None

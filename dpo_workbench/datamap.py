@@ -502,8 +502,9 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             columns(where, t, [f.column], "file")
             columns(where, t, [c for c in (f.name_column, f.size_column) if c], "file name/size")
             if f.store not in stores:
+                known = ", ".join(sorted(stores)) or "none"
                 col.add(f"{where}: file store '{f.store}' of column '{f.column}' is not in the "
-                        f"settings file's 'files' (configured: {', '.join(sorted(stores)) or 'none'}).")
+                        f"settings file's 'files' (configured: {known}).")
 
     def erase(where: str, t: Table, spec: EraseSpec) -> None:
         columns(where, t, spec.columns, "erase")

@@ -6,11 +6,12 @@ all call.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +30,14 @@ from .details import (
     read_children,
     read_row,
 )
+from .erasure import ErasurePlan, Journal, plan_erasure, verify_run
+from .erasure import executor as erasure_executor
 from .errors import ConfigError, DatabaseError, NotFound
 from .matching import IndexDef, drop_statements, index_definitions
 from .plan import QueryPlan, build_plan
 from .search import SearchResult, execute_plan
-from .selection import RowRef
+from .selection import RowRef, Selection
+from .state import state_engine
 
 log = logging.getLogger("dpo_workbench")
 
@@ -62,29 +66,35 @@ class Workbench:
     >>> result.contacts.head()                                        # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine]):
+    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine],
+                 user: str | None = None):
         self.settings = settings
         self.datamap = datamap
         self.engines = dict(engines)
         self.schema: dict[str, dict[str, Table]] = {}
+        self.user = user or getpass.getuser()
+        self._journal: Journal | None = None
+        self._state_engine: Engine | None = None
         self.reflect()
 
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings_path: str | os.PathLike[str]) -> Workbench:
+    def open(cls, settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
         settings = load_settings(settings_path)
         datamap = load_datamap(settings.datamap_path)
         # A database the datamap names but the settings lack is reported by the
         # schema check, table by table.
         engines = {db: make_engine(settings, db) for db in datamap.databases
                    if db in settings.databases}
-        return cls(settings, datamap, engines)
+        return cls(settings, datamap, engines, user=user)
 
     def close(self) -> None:
         """Release every database connection."""
         for engine in self.engines.values():
             engine.dispose()
+        if self._state_engine is not None:
+            self._state_engine.dispose()
 
     def __enter__(self) -> Workbench:
         return self
@@ -245,6 +255,71 @@ class Workbench:
                        lookups=lookups, children=children, files=tuple(files),
                        copies=tuple(copies))
 
+    # -- erasure ------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> Journal:
+        """The erasure journal in the state database."""
+        if self._journal is None:
+            self._journal = Journal(self.state_engine)
+        return self._journal
+
+    @property
+    def state_engine(self) -> Engine:
+        if self._state_engine is None:
+            self._state_engine = state_engine(self.settings.state_url)
+        return self._state_engine
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key of the keyed hashes of criteria (kept apart from the state database)."""
+        from .audit import load_or_create_key
+
+        audit = self.settings.extra.get("audit") or {}
+        path = self.settings.folder / str(audit.get("key_file", "state/audit.key"))
+        return load_or_create_key(path)
+
+    def plan_erasure(self, selection: Selection | Iterable[RowRef]) -> ErasurePlan:
+        """What erasing the selected items would change (a dry run: nothing changes).
+
+        Examples
+        --------
+        >>> result = wb.search(phone="+358 40 123 4567")          # doctest: +SKIP
+        >>> plan = wb.plan_erasure(Selection.all(result))          # doctest: +SKIP
+        >>> print(plan.describe()); plan.token                     # doctest: +SKIP
+        """
+        refs = selection.selected() if isinstance(selection, Selection) else list(selection)
+        return plan_erasure(self, refs)
+
+    def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
+              user: str | None = None, on_step: Callable[[str, str], None] | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+        """Execute a plan confirmed with its token, then verify; return the receipt.
+
+        Raises
+        ------
+        ConfirmationError
+            ``confirm`` is not the plan's token; nothing was changed.
+        ErasureIncomplete
+            A database failed; the ones before it are done. Resume with
+            :meth:`resume_erasure`.
+        """
+        fingerprint = criteria.fingerprint(self.audit_key) if criteria is not None else None
+        run_id = erasure_executor.start(self.journal, plan, confirm, user=user or self.user,
+                                        criteria_hash=fingerprint)
+        return self.resume_erasure(run_id, criteria=criteria, on_step=on_step, progress=progress)
+
+    def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
+                       on_step: Callable[[str, str], None] | None = None,
+                       progress: Callable[[str, int, int], None] | None = None,
+                       ) -> dict[str, Any]:
+        """Complete an interrupted run (skipping what is done), verify, return the receipt."""
+        run = erasure_executor.resume(self, self.journal, run_id, on_step=on_step,
+                                      progress=progress)
+        receipt = verify_run(self, run, criteria)
+        self.journal.finish(run_id, run.status, receipt)
+        return receipt
+
     # -- indexes ------------------------------------------------------------------------
 
     def index_definitions(self) -> list[IndexDef]:
@@ -338,13 +413,18 @@ def make_engine(settings: Settings, database: str) -> Engine:
 
 def unreachable(settings: Settings, database: str, exc: Exception) -> DatabaseError:
     reason = getattr(exc, "orig", None) or exc
-    first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    text_ = str(reason).strip()
+    first_line = text_.splitlines()[0] if text_ else type(reason).__name__
     return DatabaseError(
         f"database '{database}' ({settings.describe_url(database)}) is not reachable: "
         f"{first_line}. Check the server and databases.{database} in {settings.path}.")
 
 
-def open_workbench(settings_path: str | os.PathLike[str]) -> Workbench:
-    """Open an installation from its settings file (see :class:`Workbench`)."""
-    return Workbench.open(settings_path)
+def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
+    """Open an installation from its settings file (see :class:`Workbench`).
+
+    ``user`` names who acts (the audit log records it); by default the operating
+    system's user name.
+    """
+    return Workbench.open(settings_path, user=user)
 

@@ -1,0 +1,75 @@
+"""Shared fixtures: demo installations on SQLite, PostgreSQL and MariaDB.
+
+Engine tests take the ``engine`` fixture (parametrised over the three engines). A
+server that is not reachable is skipped with the reason, unless
+``DPO_REQUIRE_SERVERS`` is set (CI sets it), in which case the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+from dbservers import server_available, server_database
+
+from dpo_workbench.demo.build import build_demo
+from dpo_workbench.demo.schema import DATABASES
+
+ENGINES = ("sqlite", "postgresql", "mariadb")
+#: Big enough for every sample subject (the switchboard alone has 1100 events).
+SMALL_EVENTS = 2500
+
+
+def require_engine(kind: str) -> None:
+    """Skip (or, in CI, fail) when the ``kind`` server is not reachable."""
+    if kind == "sqlite":
+        return
+    reason = server_available(kind)
+    if reason:
+        if os.environ.get("DPO_REQUIRE_SERVERS"):
+            pytest.fail(f"{reason} (DPO_REQUIRE_SERVERS is set)")
+        pytest.skip(reason)
+
+
+@contextmanager
+def demo_installation(folder: Path, placement: Mapping[str, str] | str = "sqlite", *,
+                      events: int = SMALL_EVENTS, indexes: bool = True) -> Iterator[Path]:
+    """Build a demo installation; yield its settings file; drop server databases after.
+
+    ``placement`` is one engine for every database, or a mapping from logical
+    database to engine (databases not named stay SQLite).
+    """
+    if isinstance(placement, str):
+        placement = {db: placement for db in DATABASES}
+    with ExitStack() as stack:
+        urls = {db: stack.enter_context(server_database(kind, prefix=f"dpo_{db[:4]}"))
+                for db, kind in placement.items() if kind != "sqlite"}
+        settings = build_demo(folder, events=events, urls=urls)
+        if indexes:
+            from dpo_workbench import open_workbench
+
+            with open_workbench(settings) as wb:
+                wb.create_indexes()
+        yield settings
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    require_engine(request.param)
+    return request.param
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def shared_demo(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A read-only demo installation per engine, shared by a module's tests.
+
+    Tests that change data must build their own with :func:`demo_installation`.
+    """
+    require_engine(request.param)
+    folder = tmp_path_factory.mktemp(f"demo-{request.param}")
+    with demo_installation(folder, request.param) as settings:
+        yield request.param, settings

@@ -1,0 +1,69 @@
+"""A brute-force Python oracle of the search: read every row, apply the rules in Python.
+
+It shares nothing with the SQL path but the documented rules, so a search that
+disagrees with it has a false positive or a false negative.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+
+from dpo_workbench.criteria import Criteria, phone_matches
+
+
+def _text_key(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return unicodedata.normalize("NFC", value.strip(" ")).lower()
+
+
+def _same_text(stored: Any, searched: str) -> bool:
+    return _text_key(stored) == unicodedata.normalize("NFC", searched).lower()
+
+
+def row_matches(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
+    allowed = spec.group.criteria
+    if c.phone and "phone" in allowed and any(
+            phone_matches(row[col], c.phone, c.digits) for col in spec.phone):
+        return True
+    if c.email and "email" in allowed and any(_same_text(row[col], c.email) for col in spec.email):
+        return True
+    return bool(c.has_name and "name" in allowed and spec.name
+                and _same_text(row[spec.name.first], c.first_name or "")
+                and _same_text(row[spec.name.last], c.last_name or ""))
+
+
+def in_span(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
+    if not spec.time:
+        return True
+    t = row[spec.time]
+    if c.start_at and t < c.start_at:
+        return False
+    return not (c.end_before and t >= c.end_before)
+
+
+def expected_items(wb: Any, c: Criteria) -> set[tuple[str, str, Any]]:
+    """The (database, table, key) of every item the search must return."""
+    matched: dict[str, set[Any]] = {}
+    for spec in wb.datamap.tables:
+        table = wb.schema[spec.database][spec.table]
+        cols = [spec.key, *spec.match_columns] + ([spec.time] if spec.time else [])
+        with wb.connect(spec.database) as conn:
+            rows = conn.execute(select(*[table.c[x] for x in dict.fromkeys(cols)])).mappings()
+            matched[spec.id] = {r[spec.key] for r in rows
+                                if row_matches(spec, dict(r), c) and in_span(spec, dict(r), c)}
+    items = set()
+    for spec in wb.datamap.tables:
+        if spec.copy_of is None:
+            items |= {(spec.database, spec.table, k) for k in matched[spec.id]}
+        else:
+            originals = matched[spec.copy_of]
+            items |= {(spec.database, spec.table, k) for k in matched[spec.id] - originals}
+    return items
+
+
+def found_items(result: Any) -> set[tuple[str, str, Any]]:
+    return {(r.database, r.table, r.key) for r in result.refs()}

@@ -1,0 +1,167 @@
+"""Search on the demo installation, the same tests on SQLite, PostgreSQL and MariaDB."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from oracle import expected_items, found_items
+
+import dpo_workbench as dw
+from dpo_workbench.cli import main
+from dpo_workbench.demo.samples import AINO, AINO_NAMESAKE, NEIGHBOUR, SOREN, SWITCHBOARD, ZOE
+
+pytestmark = pytest.mark.engines
+
+
+@pytest.fixture(scope="module")
+def wb(shared_demo):
+    _, settings = shared_demo
+    with dw.open_workbench(settings, user="test") as wb:
+        yield wb
+
+
+# (criteria, what it exercises)
+CRITERIA = [
+    ({"phone": AINO.phone}, "the README's sample number, international spelling"),
+    ({"phone": "040-123 45 67"}, "the same number, national spelling"),
+    ({"phone": SOREN.phone, "digits": 8}, "a Danish number, 8 digits"),
+    ({"phone": ZOE.spellings[2], "digits": 10}, "a German number, 10 digits"),
+    ({"phone": "34567", "digits": 5}, "5 digits: finds the neighbour too"),
+    ({"phone": "+358 40 123 4567", "digits": 3}, "3 digits: many people"),
+    ({"email": AINO.email.upper()}, "e-mail in upper case"),
+    ({"email": "ZOË.MÜLLER@example.DE"}, "non-ASCII letters in another case"),
+    ({"first_name": "aino", "last_name": "JÄRVINEN"}, "a name shared by two people"),
+    ({"phone": AINO.phone, "email": ZOE.email}, "two people at once (OR)"),
+    ({"phone": AINO.phone, "start": "2025-01-01", "end": "2025-12-31"}, "a date span"),
+    ({"email": SOREN.email, "end": "2024-06-30"}, "an open start"),
+    ({"phone": "999 999 9999"}, "nobody"),
+]
+
+
+@pytest.mark.parametrize(("fields", "why"), CRITERIA, ids=[c[1] for c in CRITERIA])
+def test_search_equals_the_brute_force_oracle(wb, fields, why):
+    criteria = wb.criteria(**fields)
+    assert found_items(wb.search(criteria)) == expected_items(wb, criteria), why
+
+
+def test_the_readme_sample_is_found_in_every_group_in_several_databases(wb):
+    result = wb.search(phone=AINO.phone)
+    counts = result.counts()
+    assert all(n > 0 for n in counts.values()), counts
+    contacts = result.contacts
+    # several spellings of the number, and a monitoring copy whose original is gone
+    assert contacts["remote_number"].nunique() >= 4
+    assert "monitoring1" in set(contacts["_database"])
+    assert (contacts["_copies"] == "monitoring1.contact_events").any()
+    assert set(contacts["_matched"]) == {"phone ends 1234567 in remote_number"}
+    assert result.too_many is False
+
+
+def test_digits_used_in_search_widen_and_narrow(wb):
+    def people(digits):
+        r = wb.search(phone=AINO.phone, digits=digits)
+        return set(r.directory_entries["last_name"]) | set(r.contacts["remote_number"])
+
+    assert any("993" in str(p) for p in people(5))  # the neighbour shares 5 digits
+    assert not any("993" in str(p) for p in people(7))
+    assert NEIGHBOUR.last_name not in set(wb.search(phone=AINO.phone).directory_entries[
+        "last_name"])
+
+
+def test_a_name_finds_only_directory_and_campaign_customers(wb):
+    result = wb.search(first_name=AINO.first_name, last_name=AINO.last_name)
+    assert result.counts()["contacts"] == 0 and result.counts()["consents"] == 0
+    emails = set(result.campaign_customers["email"].str.lower())
+    assert {AINO.email, AINO_NAMESAKE.email} <= emails
+
+
+def test_more_than_1000_items_is_flagged_not_cut(wb):
+    result = wb.search(phone=SWITCHBOARD.phone)
+    assert result.total > 1000
+    assert result.too_many is True
+    assert len(result.contacts) == result.total  # everything is there
+
+
+def test_details_hold_every_field_children_lookups_and_files(wb):
+    result = wb.search(email=AINO.email)
+    emails = result.contacts[result.contacts["channel"] == "email"]
+    ref = dw.RowRef.from_record(emails.iloc[0].to_dict())
+    d = wb.details(ref)
+    assert d.fields["body"]
+    assert d.lookups["agent"]["display_name"]
+    assert len(d.children["attachments"]) >= 1
+    assert all(f.exists and f.size and f.size > 0 for f in d.files)
+    assert {f.kind for f in d.files} == {"attachment"}
+
+    customer = dw.RowRef.from_record(result.campaign_customers.iloc[0].to_dict())
+    cd = wb.details(customer)
+    assert set(cd.lookups["campaign"]) == {"name", "status"}
+    assert len(cd.children["fields"]) >= 1
+
+    entry = dw.RowRef.from_record(result.directory_entries.iloc[0].to_dict())
+    photo = wb.details(entry).files
+    assert [f.kind for f in photo] == ["image"] and photo[0].path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_hostile_criteria_are_matched_literally(wb):
+    # LIKE wildcards, quotes and SQL in criteria are values, never SQL
+    for email in ("a%@example.com", "_@example.com", "o'brien@example.com",
+                  "x@y.fi';DROP TABLE contact_events;--"):
+        with pytest.raises(dw.InvalidCriteria) if " " in email else _nothing():
+            assert wb.search(email=email).total == 0
+    assert wb.search(first_name="Robert'); DROP TABLE campaign_customers;--",
+                     last_name="%").total == 0
+    assert wb.search(phone=AINO.phone).counts()["campaign_customers"] > 0  # tables intact
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_explain_says_what_is_searched_where_without_the_values(wb):
+    text = wb.explain(phone=AINO.phone, email=AINO.email, start="2025-01-01")
+    assert "operative.contact_events: remote_number ends with the last 7 digits" in text
+    assert "directory.directory_entries" in text
+    assert "only rows whose started_at is in the date span" in text
+    assert "1234567" not in text and "jarvinen" not in text.lower()
+    name_only = wb.explain(first_name="Aino", last_name="Järvinen")
+    assert "Contacts are not found by a name" in name_only
+
+
+def test_the_workbench_indexes_are_used(wb, shared_demo):
+    kind, _ = shared_demo
+    plans = wb.engine_plans(phone=AINO.phone, email=AINO.email)
+    if kind == "sqlite":
+        assert "USING INDEX dpo_phone_contact_events_remote_number" in plans["contact_events"]
+        assert "USING INDEX dpo_email_contact_events_remote_address" in plans["contact_events"]
+        assert "SCAN" not in plans["contact_events"]
+
+
+def test_command_line_json(shared_demo, capsys):
+    _, settings = shared_demo
+    status = main(["search", "--config", str(settings), "--phone", AINO.phone,
+                   "--format", "json"])
+    assert status == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"total", "too_many", "groups"}
+    assert set(data["groups"]) == {"contacts", "directory_entries", "campaign_customers",
+                                   "consents"}
+    assert all(data["groups"][g] for g in data["groups"])
+    row = data["groups"]["consents"][0]
+    assert {"_database", "_table", "_key", "_matched", "consent_value", "given_at"} <= set(row)
+
+
+def test_command_line_exit_statuses(shared_demo, tmp_path, capsys):
+    _, settings = shared_demo
+    assert main(["search", "--config", str(settings), "--phone", "999 999 9999"]) == 0
+    assert main(["search", "--config", str(settings), "--phone", "12"]) == 2
+    assert "at least 3 digits" in capsys.readouterr().err
+    assert main(["search", "--config", str(settings), "--first-name", "Aino"]) == 2
+    assert main(["search", "--config", str(tmp_path / "missing.yaml"), "--phone", "123"]) == 3
+    err = capsys.readouterr().err
+    assert "does not exist" in err
