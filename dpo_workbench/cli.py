@@ -25,6 +25,8 @@ def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", "-c", required=True, metavar="FILE",
                    help="the installation's settings file (the demo's is "
                         "demo-install/workbench.yaml)")
+    p.add_argument("--user", default=None,
+                   help="who acts, for the audit log (default: the operating system user)")
 
 
 def _add_criteria(p: argparse.ArgumentParser) -> None:
@@ -135,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--drop", action="store_true", help="remove the workbench's indexes")
     action.add_argument("--status", action="store_true", help="say which indexes exist")
 
+    rep = sub.add_parser("report", help="write everything about the found items to a file")
+    _add_config(rep)
+    _add_criteria(rep)
+    _add_exclusions(rep)
+    rep.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+    rep.add_argument("--format", choices=("csv", "json", "zip"), default=None,
+                     help="csv (for people), json (portable), zip (CSV, JSON, the files and a "
+                          "manifest); default: from --out's extension, else csv")
+    rep.add_argument("--no-bom", action="store_true",
+                     help="write the CSV without the UTF-8 byte-order mark")
+
     erase = sub.add_parser(
         "erase", help="erase everything about the found items (plan first, then confirm)",
         description="Without --confirm, prints the erasure plan (a dry run) and its token. "
@@ -148,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--resume", metavar="RUN_ID",
                       help="complete an interrupted run (criteria, if given, verify it)")
     mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
+
+    from . import audit_cli
+
+    audit_cli.register(sub)
 
     check = sub.add_parser("check", help="check the settings, the datamap and the databases")
     _add_config(check)
@@ -190,15 +207,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "demo":
         return _demo(args, out, err)
+    if args.command == "audit":
+        from . import audit_cli
+
+        return audit_cli.run(args, out, err)
     from .workbench import open_workbench
 
     if args.command == "search":
-        with open_workbench(args.config) as wb:
+        with open_workbench(args.config, user=args.user) as wb:
             criteria = wb.criteria(**_criteria_fields(args))
             result = wb.search(criteria)
         return _print_result(result, args.format, out, err)
     if args.command == "explain":
-        with open_workbench(args.config) as wb:
+        with open_workbench(args.config, user=args.user) as wb:
             criteria = wb.criteria(**_criteria_fields(args))
             plan = wb.plan(criteria)
             print(plan.explain(), file=out)
@@ -212,7 +233,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from .selection import RowRef
 
         database, table, key = _parse_ref(args.ref)
-        with open_workbench(args.config) as wb:
+        with open_workbench(args.config, user=args.user) as wb:
             try:
                 spec = wb.datamap.by_location(database, table)
             except KeyError:
@@ -225,8 +246,10 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _indexes(args, out)
     if args.command == "erase":
         return _erase(args, out, err)
+    if args.command == "report":
+        return _report(args, out, err)
     if args.command == "check":
-        with open_workbench(args.config) as wb:
+        with open_workbench(args.config, user=args.user) as wb:
             print(f"{wb.settings.name}: settings, datamap and {len(wb.engines)} database(s) OK",
                   file=out)
             for status in wb.index_status():
@@ -270,6 +293,26 @@ def _print_result(result: Any, fmt: str, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .report import build_report, format_for, write_report
+    from .workbench import open_workbench
+
+    try:
+        fmt = format_for(args.out, args.format)  # a wrong format fails before any search
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with open_workbench(args.config, user=args.user) as wb:
+        criteria = wb.criteria(**_criteria_fields(args))
+        selection = _selection(wb.search(criteria), args)
+        report = build_report(wb, selection, criteria=criteria)
+        write_report(report, Path(args.out), fmt, bom=not args.no_bom)
+    print(f"{report.total} item(s) written to {args.out}", file=out)
+    vanished = sum(len(refs) for refs in report.missing.values())
+    if vanished:
+        print(f"note: {vanished} selected item(s) no longer exist", file=err)
+    return EXIT_OK
+
+
 EXIT_NOT_VERIFIED = 4
 EXIT_INCOMPLETE = 5
 
@@ -280,7 +323,7 @@ def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     fields = _criteria_fields(args)
     given = any(v for k, v in fields.items() if k != "digits")
-    with open_workbench(args.config) as wb:
+    with open_workbench(args.config, user=args.user) as wb:
         if args.status:
             runs = wb.journal.unfinished()
             print("\n".join(r.story() for r in runs) or "no unfinished erasure runs", file=out)
@@ -293,7 +336,7 @@ def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 for run in wb.journal.unfinished():
                     print(f"warning: an earlier erasure did not finish:\n{run.story()}", file=err)
                 result = wb.search(criteria)
-                plan = wb.plan_erasure(_selection(result, args))
+                plan = wb.plan_erasure(_selection(result, args), criteria=criteria)
                 if not args.confirm:
                     print(plan.describe(), file=out)
                     if plan.targets:
@@ -311,7 +354,7 @@ def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _indexes(args: argparse.Namespace, out: TextIO) -> int:
     from .workbench import open_workbench
 
-    with open_workbench(args.config) as wb:
+    with open_workbench(args.config, user=args.user) as wb:
         if args.apply:
             built = wb.create_indexes(
                 progress=lambda idx, took: print(f"created {idx.database}.{idx.name} in "

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table, select
 
-from .datamap import ChildSpec, FileSpec, TableSpec
+from .datamap import ChildSpec, FileSpec
 from .selection import RowRef
 
 HIDDEN_PREFIX = "dpo_"  # the workbench's own MariaDB key columns
@@ -110,33 +109,6 @@ def visible(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if not k.startswith(HIDDEN_PREFIX)}
 
 
-def read_row(conn: Connection, table: Table, key_column: str, key: Any) -> dict[str, Any] | None:
-    row = conn.execute(select(table).where(table.c[key_column] == key)).mappings().first()
-    return visible(row) if row is not None else None
-
-
-def read_children(conn: Connection, table: Table, spec: ChildSpec, parent_key: Any,
-                  ) -> list[dict[str, Any]]:
-    order = [table.c[c] for c in spec.order_by] or [table.c[spec.key]]
-    stmt = select(table).where(table.c[spec.parent] == parent_key).order_by(*order)
-    return [visible(r) for r in conn.execute(stmt).mappings()]
-
-
 def child_frame(spec: ChildSpec, rows: list[dict[str, Any]]) -> pd.DataFrame:
     cols = list(dict.fromkeys([spec.key, *spec.show]))
     return pd.DataFrame.from_records([{c: r.get(c) for c in cols} for r in rows], columns=cols)
-
-
-def lookup_values(conn_for: Any, spec: TableSpec, row: Mapping[str, Any],
-                  schema: Mapping[str, Mapping[str, Table]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for lk in spec.lookups:
-        value = row.get(lk.column)
-        if value is None:
-            continue
-        table = schema[lk.database][lk.table]
-        with conn_for(lk.database) as conn:
-            found = conn.execute(select(*[table.c[c] for c in lk.show])
-                                 .where(table.c[lk.key] == value)).mappings().first()
-        out[lk.name] = dict(found) if found else {}
-    return out

@@ -19,17 +19,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, text
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
+from .audit import Action, AuditLog, open_audit_log
 from .config import Settings, load_settings
 from .criteria import Criteria
 from .datamap import Datamap, check_against_schema, load_datamap
-from .details import (
-    Details,
-    child_frame,
-    file_infos,
-    lookup_values,
-    read_children,
-    read_row,
-)
+from .details import Details, FileInfo
 from .erasure import ErasurePlan, Journal, plan_erasure, verify_run
 from .erasure import executor as erasure_executor
 from .errors import ConfigError, DatabaseError, NotFound
@@ -74,6 +68,7 @@ class Workbench:
         self.schema: dict[str, dict[str, Table]] = {}
         self.user = user or getpass.getuser()
         self._journal: Journal | None = None
+        self._audit: AuditLog | None = None
         self._state_engine: Engine | None = None
         self.reflect()
 
@@ -95,6 +90,8 @@ class Workbench:
             engine.dispose()
         if self._state_engine is not None:
             self._state_engine.dispose()
+        if self._audit is not None:
+            self._audit.close()
 
     def __enter__(self) -> Workbench:
         return self
@@ -212,48 +209,72 @@ class Workbench:
         {'contacts': 5, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 2}
         """
         plan = self.plan(criteria, **fields)
-        started = time.perf_counter()
         result = execute_plan(plan, self.datamap, self.engines, self.schema,
                               self.settings.search.too_many, progress=progress)
         log.info("search over %d tables found %d items in %.1f ms", len(plan.queries),
-                 result.total, (time.perf_counter() - started) * 1000)
+                 result.total, result.elapsed * 1000)
+        tables = {self.datamap.table(tid).location: n
+                  for tid, n in result.rows_per_table.items()}
+        self.record(Action.SEARCH, criteria=plan.criteria, tables=tables,
+                    detail={"items": result.total, "too_many": result.too_many,
+                            "ms": round(result.elapsed * 1000, 1)})
         return result
 
     # -- details ------------------------------------------------------------------------
 
     def details(self, ref: RowRef) -> Details:
         """All fields, lookups, child rows, files and copies of one found item."""
+        from .gather import gather_details
+
         try:
             spec = self.datamap.by_location(ref.database, ref.table)
         except KeyError:
             raise NotFound(f"{ref.database}.{ref.table} is not a table of the datamap.") from None
-        table = self.schema[spec.database][spec.table]
-        with self.connect(spec.database) as conn:
-            row = read_row(conn, table, spec.key, ref.key)
-            if row is None:
-                raise NotFound(f"{ref.database}.{ref.table} has no row with that key any more "
-                               "(search again).")
-            children = {}
-            files = file_infos(ref, row, spec.files, self.settings.files)
-            for ch in spec.children:
-                rows = read_children(conn, self.schema[ch.database][ch.table], ch, ref.key)
-                children[ch.name] = child_frame(ch, rows)
-                for r in rows:
-                    files += file_infos(RowRef(ch.database, ch.table, r[ch.key]), r, ch.files,
-                                        self.settings.files)
-        lookups = lookup_values(self.connect, spec, row, self.schema)
-        original = spec.copy_of or spec.id
-        copies = []
-        for other in [self.datamap.table(original), *self.datamap.copies_of(original)]:
-            if other.id == spec.id:
-                continue
-            t = self.schema[other.database][other.table]
-            with self.connect(other.database) as conn:
-                if read_row(conn, t, other.key, ref.key) is not None:
-                    copies.append(RowRef(other.database, other.table, ref.key))
-        return Details(ref=ref, table_id=spec.id, group_title=spec.group.title, fields=row,
-                       lookups=lookups, children=children, files=tuple(files),
-                       copies=tuple(copies))
+        found = gather_details(self, [ref])
+        if not found:
+            raise NotFound(f"{ref.database}.{ref.table} has no row with that key any more "
+                           "(search again).")
+        self.record(Action.DETAILS_VIEWED, tables={spec.location: 1},
+                    detail={"group": spec.group.value})
+        return found[0]
+
+    # -- files --------------------------------------------------------------------------
+
+    def read_file(self, info: FileInfo, action: str = "download",
+                  reason: str | None = None) -> bytes:
+        """The content of a found item's file, audit-logged as downloaded, played or shown.
+
+        Parameters
+        ----------
+        info : FileInfo
+            A file of :attr:`Details.files`.
+        action : {"download", "play", "show"}
+        reason : str, optional
+            Why the DPO listens; required for ``play`` when the settings say
+            ``dashboard: {require_listen_reason: true}``. Recorded in the audit log,
+            so it must not contain personal data (e-mail addresses and phone
+            numbers are refused).
+        """
+        actions = {"download": Action.FILE_DOWNLOADED, "play": Action.FILE_PLAYED,
+                   "show": Action.FILE_SHOWN}
+        if action not in actions:
+            raise ValueError(f"action must be one of {', '.join(actions)}")
+        if action == "play" and self.listen_reason_required and not (reason or "").strip():
+            raise PermissionError("Give a reason for listening to this recording.")
+        if not info.exists or info.path is None:
+            raise NotFound(f"The file is not available: {info.problem or 'missing'}.")
+        data = info.path.read_bytes()
+        detail: dict[str, Any] = {"kind": info.kind, "bytes": len(data)}
+        if reason:
+            detail["reason"] = reason.strip()[:200]
+        self.record(actions[action], tables={f"{info.owner.database}.{info.owner.table}": 1},
+                    detail=detail)
+        return data
+
+    @property
+    def listen_reason_required(self) -> bool:
+        dashboard = self.settings.extra.get("dashboard") or {}
+        return bool(dashboard.get("require_listen_reason", False))
 
     # -- erasure ------------------------------------------------------------------------
 
@@ -271,15 +292,25 @@ class Workbench:
         return self._state_engine
 
     @property
+    def audit(self) -> AuditLog:
+        """The installation's audit log; every action of this workbench is recorded in it."""
+        if self._audit is None:
+            self._audit = open_audit_log(self.settings)
+        return self._audit
+
+    @property
     def audit_key(self) -> bytes:
         """The key of the keyed hashes of criteria (kept apart from the state database)."""
-        from .audit import load_or_create_key
+        return self.audit.key
 
-        audit = self.settings.extra.get("audit") or {}
-        path = self.settings.folder / str(audit.get("key_file", "state/audit.key"))
-        return load_or_create_key(path)
+    def record(self, action: Action, *, criteria: Criteria | None = None,
+               tables: Mapping[str, int] | None = None,
+               detail: Mapping[str, Any] | None = None) -> None:
+        """Append an event to the audit log under this workbench's user."""
+        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail)
 
-    def plan_erasure(self, selection: Selection | Iterable[RowRef]) -> ErasurePlan:
+    def plan_erasure(self, selection: Selection | Iterable[RowRef], *,
+                     criteria: Criteria | None = None) -> ErasurePlan:
         """What erasing the selected items would change (a dry run: nothing changes).
 
         Examples
@@ -289,7 +320,11 @@ class Workbench:
         >>> print(plan.describe()); plan.token                     # doctest: +SKIP
         """
         refs = selection.selected() if isinstance(selection, Selection) else list(selection)
-        return plan_erasure(self, refs)
+        plan = plan_erasure(self, refs)
+        self.record(Action.ERASURE_PLANNED, criteria=criteria, tables=_plan_tables(plan),
+                    detail={"token": plan.token, "items": len(plan.items),
+                            "files": len(plan.files)})
+        return plan
 
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
@@ -314,10 +349,27 @@ class Workbench:
                        progress: Callable[[str, int, int], None] | None = None,
                        ) -> dict[str, Any]:
         """Complete an interrupted run (skipping what is done), verify, return the receipt."""
-        run = erasure_executor.resume(self, self.journal, run_id, on_step=on_step,
-                                      progress=progress)
+        try:
+            run = erasure_executor.resume(self, self.journal, run_id, on_step=on_step,
+                                          progress=progress)
+        except erasure_executor.ErasureIncomplete as exc:
+            self.record(Action.ERASURE_FAILED, criteria=criteria,
+                        detail={"run": run_id, "token": exc.run.token,
+                                "done": ",".join(s.database for s in exc.run.steps
+                                                 if s.status == "done"),
+                                "not_done": ",".join(s.database for s in exc.run.steps
+                                                     if s.status != "done")})
+            raise
+        changed = {f"{s.database}.{t}": sum(c.values()) for s in run.steps
+                   for t, c in s.rows.items()}
+        self.record(Action.ERASURE_EXECUTED, criteria=criteria, tables=changed,
+                    detail={"run": run_id, "token": run.token,
+                            "files_deleted": sum(s.files.get("deleted", 0) for s in run.steps)})
         receipt = verify_run(self, run, criteria)
         self.journal.finish(run_id, run.status, receipt)
+        self.record(Action.ERASURE_VERIFIED, criteria=criteria,
+                    detail={"run": run_id, "token": run.token, "verified": receipt["verified"],
+                            "problems": len(receipt["problems"])})
         return receipt
 
     # -- indexes ------------------------------------------------------------------------
@@ -376,6 +428,13 @@ class Workbench:
         except SQLAlchemyError as exc:
             raise DatabaseError(f"creating an index in database '{database}' failed: "
                                 f"{getattr(exc, 'orig', exc)}") from None
+
+
+def _plan_tables(plan: ErasurePlan) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in plan.targets:
+        out[t.location] = out.get(t.location, 0) + t.rows
+    return out
 
 
 def _index_names(conn: Connection, table: str) -> set[str]:

@@ -1,0 +1,996 @@
+"""The audit log: who did what, when, on which tables and how many rows.
+
+Every step of the workbench (log on, search, details viewed, file downloaded,
+report created, erasure planned / executed / verified ...) appends one
+:class:`AuditEvent` to the table ``audit_events`` in the workbench's own state
+database (``state:`` in the settings file; SQLite by default, PostgreSQL and
+MariaDB work too). The log is **append-only**: :class:`AuditLog` has no update or
+delete method.
+
+No personal data
+----------------
+An event names the workbench user (the DPO, not the data subject), the action,
+the tables touched with their row counts, and non-personal facts in ``detail``
+(counts, format, file kind, plan token, durations, outcome). The search criteria
+appear only as a *keyed* hash, :meth:`Criteria.fingerprint`
+(HMAC-SHA256), which tells two identical searches apart from different ones
+without revealing the searched person. So the log keeps no personal data after
+an erasure.
+
+The key matters: a phone search compares the last seven digits, and the ten
+million possible suffixes are hashed in seconds, so an *unkeyed* hash of the
+criteria could be reversed by anyone who can read the state database. The key
+is therefore kept apart from the database, in a file only the workbench's
+account can read (:func:`load_or_create_key`, mode 0600, default
+``<settings folder>/state/audit.key``; move it elsewhere with
+``audit: {key_file: ...}`` in the settings file). Back it up with the database:
+without it, :meth:`AuditLog.verify` cannot check the log and repeated searches
+can no longer be recognised.
+
+As a last line of defence, :class:`AuditEvent` refuses a ``detail`` text that
+looks like an e-mail address or a phone number (see :func:`personal_data_reason`).
+
+The chain
+---------
+Each stored event carries ``prev_hash``, the hash of the event before it (64
+zeros for the first), and its own ``hash``: HMAC-SHA256, under a sub-key derived
+from the audit key, of a canonical JSON of ``id``, ``at``, ``user``, ``action``,
+``criteria_hash``, ``tables``, ``detail`` and ``prev_hash``. Event ids are
+consecutive (1, 2, 3 ...) because the log assigns them itself while holding the
+append lock. A keyed hash rather than a plain SHA-256 means that someone who can
+write to the state database but cannot read the key file cannot edit an event
+and recompute the chain after it. :meth:`AuditLog.verify` reports
+
+- an **edited** event: its content does not match its hash;
+- a **deleted or inserted** event: a gap in the ids, or a ``prev_hash`` that is
+  not the hash of the event before;
+- a **truncated end**: the log also keeps a *head* record (table ``audit_head``:
+  the last event's id and hash, authenticated with the key) written in the same
+  transaction as each event. Deleting the last events leaves the head pointing
+  past the end of the log, which ``verify`` reports at once; and the next append
+  chains on the head, so the gap stays visible afterwards too.
+
+Limits: someone holding both the database and the key can rewrite anything;
+someone who saved an old copy of the head row can put it back after deleting
+the events written since, and someone who deletes both the tail and the head is
+detected by ``verify`` only until the next append (which re-anchors the head on
+the last remaining event). Copying :attr:`VerifyReport.last_hash` to another
+system from time to time closes these gaps.
+
+Serialised appends
+------------------
+Two processes appending at once must not both chain on the same event. Each
+append runs in one transaction that first takes a lock every appender takes:
+SQLite ``BEGIN IMMEDIATE`` (the database's write lock), PostgreSQL
+``LOCK TABLE audit_events IN EXCLUSIVE MODE`` (readers still read), MariaDB/MySQL
+``SELECT ... FOR UPDATE`` on the head row. Ids are the primary key, so even a
+lock that could not be taken (a deleted head row on MariaDB) ends in a
+duplicate-key error rather than a fork; the append then retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import math
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from .config import expand_env
+from .errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .criteria import Criteria
+
+#: ``prev_hash`` of the first event.
+GENESIS_HASH = "0" * 64
+#: Length of the audit key in bytes.
+KEY_BYTES = 32
+#: Where the key file goes, relative to the settings file's folder, by default.
+DEFAULT_KEY_FILE = Path("state") / "audit.key"
+
+#: A value allowed in :attr:`AuditEvent.detail`.
+Scalar = str | int | float | bool | None
+
+_HEAD_NAME = "chain"
+_APPEND_ATTEMPTS = 5
+_MAX_USER = 200
+_MAX_TABLE = 200
+_MAX_DETAIL_TEXT = 1000
+_HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+_DETAIL_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+# Personal-data guard (see personal_data_reason).
+_EMAIL_LIKE_RE = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[^\s@<>()\[\],;:\"']+")
+_HEX_TOKEN_RE = re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{16,}\b"
+                           r"|\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
+_ISO_STAMP_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
+_DIGIT_SEPARATORS_RE = re.compile(r"(?<=\d)[ \t\u00a0\u202f\u2009\-\u2010\u2011\u2013./()]+(?=\d)")
+_LONG_DIGITS_RE = re.compile(r"\d{6,}")
+
+
+class Action(StrEnum):
+    """What a workbench user did."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    SEARCH = "search"
+    DETAILS_VIEWED = "details_viewed"
+    FILE_DOWNLOADED = "file_downloaded"
+    FILE_PLAYED = "file_played"
+    FILE_SHOWN = "file_shown"
+    REPORT_CREATED = "report_created"
+    ERASURE_PLANNED = "erasure_planned"
+    ERASURE_EXECUTED = "erasure_executed"
+    ERASURE_VERIFIED = "erasure_verified"
+    ERASURE_FAILED = "erasure_failed"
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+def personal_data_reason(text: str) -> str | None:
+    """Say why ``text`` looks like personal data, or ``None`` when it does not.
+
+    The audit log's last line of defence, applied to every ``detail`` text. It
+    refuses text containing something shaped like an e-mail address, or six or
+    more digits in a row once the phone separators between digits are removed
+    (``040-123 4567`` counts as ten digits). ISO dates and times, UUIDs, and
+    hexadecimal tokens of 16+ characters with at least one letter (plan tokens,
+    hashes) are ignored; give counts and durations as numbers, not text. It
+    cannot recognise names: never put a name into ``detail``.
+
+    Examples
+    --------
+    >>> personal_data_reason("csv") is None
+    True
+    >>> personal_data_reason("sent to aino@example.fi")
+    'looks like an e-mail address'
+    >>> personal_data_reason("+358 40 123 4567")
+    'contains a number of 6 or more digits (a phone number?)'
+    >>> personal_data_reason("plan 3f2a9c1b7e4d5a6b8c9d0e1f22334455 at 2025-03-01T10:00:00.123456")
+    """
+    if _EMAIL_LIKE_RE.search(text):
+        return "looks like an e-mail address"
+    rest = _ISO_STAMP_RE.sub(" ", _HEX_TOKEN_RE.sub(" ", text))
+    if _LONG_DIGITS_RE.search(_DIGIT_SEPARATORS_RE.sub("", rest)):
+        return "contains a number of 6 or more digits (a phone number?)"
+    return None
+
+
+def _check_user(user: object) -> str:
+    if not isinstance(user, str) or not user or user != user.strip() or len(user) > _MAX_USER:
+        raise ValueError(f"An audit event's user must be a workbench user name of 1 to {_MAX_USER} "
+                         "characters without surrounding spaces.")
+    return user
+
+
+def _check_criteria_hash(value: object) -> str | None:
+    # Only a fingerprint passes, so raw criteria cannot be stored here by mistake.
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _HEX64_RE.match(value):
+        raise ValueError("criteria_hash must be Criteria.fingerprint(key) (64 hexadecimal "
+                         "digits) or None; never pass the criteria themselves.")
+    return value
+
+
+def _check_tables(tables: Mapping[str, int]) -> Mapping[str, int]:
+    checked: dict[str, int] = {}
+    for name, rows in tables.items():
+        if not isinstance(name, str) or not name or len(name) > _MAX_TABLE:
+            raise ValueError(f"Audit table names must be 'database.table' texts of 1 to "
+                             f"{_MAX_TABLE} characters.")
+        if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+            raise ValueError(f"The row count of {name} in an audit event must be a whole number "
+                             ">= 0.")
+        checked[name] = rows
+    return dict(sorted(checked.items()))  # a copy, so later changes by the caller do not count
+
+
+def _check_detail_value(key: str, value: object) -> Scalar:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"Audit detail {key!r} must be a finite number.")
+        return value
+    if isinstance(value, str):
+        if len(value) > _MAX_DETAIL_TEXT:
+            raise ValueError(f"Audit detail {key!r} is longer than {_MAX_DETAIL_TEXT} characters.")
+        reason = personal_data_reason(value)
+        if reason:
+            # The value itself stays out of the message: it may be the personal data.
+            raise ValueError(f"Audit detail {key!r} {reason}; the audit log keeps no personal "
+                             "data. Record counts, kinds or a criteria hash instead.")
+        return value
+    raise ValueError(f"Audit detail {key!r} must be a text, number, true/false or None, "
+                     f"not {type(value).__name__}.")
+
+
+def _check_detail(detail: Mapping[str, Scalar]) -> Mapping[str, Scalar]:
+    checked: dict[str, Scalar] = {}
+    for key, value in detail.items():
+        if not isinstance(key, str) or not _DETAIL_KEY_RE.match(key):
+            raise ValueError("Audit detail names must be identifiers such as 'items' or "
+                             "'file_kind' (letters, digits, _ . -, at most 64 characters).")
+        checked[key] = _check_detail_value(key, value)
+    return dict(sorted(checked.items()))  # a copy, so later changes by the caller do not count
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One thing a workbench user did, before it is stored.
+
+    Build it with :meth:`build` when criteria are involved, so that only their
+    keyed hash is kept. Construction checks every field and raises
+    :class:`ValueError` (without the offending value in the message) when a
+    ``detail`` text looks like an e-mail address or a phone number.
+
+    Examples
+    --------
+    >>> from dpo_workbench.criteria import Criteria
+    >>> e = AuditEvent.build("dpo", Action.SEARCH, criteria=Criteria.parse(phone="040 123 4567"),
+    ...                      key=b"k" * 32, tables={"operative.contacts": 3},
+    ...                      detail={"items": 3})
+    >>> e.action, len(e.criteria_hash), dict(e.tables)
+    (<Action.SEARCH: 'search'>, 64, {'operative.contacts': 3})
+    >>> AuditEvent("dpo", Action.SEARCH, detail={"note": "aino@example.fi"})
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Audit detail 'note' looks like an e-mail address; the audit log keeps no ...
+    """
+
+    user: str
+    action: Action
+    criteria_hash: str | None = None
+    tables: Mapping[str, int] = field(default_factory=dict)
+    detail: Mapping[str, Scalar] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            action = Action(self.action)
+        except ValueError:
+            valid = ", ".join(a.value for a in Action)
+            raise ValueError(f"Unknown audit action; valid actions are {valid}.") from None
+        object.__setattr__(self, "user", _check_user(self.user))
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "criteria_hash", _check_criteria_hash(self.criteria_hash))
+        object.__setattr__(self, "tables", _check_tables(self.tables))
+        object.__setattr__(self, "detail", _check_detail(self.detail))
+
+    @classmethod
+    def build(
+        cls,
+        user: str,
+        action: Action | str,
+        *,
+        criteria: Criteria | None = None,
+        key: bytes | None = None,
+        tables: Mapping[str, int] | None = None,
+        detail: Mapping[str, Scalar] | None = None,
+    ) -> AuditEvent:
+        """Make an event, hashing ``criteria`` with ``key`` (the audit key).
+
+        Examples
+        --------
+        >>> AuditEvent.build("dpo", "login").action
+        <Action.LOGIN: 'login'>
+        """
+        fingerprint = None
+        if criteria is not None:
+            if not key:
+                raise ValueError("Give the audit key to hash the criteria (AuditLog.key).")
+            fingerprint = criteria.fingerprint(key)
+        return cls(user=user, action=Action(action), criteria_hash=fingerprint,
+                   tables=dict(tables or {}), detail=dict(detail or {}))
+
+    @property
+    def rows(self) -> int:
+        """Rows touched, over all tables."""
+        return sum(self.tables.values())
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored in the log, with its place in the chain.
+
+    ``action`` is an :class:`Action`, or the stored text when this version of the
+    workbench does not know it. ``at`` is in UTC.
+    """
+
+    id: int
+    at: datetime
+    user: str
+    action: Action | str
+    criteria_hash: str | None
+    tables: Mapping[str, int]
+    detail: Mapping[str, Scalar]
+    prev_hash: str
+    hash: str
+
+    @property
+    def rows(self) -> int:
+        """Rows touched, over all tables."""
+        return sum(self.tables.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``at`` as ISO text).
+
+        Examples
+        --------
+        >>> e = StoredEvent(1, datetime(2025, 1, 2, tzinfo=UTC), "dpo", Action.LOGIN, None, {},
+        ...                 {}, GENESIS_HASH, "ab" * 32)
+        >>> e.to_dict()["at"], e.to_dict()["action"]
+        ('2025-01-02T00:00:00.000000+00:00', 'login')
+        """
+        return {"id": self.id, "at": _time_text(self.at), "user": self.user,
+                "action": str(self.action), "criteria_hash": self.criteria_hash,
+                "tables": dict(self.tables), "detail": dict(self.detail),
+                "prev_hash": self.prev_hash, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The outcome of :meth:`AuditLog.verify`.
+
+    ``problems`` holds one sentence per problem, naming the event id and what
+    happened to it; ``last_id`` / ``last_hash`` are the end of the chain, worth
+    copying elsewhere to detect a rewrite of the whole log.
+    """
+
+    checked: int
+    problems: list[str]
+    last_id: int
+    last_hash: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the log is intact."""
+        return not self.problems
+
+    def describe(self) -> str:
+        """The report in words, one problem a line.
+
+        Examples
+        --------
+        >>> VerifyReport(3, [], 3, "ab" * 32).describe()
+        'Audit log intact: 3 events checked; last event 3, hash abababababab.'
+        """
+        if self.ok:
+            return (f"Audit log intact: {self.checked} event{'s' if self.checked != 1 else ''} "
+                    f"checked; last event {self.last_id}, hash {self.last_hash[:12]}.")
+        n = len(self.problems)
+        lines = [f"Audit log TAMPERED: {n} problem{'s' if n != 1 else ''} in {self.checked} "
+                 f"event{'s' if self.checked != 1 else ''} checked:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+# -- the key ----------------------------------------------------------------------------
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise ConfigError(f"The audit key file {path} is unreadable or not {KEY_BYTES * 2} "
+                          "hexadecimal digits. Restore it from the backup.") from None
+    if len(key) != KEY_BYTES:
+        raise ConfigError(f"The audit key file {path} does not hold a {KEY_BYTES}-byte key. "
+                          "Restore it from the backup.")
+    return key
+
+
+def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
+    """Read the audit key from ``path``, creating a random one the first time.
+
+    The file (and any missing folder) is created readable by the owner only
+    (mode 0600, folders 0700); it holds the key as hexadecimal text. Two
+    processes creating it at once end up with the same key: the file appears
+    atomically, complete, and the loser reads the winner's.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "state" / "audit.key"
+    >>> k = load_or_create_key(p)
+    >>> len(k), load_or_create_key(p) == k, oct(p.stat().st_mode & 0o777)
+    (32, True, '0o600')
+    """
+    p = Path(path)
+    if p.exists():
+        return _read_key(p)
+    try:
+        p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".audit-key-")  # mode 0600
+    except OSError as exc:
+        raise ConfigError(f"Cannot create the audit key file {p}: {exc.strerror}. Make its "
+                          "folder writable or set audit.key_file in the settings.") from None
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_bytes(KEY_BYTES).hex() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        # A hard link never replaces an existing file, so a concurrent creator's key wins.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, p)
+    finally:
+        os.unlink(tmp)
+    return _read_key(p)
+
+
+# -- storage ----------------------------------------------------------------------------
+
+_metadata = MetaData()
+_events = Table(
+    "audit_events", _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("user_name", String(_MAX_USER), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("criteria_hash", String(64)),
+    Column("tables_json", Text, nullable=False),
+    Column("detail_json", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    # Binary collation: user names and actions compare exactly, as on the other engines.
+    mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin",
+)
+_head = Table(
+    "audit_head", _metadata,
+    Column("name", String(16), primary_key=True),
+    Column("last_id", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    # Binary collation: user names and actions compare exactly, as on the other engines.
+    mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin",
+)
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def _time_text(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _since_text(since: datetime | date) -> str:
+    if not isinstance(since, datetime):
+        since = datetime.combine(since, time.min, tzinfo=UTC)
+    elif since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # naive times are taken as UTC, like the log's
+    return _time_text(since)
+
+
+@dataclass(frozen=True)
+class _Head:
+    last_id: int
+    last_hash: str
+    valid: bool
+
+
+def _event_payload(row: Mapping[str, Any], tables: Any, detail: Any) -> bytes:
+    return _canonical({
+        "id": row["id"], "at": row["at"], "user": row["user_name"], "action": row["action"],
+        "criteria_hash": row["criteria_hash"], "tables": tables, "detail": detail,
+        "prev_hash": row["prev_hash"],
+    }).encode("utf-8")
+
+
+def _head_payload(last_id: int, last_hash: str) -> bytes:
+    return _canonical({"head": _HEAD_NAME, "last_id": last_id,
+                       "last_hash": last_hash}).encode("utf-8")
+
+
+def _span(first: int, last: int) -> str:
+    return f"event {first} is" if first == last else f"events {first} to {last} are"
+
+
+def _is_retryable(exc: SQLAlchemyError) -> bool:
+    # A racing appender that the lock could not hold back (see the module docstring).
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "args", (None,))[0]
+    return code in (1213, 1205) or "database is locked" in str(getattr(exc, "orig", ""))
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    # SQLAlchemy's documented recipe: the driver emits no BEGIN, we emit our own, so that
+    # appends can take the write lock up front (BEGIN IMMEDIATE) instead of upgrading a
+    # read lock later, which is how two appenders would both read the same last event.
+    @event.listens_for(engine, "connect")
+    def _no_driver_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("audit_append", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class AuditLog:
+    """The append-only, hash-chained audit log in the state database.
+
+    Parameters
+    ----------
+    url
+        The state database (any SQLAlchemy URL); tables ``audit_events`` and
+        ``audit_head`` are created if missing, and for SQLite the file's folder.
+    key
+        The audit key (:func:`load_or_create_key`), at least 16 bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> log = AuditLog(f"sqlite:///{d}/state/workbench.sqlite", b"k" * 32)
+    >>> e = log.record("dpo", Action.LOGIN)
+    >>> e.id, e.prev_hash == GENESIS_HASH
+    (1, True)
+    >>> log.verify().ok
+    True
+    >>> log.close()
+    """
+
+    def __init__(self, url: str | URL, key: bytes):
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise ValueError("The audit key must be at least 16 bytes (load_or_create_key).")
+        self._url = make_url(url)
+        self._key = key
+        # A sub-key keeps the chain's MACs apart from the criteria fingerprints.
+        self._chain_key = hmac.new(key, b"dpo-workbench audit chain v1", hashlib.sha256).digest()
+        self._backend = self._url.get_backend_name()
+        self._engine = (_sqlite_engine(self._url) if self._backend == "sqlite"
+                        else create_engine(self._url, pool_pre_ping=True))
+        try:
+            self._create_tables()
+            self._ensure_head()
+        except SQLAlchemyError as exc:
+            self._engine.dispose()
+            raise self._db_error("open", exc) from None
+
+    # -- public -----------------------------------------------------------------------
+
+    @property
+    def key(self) -> bytes:
+        """The audit key (for :meth:`AuditEvent.build`)."""
+        return self._key
+
+    def criteria_hash(self, criteria: Criteria) -> str:
+        """The keyed hash of ``criteria`` this log stores instead of the criteria.
+
+        Examples
+        --------
+        >>> from dpo_workbench.criteria import Criteria
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> log.criteria_hash(Criteria.parse(email="a@b.fi")) == Criteria.parse(
+        ...     email="A@B.FI").fingerprint(b"k" * 32)
+        True
+        """
+        return criteria.fingerprint(self._key)
+
+    def record(
+        self,
+        user: str,
+        action: Action | str,
+        *,
+        criteria: Criteria | None = None,
+        tables: Mapping[str, int] | None = None,
+        detail: Mapping[str, Scalar] | None = None,
+    ) -> StoredEvent:
+        """Build an event with this log's key and append it.
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> log.record("dpo", Action.REPORT_CREATED, tables={"op.contacts": 2},
+        ...            detail={"format": "csv"}).rows
+        2
+        """
+        return self.append(AuditEvent.build(user, action, criteria=criteria, key=self._key,
+                                            tables=tables, detail=detail))
+
+    def append(self, event: AuditEvent) -> StoredEvent:
+        """Store ``event`` at the end of the chain and return it as stored.
+
+        Appends from any number of threads and processes are serialised (see the
+        module docstring), so the chain never forks.
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> first = log.append(AuditEvent("dpo", Action.LOGIN))
+        >>> second = log.append(AuditEvent("dpo", Action.LOGOUT))
+        >>> second.id, second.prev_hash == first.hash
+        (2, True)
+        """
+        if not isinstance(event, AuditEvent):
+            raise TypeError("append() takes an AuditEvent (see AuditEvent.build).")
+        for attempt in range(_APPEND_ATTEMPTS):
+            try:
+                with self._append_transaction() as conn:
+                    stored = self._append_locked(conn, event)
+                return stored
+            except SQLAlchemyError as exc:
+                if attempt + 1 < _APPEND_ATTEMPTS and _is_retryable(exc):
+                    continue
+                raise self._db_error("append to", exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def events(
+        self,
+        *,
+        since: datetime | date | None = None,
+        action: Action | str | None = None,
+        user: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        """Stored events, oldest first; with ``limit``, the newest ``limit`` of them.
+
+        ``since`` keeps events at or after that time (a naive time is UTC, a date
+        means its midnight UTC).
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> _ = [log.record(u, a) for u, a in [("dpo", "login"), ("ann", "login"),
+        ...                                    ("dpo", "logout")]]
+        >>> [e.id for e in log.events(user="dpo")], [e.id for e in log.events(limit=1)]
+        ([1, 3], [3])
+        """
+        t = _events
+        stmt = select(t).order_by(t.c.id.desc())
+        if since is not None:
+            stmt = stmt.where(t.c.at >= _since_text(since))
+        if action is not None:
+            stmt = stmt.where(t.c.action == str(Action(action)))
+        if user is not None:
+            stmt = stmt.where(t.c.user_name == user)
+        if limit is not None:
+            if limit < 1:
+                raise ValueError("limit must be at least 1.")
+            stmt = stmt.limit(limit)
+        try:
+            with self._engine.connect() as conn:
+                rows = [r._mapping for r in conn.execute(stmt)]
+        except SQLAlchemyError as exc:
+            raise self._db_error("read", exc) from None
+        return [self._stored(r) for r in reversed(rows)]
+
+    def verify(self) -> VerifyReport:
+        """Check every event's hash, the chain, the ids and the head record.
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> _ = log.record("dpo", "login")
+        >>> r = log.verify()
+        >>> r.ok, r.checked, r.problems
+        (True, 1, [])
+        """
+        try:
+            with self._snapshot() as conn:
+                head = self._read_head(conn, lock=False)
+                rows = conn.execute(select(_events).order_by(_events.c.id))
+                problems, checked, last_id, last_hash = self._check_chain(
+                    r._mapping for r in rows)
+        except SQLAlchemyError as exc:
+            raise self._db_error("read", exc) from None
+        problems += self._check_head(head, checked, last_id, last_hash)
+        return VerifyReport(checked=checked, problems=problems, last_id=last_id,
+                            last_hash=last_hash)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AuditLog({self._url.render_as_string(hide_password=True)!r})"
+
+    # -- setup ------------------------------------------------------------------------
+
+    def _create_tables(self) -> None:
+        try:
+            _metadata.create_all(self._engine, checkfirst=True)
+        except SQLAlchemyError:
+            # Another process may have created them a moment ago (PostgreSQL reports a
+            # duplicate type then); only a table that is still missing is an error.
+            names = set(inspect(self._engine).get_table_names())
+            if not {"audit_events", "audit_head"} <= names:
+                raise
+
+    def _ensure_head(self) -> None:
+        # A fresh log gets its head now, so that MariaDB appenders have a row to lock.
+        with self._engine.connect() as conn:
+            if conn.execute(select(_head.c.name)).first() is not None:
+                return  # the usual case: no need to take the append lock
+        try:
+            with self._append_transaction() as conn:
+                if self._read_head(conn, lock=True) is not None:
+                    return
+                if conn.execute(select(_events.c.id).limit(1)).first() is not None:
+                    return  # head deleted from a non-empty log: verify reports it
+                self._write_head(conn, 0, GENESIS_HASH, exists=False)
+        except SQLAlchemyError as exc:
+            if not _is_retryable(exc):
+                raise
+            # A concurrent opener wrote it (or will: an append writes a missing head too).
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _append_transaction(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            if self._backend == "sqlite":
+                conn.execution_options(audit_append=True)
+            elif self._backend == "postgresql":
+                # Each statement after the lock must see the rows committed before it.
+                conn.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                if self._backend == "postgresql":
+                    conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+                yield conn
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        # verify() reads head and events in one snapshot, so a concurrent append
+        # cannot look like a truncated or extended log.
+        with self._engine.connect() as conn:
+            if self._backend in ("postgresql", "mysql", "mariadb"):
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    # -- appending --------------------------------------------------------------------
+
+    def _mac(self, payload: bytes) -> str:
+        return hmac.new(self._chain_key, payload, hashlib.sha256).hexdigest()
+
+    def _read_head(self, conn: Connection, *, lock: bool) -> _Head | None:
+        stmt = select(_head).where(_head.c.name == _HEAD_NAME)
+        if lock and self._backend in ("mysql", "mariadb"):
+            stmt = stmt.with_for_update()  # the append lock on MariaDB/MySQL
+        row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        expected = self._mac(_head_payload(row.last_id, row.last_hash))
+        return _Head(row.last_id, row.last_hash, hmac.compare_digest(expected, row.mac))
+
+    def _write_head(self, conn: Connection, last_id: int, last_hash: str, *,
+                    exists: bool) -> None:
+        values = {"last_id": last_id, "last_hash": last_hash,
+                  "mac": self._mac(_head_payload(last_id, last_hash))}
+        if exists:
+            conn.execute(update(_head).where(_head.c.name == _HEAD_NAME).values(**values))
+        else:
+            conn.execute(_head.insert().values(name=_HEAD_NAME, **values))
+
+    def _chain_point(self, conn: Connection, head: _Head | None) -> tuple[int, str]:
+        last = conn.execute(select(_events.c.id, _events.c.hash)
+                            .order_by(_events.c.id.desc()).limit(1)).first()
+        last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
+        if head is not None and head.valid and head.last_id >= last_id:
+            # Chain on the head, so events deleted from the end stay a visible gap.
+            return head.last_id + 1, head.last_hash
+        return last_id + 1, last_hash
+
+    def _append_locked(self, conn: Connection, event: AuditEvent) -> StoredEvent:
+        head = self._read_head(conn, lock=True)
+        new_id, prev_hash = self._chain_point(conn, head)
+        at = datetime.now(UTC)
+        tables, detail = dict(event.tables), dict(event.detail)
+        row = {"id": new_id, "at": _time_text(at), "user_name": event.user,
+               "action": event.action.value, "criteria_hash": event.criteria_hash,
+               "tables_json": _canonical(tables), "detail_json": _canonical(detail),
+               "prev_hash": prev_hash}
+        row["hash"] = self._mac(_event_payload(row, tables, detail))
+        conn.execute(_events.insert().values(**row))
+        self._write_head(conn, new_id, row["hash"], exists=head is not None)
+        return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
+                           criteria_hash=event.criteria_hash, tables=event.tables,
+                           detail=event.detail, prev_hash=prev_hash, hash=row["hash"])
+
+    # -- reading and checking ---------------------------------------------------------
+
+    def _stored(self, r: Mapping[str, Any]) -> StoredEvent:
+        try:
+            at = datetime.fromisoformat(r["at"]).astimezone(UTC)
+            tables = json.loads(r["tables_json"])
+            detail = json.loads(r["detail_json"])
+        except (TypeError, ValueError):
+            raise DatabaseError(f"Audit event {r['id']} is unreadable (edited outside the "
+                                "workbench?). Run `dpo-workbench audit verify`.") from None
+        try:
+            action: Action | str = Action(r["action"])
+        except ValueError:
+            action = r["action"]
+        return StoredEvent(id=r["id"], at=at, user=r["user_name"], action=action,
+                           criteria_hash=r["criteria_hash"], tables=tables, detail=detail,
+                           prev_hash=r["prev_hash"], hash=r["hash"])
+
+    def _event_problem(self, r: Mapping[str, Any]) -> str | None:
+        try:
+            tables, detail = json.loads(r["tables_json"]), json.loads(r["detail_json"])
+            expected = self._mac(_event_payload(r, tables, detail))
+        except (TypeError, ValueError):
+            return f"event {r['id']}: its tables or detail are not valid JSON: it was edited."
+        if not hmac.compare_digest(expected, str(r["hash"])):
+            return f"event {r['id']}: its content does not match its hash: it was edited."
+        return None
+
+    def _check_chain(
+        self, rows: Iterator[Mapping[str, Any]]
+    ) -> tuple[list[str], int, int, str]:
+        problems: list[str] = []
+        checked, last_id, last_hash = 0, 0, GENESIS_HASH
+        for r in rows:
+            checked += 1
+            if r["id"] <= last_id:
+                problems.append(f"event {r['id']}: its id is before the start of the log: "
+                                "it was inserted.")
+            elif r["id"] > last_id + 1:
+                problems.append(f"{_span(last_id + 1, r['id'] - 1).capitalize()} missing: "
+                                "deleted from the log.")
+            elif r["prev_hash"] != last_hash:
+                before = f"event {last_id}" if last_id else "the start of the log"
+                problems.append(f"event {r['id']}: its prev_hash is not the hash of {before}: "
+                                "an event was deleted, inserted or replaced there.")
+            problem = self._event_problem(r)
+            if problem:
+                problems.append(problem)
+            last_id, last_hash = max(last_id, r["id"]), str(r["hash"])
+        return problems, checked, last_id, last_hash
+
+    @staticmethod
+    def _check_head(head: _Head | None, checked: int, last_id: int, last_hash: str) -> list[str]:
+        if head is None:
+            if checked == 0:
+                return []
+            return ["the head record (id and hash of the last event) is missing: it was "
+                    "deleted, so events at the end of the log may have been deleted too."]
+        if not head.valid:
+            return ["the head record (id and hash of the last event) was edited: events at "
+                    "the end of the log may have been deleted."]
+        if head.last_id > last_id:
+            return [f"{_span(last_id + 1, head.last_id).capitalize()} missing: the end of the "
+                    "log was deleted."]
+        if head.last_id < last_id:
+            return [f"{_span(head.last_id + 1, last_id).capitalize()} not recorded in the "
+                    "head record: written outside the workbench, or the head was replaced "
+                    "by an older copy."]
+        if head.last_hash != last_hash:
+            return [f"event {last_id}: its hash is not the one in the head record: it was "
+                    "replaced."]
+        return []
+
+    def _db_error(self, verb: str, exc: SQLAlchemyError) -> DatabaseError:
+        # The driver's message names statements and values; keep only its class.
+        where = self._url.render_as_string(hide_password=True)
+        return DatabaseError(f"Cannot {verb} the audit log in {where} "
+                             f"({type(getattr(exc, 'orig', exc)).__name__}). Check that the "
+                             "state database is reachable and writable.")
+
+
+def audit_key_path(settings: Settings) -> Path:
+    """The audit key file of an installation.
+
+    ``audit: {key_file: ...}`` in the settings file, relative to its folder;
+    by default ``state/audit.key`` next to the settings file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.config import load_settings
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
+    >>> audit_key_path(load_settings(d / "w.yaml")) == d.resolve() / "state" / "audit.key"
+    True
+    """
+    audit = settings.extra.get("audit") or {}
+    if not isinstance(audit, Mapping):
+        raise ConfigError(f"{settings.path}: 'audit' must be a mapping (key_file).")
+    unknown = sorted(set(audit) - {"key_file"})
+    if unknown:
+        raise ConfigError(f"{settings.path}: unknown key(s) audit.{', audit.'.join(unknown)}; "
+                          "the valid key is audit.key_file.")
+    raw = audit.get("key_file")
+    if raw is None:
+        return settings.folder / DEFAULT_KEY_FILE
+    return (settings.folder / expand_env(str(raw), f"{settings.path}: audit.key_file")).resolve()
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """Open the installation's audit log (state database + key file).
+
+    Needs neither the datamap nor the installation's databases.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.config import load_settings
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
+    >>> with open_audit_log(load_settings(d / "w.yaml")) as log:
+    ...     log.verify().ok
+    True
+    """
+    return AuditLog(settings.state_url, load_or_create_key(audit_key_path(settings)))
+
+
+def format_events(events: Sequence[StoredEvent]) -> str:
+    """A text table of ``events``: a header, then one line per event.
+
+    Columns: id, time (UTC, to the second), user, action, rows, tables
+    (``database.table=rows``), and the first 12 digits of the event's hash.
+
+    Examples
+    --------
+    >>> e = StoredEvent(7, datetime(2025, 3, 1, 9, 30, tzinfo=UTC), "dpo", Action.SEARCH,
+    ...                 None, {"op.contacts": 2}, {}, GENESIS_HASH, "ab" * 32)
+    >>> print(format_events([e]))
+    id  time (UTC)            user  action  rows  tables         hash
+     7  2025-03-01T09:30:00Z  dpo   search     2  op.contacts=2  abababababab
+    >>> format_events([])
+    'No audit events.'
+    """
+    if not events:
+        return "No audit events."
+    header = ("id", "time (UTC)", "user", "action", "rows", "tables", "hash")
+    lines = [header] + [
+        (str(e.id), e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), e.user, str(e.action),
+         str(e.rows), ", ".join(f"{t}={n}" for t, n in e.tables.items()) or "-", e.hash[:12])
+        for e in events
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    right = {0, 4}  # numbers line up on the right
+    out = []
+    for line in lines:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)

@@ -1,0 +1,611 @@
+# ruff: noqa: E501  (the expected CSV is written out line by line, as the file holds it)
+"""Reports: batched details, the exact CSV, JSON, and the zip with its manifest.
+
+Every test uses the fixed installation of :mod:`fixed_install` (hand-written rows
+and files), so the CSV can be compared with an exact expected text.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixed_install import (
+    ATTACHMENT,
+    EMAIL,
+    MISSING_RECORDING,
+    PHONE,
+    PHOTO,
+    RECORDING,
+    build_fixed_install,
+)
+from sqlalchemy import event
+
+import dpo_workbench as dw
+from dpo_workbench import gather
+from dpo_workbench.demo.samples import AINO
+from dpo_workbench.details import Details
+from dpo_workbench.gather import gather_details
+from dpo_workbench.report import (
+    CSV_COLUMNS,
+    Report,
+    build_report,
+    create_report,
+    format_for,
+    neutralise,
+    report_document,
+    safe_name,
+    write_csv,
+    write_json,
+    write_report,
+    write_zip,
+)
+from dpo_workbench.selection import RowRef, Selection
+
+CREATED = datetime(2025, 6, 30, 12, 0, 0)
+
+# The whole CSV of a phone-or-e-mail search of the fixed installation, one CSV
+# record per string (the e-mail body keeps its own line breaks inside quotes).
+# Records end with CR LF; the file starts with a UTF-8 byte-order mark.
+EXPECTED_RECORDS = [
+    'group,item,part,part_row,field,value',
+    ',,report,,installation,Fixed test installation',
+    ',,report,,created_at,2025-06-30T12:00:00',
+    ",,report,,search,the e-mail address (any letter case) or the phone number's last 7 digits",
+    'Contacts,,report,,items,2',
+    'Directory Entries,,report,,items,1',
+    'Outbound Campaign Customers,,report,,items,1',
+    'Customer Consents,,report,,items,2',
+    'Contacts,operative.contact_events#102,record,,id,102',
+    'Contacts,operative.contact_events#102,record,,channel,email',
+    'Contacts,operative.contact_events#102,record,,direction,in',
+    'Contacts,operative.contact_events#102,record,,queue_id,1',
+    'Contacts,operative.contact_events#102,record,,agent_id,1',
+    'Contacts,operative.contact_events#102,record,,started_at,2025-03-02T09:30:00',
+    'Contacts,operative.contact_events#102,record,,ended_at,',
+    'Contacts,operative.contact_events#102,record,,wait_seconds,',
+    'Contacts,operative.contact_events#102,record,,handling_seconds,300',
+    'Contacts,operative.contact_events#102,record,,outcome,answered',
+    'Contacts,operative.contact_events#102,record,,remote_number,',
+    'Contacts,operative.contact_events#102,record,,remote_address,Eeva.Makela@example.fi',
+    'Contacts,operative.contact_events#102,record,,remote_name,Eeva Mäkelä',
+    'Contacts,operative.contact_events#102,record,,subject,Invoice question',
+    'Contacts,operative.contact_events#102,record,,body,"\'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva"',
+    'Contacts,operative.contact_events#102,record,,recording_file,',
+    'Contacts,operative.contact_events#102,lookup:agent,,display_name,Anna Agent',
+    'Contacts,operative.contact_events#102,lookup:queue,,name,Customer Service',
+    'Contacts,operative.contact_events#102,child:attachments,1,id,201',
+    'Contacts,operative.contact_events#102,child:attachments,1,file_name,lasku maaliskuu.txt',
+    'Contacts,operative.contact_events#102,child:attachments,1,content_type,text/plain',
+    'Contacts,operative.contact_events#102,child:attachments,1,size_bytes,31',
+    'Contacts,operative.contact_events#102,file,1,name,lasku maaliskuu.txt',
+    'Contacts,operative.contact_events#102,file,1,kind,attachment',
+    'Contacts,operative.contact_events#102,file,1,size,31',
+    'Contacts,operative.contact_events#102,file,1,store,attachments',
+    'Contacts,operative.contact_events#102,file,1,path,2025/03/201.txt',
+    'Contacts,operative.contact_events#102,file,1,owner,operative.email_attachments#201',
+    'Contacts,operative.contact_events#102,file,1,status,available',
+    'Contacts,operative.contact_events#101,record,,id,101',
+    'Contacts,operative.contact_events#101,record,,channel,call',
+    'Contacts,operative.contact_events#101,record,,direction,in',
+    'Contacts,operative.contact_events#101,record,,queue_id,1',
+    'Contacts,operative.contact_events#101,record,,agent_id,1',
+    'Contacts,operative.contact_events#101,record,,started_at,2025-03-01T14:05:09',
+    'Contacts,operative.contact_events#101,record,,ended_at,2025-03-01T14:09:30',
+    'Contacts,operative.contact_events#101,record,,wait_seconds,12',
+    'Contacts,operative.contact_events#101,record,,handling_seconds,261',
+    'Contacts,operative.contact_events#101,record,,outcome,handled',
+    "Contacts,operative.contact_events#101,record,,remote_number,'+358 40 765 4321",
+    'Contacts,operative.contact_events#101,record,,remote_address,',
+    'Contacts,operative.contact_events#101,record,,remote_name,Eeva Mäkelä',
+    'Contacts,operative.contact_events#101,record,,subject,',
+    'Contacts,operative.contact_events#101,record,,body,',
+    'Contacts,operative.contact_events#101,record,,recording_file,2025/03/101.wav',
+    'Contacts,operative.contact_events#101,lookup:agent,,display_name,Anna Agent',
+    'Contacts,operative.contact_events#101,lookup:queue,,name,Customer Service',
+    'Contacts,operative.contact_events#101,child:notes,1,id,301',
+    'Contacts,operative.contact_events#101,child:notes,1,created_at,2025-03-01T14:10:00',
+    "Contacts,operative.contact_events#101,child:notes,1,note_text,'@callback tomorrow about the invoice",
+    'Contacts,operative.contact_events#101,child:call_data,1,id,401',
+    'Contacts,operative.contact_events#101,child:call_data,1,data_key,customer_no',
+    'Contacts,operative.contact_events#101,child:call_data,1,data_value,C-1001',
+    'Contacts,operative.contact_events#101,file,1,name,101.wav',
+    'Contacts,operative.contact_events#101,file,1,kind,audio',
+    'Contacts,operative.contact_events#101,file,1,size,1644',
+    'Contacts,operative.contact_events#101,file,1,store,recordings',
+    'Contacts,operative.contact_events#101,file,1,path,2025/03/101.wav',
+    'Contacts,operative.contact_events#101,file,1,owner,operative.contact_events#101',
+    'Contacts,operative.contact_events#101,file,1,status,available',
+    'Contacts,operative.contact_events#101,copy,1,item,monitoring1.contact_events#101',
+    'Directory Entries,directory.directory_entries#11,record,,id,11',
+    'Directory Entries,directory.directory_entries#11,record,,first_name,Eeva',
+    'Directory Entries,directory.directory_entries#11,record,,last_name,Mäkelä',
+    'Directory Entries,directory.directory_entries#11,record,,display_name,Mäkelä Eeva',
+    'Directory Entries,directory.directory_entries#11,record,,title,Buyer',
+    'Directory Entries,directory.directory_entries#11,record,,department,Purchasing',
+    'Directory Entries,directory.directory_entries#11,record,,company,Firma Oy',
+    'Directory Entries,directory.directory_entries#11,record,,phone_work,',
+    'Directory Entries,directory.directory_entries#11,record,,phone_mobile,040 765 4321',
+    'Directory Entries,directory.directory_entries#11,record,,phone_home,',
+    'Directory Entries,directory.directory_entries#11,record,,email_work,eeva.makela@example.fi',
+    'Directory Entries,directory.directory_entries#11,record,,email_private,',
+    'Directory Entries,directory.directory_entries#11,record,,street,Kauppakatu 1',
+    'Directory Entries,directory.directory_entries#11,record,,postal_code,00100',
+    'Directory Entries,directory.directory_entries#11,record,,city,Helsinki',
+    'Directory Entries,directory.directory_entries#11,record,,country,FI',
+    'Directory Entries,directory.directory_entries#11,record,,notes,',
+    'Directory Entries,directory.directory_entries#11,record,,photo_file,11.png',
+    'Directory Entries,directory.directory_entries#11,record,,updated_at,2025-01-10T08:00:00',
+    'Directory Entries,directory.directory_entries#11,file,1,name,11.png',
+    'Directory Entries,directory.directory_entries#11,file,1,kind,image',
+    'Directory Entries,directory.directory_entries#11,file,1,size,75',
+    'Directory Entries,directory.directory_entries#11,file,1,store,photos',
+    'Directory Entries,directory.directory_entries#11,file,1,path,11.png',
+    'Directory Entries,directory.directory_entries#11,file,1,owner,directory.directory_entries#11',
+    'Directory Entries,directory.directory_entries#11,file,1,status,available',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,id,21',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,campaign_id,1',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,first_name,Eeva',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,last_name,Mäkelä',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,phone1,0407654321',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,phone2,',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,email,',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,language,fi',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,customer_status,called',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,imported_at,2025-02-15T10:00:00',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,last_called_at,2025-03-03T11:00:00',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,lookup:campaign,,name,Spring offers 2025',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,lookup:campaign,,status,active',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,id,31',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,field_name,contract_no',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,field_value,K-778',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,id,32',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,field_name,interest',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,field_value,broadband',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,id,41',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,started_at,2025-03-03T11:00:00',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,dialled_number,0407654321',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,call_result,answered',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,talk_seconds,95',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,name,out-41.wav',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,kind,audio',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,size,',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,store,recordings',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,path,2025/03/out-41.wav',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,owner,outbound.outbound_calls#41',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,status,the file is missing from its store',
+    'Customer Consents,operative.customer_consents#502,record,,id,502',
+    "Customer Consents,operative.customer_consents#502,record,,phone_number,'+358 40 765 4321",
+    'Customer Consents,operative.customer_consents#502,record,,consent_type,marketing',
+    'Customer Consents,operative.customer_consents#502,record,,given_at,2025-03-01T14:05:40',
+    'Customer Consents,operative.customer_consents#502,record,,consent_value,0',
+    'Customer Consents,operative.customer_consents#502,record,,contact_id,101',
+    'Customer Consents,operative.customer_consents#501,record,,id,501',
+    "Customer Consents,operative.customer_consents#501,record,,phone_number,'+358 40 765 4321",
+    'Customer Consents,operative.customer_consents#501,record,,consent_type,recording',
+    'Customer Consents,operative.customer_consents#501,record,,given_at,2025-03-01T14:05:20',
+    'Customer Consents,operative.customer_consents#501,record,,consent_value,1',
+    'Customer Consents,operative.customer_consents#501,record,,contact_id,101',
+]
+EXPECTED_CSV = "\ufeff" + "".join(r + "\r\n" for r in EXPECTED_RECORDS)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixed_install(tmp_path_factory.mktemp("fixed") / "install")
+
+
+@pytest.fixture
+def install(template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the fixed installation for each test (its paths are relative)."""
+    shutil.copytree(template.parent, tmp_path / "install")
+    return tmp_path / "install" / template.name
+
+
+@pytest.fixture
+def wb(install: Path):
+    with dw.open_workbench(install) as workbench:
+        yield workbench
+
+
+@pytest.fixture
+def result(wb):
+    return wb.search(phone=PHONE, email=EMAIL)
+
+
+def _report(wb, selection: Selection, result) -> Report:
+    return build_report(wb, selection, criteria=result.criteria, created_at=CREATED)
+
+
+def _csv_text(report: Report, bom: bool = True) -> str:
+    buf = io.BytesIO()
+    write_csv(report, buf, bom=bom)
+    return buf.getvalue().decode("utf-8")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def assert_same_details(a: Details, b: Details) -> None:
+    """Details hold DataFrames, which ``==`` cannot compare: compare field by field."""
+    assert (a.ref, a.table_id, a.group_title) == (b.ref, b.table_id, b.group_title)
+    assert dict(a.fields) == dict(b.fields)
+    assert list(a.fields) == list(b.fields)  # the same column order
+    assert dict(a.lookups) == dict(b.lookups)
+    assert a.files == b.files
+    assert a.copies == b.copies
+    assert list(a.children) == list(b.children)
+    for name in a.children:
+        pd.testing.assert_frame_equal(a.children[name], b.children[name])
+
+
+# -- gather_details -----------------------------------------------------------------------
+
+
+def test_gathered_details_equal_one_by_one_details_in_every_group(wb, result):
+    refs = result.refs()
+    # besides the found items: another person's row and a monitoring copy as an item
+    refs += [RowRef("operative", "contact_events", 103), RowRef("monitoring1", "contact_events", 101)]
+    progress: list[tuple[str, int, int]] = []
+    gathered = gather_details(wb, refs, progress=lambda *a: progress.append(a))
+    assert gathered.missing == []
+    assert progress[-1] == ("read monitoring1.contact_events", 5, 5)  # one step per table
+    assert [d.ref for d in gathered] == refs
+    for ref, d in zip(refs, gathered, strict=True):
+        assert_same_details(d, wb.details(ref))
+    assert {d.group_title for d in gathered} == {g.title for g in dw.Group}
+    assert_same_details(gather_details(wb, [refs[0]])[0], wb.details(refs[0]))
+
+
+def test_gathering_reads_in_batches_not_row_by_row(wb, result, monkeypatch):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    for engine in wb.engines.values():
+        event.listen(engine, "before_cursor_execute", count)
+    contacts = result.refs("contacts")
+    gather_details(wb, contacts[:1])
+    one = len(statements)
+    statements.clear()
+    gather_details(wb, contacts)
+    # two items cost what one costs: 1 row select, 5 child selects, 2 lookups, 1 copy table
+    assert len(statements) == one == 9
+    statements.clear()
+    # with one key per IN list, every table is read once per item: the chunking works
+    monkeypatch.setattr(gather, "CHUNK", 1)
+    chunked = gather_details(wb, contacts)
+    assert len(statements) == 2 * 9 - 2  # both items share agent and queue: one lookup each
+    for d, ref in zip(chunked, contacts, strict=True):
+        assert_same_details(d, wb.details(ref))
+
+
+def test_rows_deleted_after_the_search_are_reported_missing(wb, result, install):
+    con = sqlite3.connect(install.parent / "operative.sqlite")
+    con.execute("DELETE FROM customer_consents WHERE id = 502")
+    con.commit()
+    con.close()
+    gathered = gather_details(wb, result.refs())
+    assert gathered.missing == [RowRef("operative", "customer_consents", 502)]
+    assert len(gathered) == len(result.refs()) - 1
+
+    report = _report(wb, Selection.all(result), result)
+    assert report.counts["consents"] == 1
+    assert report.missing == {"consents": (RowRef("operative", "customer_consents", 502),)}
+    text = _csv_text(report)
+    assert ("Customer Consents,operative.customer_consents#502,missing,,status,"
+            "no longer exists (deleted after the search)\r\n") in text
+    assert "customer_consents#502,record" not in text
+
+
+def test_a_table_outside_the_datamap_is_refused(wb):
+    with pytest.raises(dw.NotFound, match=r"configuration\.users is not a table of the datamap"):
+        gather_details(wb, [RowRef("configuration", "users", 1)])
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+
+def test_the_csv_is_exactly_the_expected_text(wb, result, tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "report.csv"
+    write_csv(report, path)
+    assert path.read_bytes() == EXPECTED_CSV.encode("utf-8")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfgroup,item,part,part_row,field,value\r\n")
+    assert list(path.parent.iterdir()) == [path]  # the temporary file was renamed into place
+
+
+def test_details_read_one_by_one_give_the_same_csv_and_json(wb, result):
+    # gathered details hand the writers their rows; wb.details gives DataFrames
+    report = _report(wb, Selection.all(result), result)
+    one_by_one = Report(report.installation, report.created_at, report.search,
+                        {g: tuple(wb.details(d.ref) for d in items)
+                         for g, items in report.groups.items()})
+    assert _csv_text(one_by_one) == EXPECTED_CSV
+    assert report_document(one_by_one) == report_document(report)
+
+
+def test_the_byte_order_mark_is_optional_and_text_files_work(wb, result):
+    report = _report(wb, Selection.all(result), result)
+    assert _csv_text(report, bom=False) == EXPECTED_CSV.removeprefix("\ufeff")
+    text = io.StringIO(newline="")
+    write_csv(report, text)
+    assert text.getvalue() == EXPECTED_CSV
+
+
+def test_the_csv_reads_back_into_the_documented_columns(wb, result):
+    report = _report(wb, Selection.all(result), result)
+    rows = list(csv.reader(io.StringIO(_csv_text(report).removeprefix("\ufeff"), newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert {len(r) for r in rows} == {6}
+    body = [r for r in rows if r[1] == "operative.contact_events#102" and r[4] == "body"]
+    assert body == [["Contacts", "operative.contact_events#102", "record", "", "body",
+                     "'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva"]]
+    parts = {r[2] for r in rows[1:]}
+    assert parts == {"report", "record", "lookup:agent", "lookup:queue", "lookup:campaign",
+                     "child:attachments", "child:notes", "child:call_data", "child:fields",
+                     "child:calls", "file", "copy"}
+
+
+def test_deselecting_an_item_and_a_group_removes_exactly_them(wb, result):
+    selection = (Selection.all(result)
+                 .unselect(RowRef("operative", "contact_events", 101))
+                 .unselect_group("consents"))
+    text = _csv_text(_report(wb, selection, result))
+    expected = [r for r in EXPECTED_RECORDS
+                if "operative.contact_events#101," not in r
+                and not r.startswith("Customer Consents,operative.")]
+    expected[expected.index("Contacts,,report,,items,2")] = "Contacts,,report,,items,1"
+    expected[expected.index("Customer Consents,,report,,items,2")] = "Customer Consents,,report,,items,0"
+    assert text == "\ufeff" + "".join(r + "\r\n" for r in expected)
+    # what is removed is exactly the item's and the group's lines
+    removed = set(EXPECTED_RECORDS) - set(expected)
+    assert all("contact_events#101" in r or "Customer Consents" in r or "items,2" in r
+               for r in removed)
+    assert len(removed) == 32 + 12 + 2  # item 101's lines, two consents', two counts
+
+
+# (cell, written as) -- what a spreadsheet would run as a formula gets a quote
+NEUTRALISE_CASES = [
+    ("=SUM(A1)", "'=SUM(A1)"),            # a formula
+    ("+358 40 765 4321", "'+358 40 765 4321"),  # phone numbers start with + too
+    ("-2+3", "'-2+3"),                    # arithmetic a spreadsheet would evaluate
+    ("@SUM(A1)", "'@SUM(A1)"),            # Lotus-style function call
+    ("\t=1", "'\t=1"),                    # a leading tab
+    ("\r=1", "'\r=1"),                    # a leading carriage return
+    ("a=1", "a=1"),                       # only the first character matters
+    ("line\n=SUM(A1)", "line\n=SUM(A1)"),  # a later line is not a formula
+    ("", ""),                             # an empty cell stays empty
+    ("'quoted", "'quoted"),               # already text: unchanged
+]
+
+
+@pytest.mark.parametrize(("cell", "written"), NEUTRALISE_CASES)
+def test_formula_like_cells_are_neutralised(cell, written):
+    assert neutralise(cell) == written
+
+
+def test_no_cell_of_the_csv_starts_like_a_formula(wb, result):
+    text = _csv_text(_report(wb, Selection.all(result), result)).removeprefix("\ufeff")
+    cells = [c for r in csv.reader(io.StringIO(text, newline="")) for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva" in cells
+    assert "'@callback tomorrow about the invoice" in cells
+
+
+def test_the_other_persons_data_is_absent(wb, result, tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    write_zip(report, tmp_path / "r.zip")
+    write_json(report, tmp_path / "r.json")
+    with zipfile.ZipFile(tmp_path / "r.zip") as zf:
+        texts = [zf.read(n).decode("utf-8", "replace") for n in zf.namelist()]
+    texts += [_csv_text(report), (tmp_path / "r.json").read_text(encoding="utf-8")]
+    for text in texts:
+        for other in ("Olli", "Virtanen", "111 2222", "contact_events#103"):
+            assert other not in text
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def test_json_round_trips_with_the_same_counts(wb, result, install, tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    path = tmp_path / "report.json"
+    write_json(report, path)
+    raw = path.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert "Mäkelä".encode() in raw  # ensure_ascii=False: names as they are
+    doc = json.loads(raw.decode("utf-8"))
+    assert doc["counts"] == report.counts == {"contacts": 2, "directory_entries": 1,
+                                              "campaign_customers": 1, "consents": 2}
+    assert {g: len(items) for g, items in doc["groups"].items()} == doc["counts"]
+    assert doc["installation"] == "Fixed test installation"
+    assert doc["created_at"] == "2025-06-30T12:00:00"
+    assert doc["search"] == ("the e-mail address (any letter case) or the phone number's "
+                             "last 7 digits")
+    assert doc["missing"] == []
+    email, call = doc["groups"]["contacts"]
+    assert email["item"] == "operative.contact_events#102"
+    assert email["fields"]["body"].startswith("=SUM(A1)")  # not neutralised: machine-readable
+    assert email["fields"]["started_at"] == "2025-03-02T09:30:00"
+    assert email["children"]["attachments"] == [{"id": 201, "file_name": "lasku maaliskuu.txt",
+                                                 "content_type": "text/plain", "size_bytes": 31}]
+    assert call["copies"] == ["monitoring1.contact_events#101"]
+    assert call["lookups"] == {"agent": {"display_name": "Anna Agent"},
+                               "queue": {"name": "Customer Service"}}
+    wav = (install.parent / "files" / "recordings" / RECORDING).read_bytes()
+    assert call["files"][0]["sha256"] == _sha256(wav)
+    assert "path_in_bundle" not in call["files"][0]
+    customer = doc["groups"]["campaign_customers"][0]
+    assert customer["lookups"]["campaign"] == {"name": "Spring offers 2025", "status": "active"}
+    assert customer["files"][0]["exists"] is False and customer["files"][0]["sha256"] is None
+    assert [(c["consent_type"], c["consent_value"]) for c in
+            (i["fields"] for i in doc["groups"]["consents"])] == [("marketing", 0), ("recording", 1)]
+    # the same document again, from the same report
+    again = io.StringIO()
+    write_json(report, again)
+    assert json.loads(again.getvalue()) == doc
+
+
+# -- zip ------------------------------------------------------------------------------------
+
+
+def test_the_zip_manifest_hashes_match_the_members_and_the_source_files(wb, result, install,
+                                                                        tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    path = tmp_path / "report.zip"
+    manifest = write_zip(report, path)
+    store = install.parent / "files"
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+        names = zf.namelist()
+        on_disk = json.loads(zf.read("manifest.json"))
+        members = {n: zf.read(n) for n in names}
+    assert on_disk == manifest
+    assert sorted(names) == sorted([
+        "report.csv", "report.json", "manifest.json",
+        "files/contacts/operative.contact_events.102/lasku maaliskuu.txt",
+        "files/contacts/operative.contact_events.101/101.wav",
+        "files/directory_entries/directory.directory_entries.11/11.png",
+    ])
+    # the manifest covers every member but itself, with true hashes and sizes
+    assert sorted(f["path"] for f in manifest["files"]) == sorted(set(names) - {"manifest.json"})
+    for f in manifest["files"]:
+        assert f["sha256"] == _sha256(members[f["path"]])
+        assert f["size"] == len(members[f["path"]])
+    by_path = {f["path"]: f["sha256"] for f in manifest["files"]}
+    sources = {
+        "files/contacts/operative.contact_events.102/lasku maaliskuu.txt": store / "attachments" / ATTACHMENT,
+        "files/contacts/operative.contact_events.101/101.wav": store / "recordings" / RECORDING,
+        "files/directory_entries/directory.directory_entries.11/11.png": store / "photos" / PHOTO,
+    }
+    for member, source in sources.items():
+        assert by_path[member] == _sha256(source.read_bytes())
+    # the CSV inside is the CSV; the JSON inside names each file's place in the bundle
+    assert members["report.csv"].decode("utf-8") == EXPECTED_CSV
+    doc = json.loads(members["report.json"])
+    assert doc["groups"]["contacts"][1]["files"][0]["path_in_bundle"] == \
+        "files/contacts/operative.contact_events.101/101.wav"
+    assert manifest["counts"] == doc["counts"]
+    assert manifest["created_at"] == "2025-06-30T12:00:00"
+    # the outbound call's recording is missing from its store: listed, not an error
+    assert manifest["missing_files"] == [{
+        "item": "outbound.campaign_customers#21", "owner": "outbound.outbound_calls#41",
+        "name": "out-41.wav", "kind": "audio", "store": "recordings",
+        "path": MISSING_RECORDING, "problem": "the file is missing from its store"}]
+    assert manifest["missing_items"] == []
+
+
+def test_the_same_report_gives_the_same_zip(wb, result, tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    write_zip(report, tmp_path / "a.zip")
+    buf = io.BytesIO()
+    write_zip(report, buf)
+    assert (tmp_path / "a.zip").read_bytes() == buf.getvalue()
+
+
+def test_zip_names_cannot_escape_and_do_not_collide(wb, result, install, tmp_path):
+    con = sqlite3.connect(install.parent / "operative.sqlite")
+    con.execute("UPDATE email_attachments SET file_name = '../../etc/passwd' WHERE id = 201")
+    con.execute("INSERT INTO email_attachments VALUES (202, 102, '..\\..\\etc\\PASSWD', "
+                "'text/plain', 31, ?)", (ATTACHMENT,))
+    con.execute("INSERT INTO email_attachments VALUES (203, 102, '/abs/con.txt', "
+                "'text/plain', 31, '../../workbench.yaml')")  # points outside its store
+    con.commit()
+    con.close()
+    manifest = write_zip(_report(wb, Selection.all(result), result), tmp_path / "r.zip")
+    with zipfile.ZipFile(tmp_path / "r.zip") as zf:
+        names = zf.namelist()
+    folder = "files/contacts/operative.contact_events.102/"
+    assert [n for n in names if n.startswith(folder)] == [folder + "_.._etc_passwd",
+                                                          folder + "_.._etc_PASSWD (2)"]
+    for n in names:
+        assert not n.startswith("/") and ".." not in n.split("/") and "\\" not in n
+    outside = [m for m in manifest["missing_files"] if m["owner"].endswith("#203")]
+    assert outside[0]["problem"] == "its stored path points outside the file store"
+
+
+# (name, safe name) -- what may reach a zip member's name
+SAFE_NAME_CASES = [
+    ("lasku maaliskuu.txt", "lasku maaliskuu.txt"),  # spaces are fine
+    ("lähete_äö.pdf", "lähete_äö.pdf"),               # letters of any script are kept
+    ("../../etc/passwd", "_.._etc_passwd"),           # no traversal
+    ("/etc/passwd", "_etc_passwd"),                   # no absolute path
+    ("C:\\x\\y.txt", "C__x_y.txt"),                   # no drive or backslash
+    ("..", "file"),                                   # nothing left: a fallback
+    (".hidden", "hidden"),                            # no hidden files
+    ("a\x00b\nc.txt", "a_b_c.txt"),                   # control characters
+    ("NUL.txt", "_NUL.txt"),                          # a Windows device name
+    ("x" * 200 + ".wav", "x" * 116 + ".wav"),         # long names keep their extension
+]
+
+
+@pytest.mark.parametrize(("name", "safe"), SAFE_NAME_CASES)
+def test_safe_names(name, safe):
+    assert safe_name(name) == safe
+
+
+# -- one call -------------------------------------------------------------------------------
+
+
+def test_create_report_writes_the_format_of_the_file_name(wb, tmp_path):
+    criteria = wb.criteria(phone=PHONE, email=EMAIL)
+    report = create_report(wb, criteria, tmp_path / "r.zip")
+    assert report.counts == {"contacts": 2, "directory_entries": 1, "campaign_customers": 1,
+                             "consents": 2}
+    assert zipfile.is_zipfile(tmp_path / "r.zip")
+    write_report(report, tmp_path / "r.out", "json")
+    assert json.loads((tmp_path / "r.out").read_text(encoding="utf-8"))["counts"] == report.counts
+    assert format_for("x.CSV") == "csv" and format_for("x") == "csv"
+    with pytest.raises(ValueError, match="formats are csv, json, zip"):
+        format_for("x.csv", "xlsx")
+
+
+# -- every engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.engines
+def test_gathered_details_and_reports_on_every_engine(shared_demo, tmp_path):
+    kind, settings = shared_demo
+    with dw.open_workbench(settings) as wb:
+        # every group, a monitoring-only copy among the contacts, files of every kind
+        result = wb.search(phone=AINO.phone, email=AINO.email, first_name=AINO.first_name,
+                           last_name=AINO.last_name)
+        refs = result.refs()
+        gathered = gather_details(wb, refs)
+        assert gathered.missing == [] and len(gathered) == len(refs)
+        for ref, d in zip(refs, gathered, strict=True):
+            assert_same_details(d, wb.details(ref))
+        report = build_report(wb, Selection.all(result), criteria=result.criteria,
+                              created_at=CREATED)
+        manifest = write_zip(report, tmp_path / f"{kind}.zip")
+    assert report.counts == result.counts()
+    with zipfile.ZipFile(tmp_path / f"{kind}.zip") as zf:
+        for f in manifest["files"]:
+            assert _sha256(zf.read(f["path"])) == f["sha256"]
+        doc = json.loads(zf.read("report.json"))
+    assert doc["counts"] == result.counts()
+
+
+def test_building_a_report_is_audit_logged_without_personal_data(wb, result):
+    build_report(wb, Selection.all(result).unselect_group("consents"), criteria=result.criteria,
+                 created_at=CREATED)
+    event = [e for e in wb.audit.events() if e.action == "report_created"][-1]
+    assert dict(event.tables) == {"operative.contact_events": 2,
+                                  "directory.directory_entries": 1,
+                                  "outbound.campaign_customers": 1}
+    assert dict(event.detail) == {"items": 4, "missing": 0}
+    assert event.criteria_hash == wb.audit.criteria_hash(result.criteria)
+    assert "765" not in json.dumps(event.to_dict()) and "eeva" not in json.dumps(event.to_dict())
