@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import demo_installation
+
 from dpo_workbench.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
