@@ -202,6 +202,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -381,6 +387,8 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for s in SAMPLES:
             print(f"{s.first_name} {s.last_name} ({s.country}): phone {s.phone}, "
                   f"e-mail {s.email}", file=out)
+            for note in s.notes:
+                print(f"    {note}", file=out)
         return EXIT_OK
     from .demo.build import build_demo
 

@@ -60,6 +60,7 @@ SOREN = SampleSubject(
     email="soren.ostergard@example.dk",
     spellings=("+45 20 12 34 56", "20123456", "0045 20123456", "+45-2012-3456", "20 12 34 56"),
     email_spellings=("soren.ostergard@example.dk", "Soren.Ostergard@example.DK"),
+    notes=("A Danish number: eight digits without a trunk prefix.",),
 )
 
 ZOE = SampleSubject(
@@ -91,6 +92,7 @@ AINO_NAMESAKE = SampleSubject(
     monitoring_only_events=0,
     campaign_customers=1,
     consents=1,
+    notes=("Shares Aino's first and last name: a name search finds both; untick this one.",),
 )
 
 #: Shares the last 5 digits of Aino's number: found with 5 digits used in search,
@@ -109,6 +111,7 @@ NEIGHBOUR = SampleSubject(
     campaign_customers=0,
     consents=1,
     directory_entry=False,
+    notes=("Shares Aino's last 5 digits: found with 5 digits used in search, not with 7.",),
 )
 
 #: A switchboard number that called very often: a search for it finds more than
@@ -127,6 +130,8 @@ SWITCHBOARD = SampleSubject(
     campaign_customers=0,
     consents=0,
     directory_entry=False,
+    notes=("A switchboard with 1,100 contacts: more than 1000 items, so the workbench "
+           "suggests narrowing the criteria.",),
 )
 
 SAMPLES: tuple[SampleSubject, ...] = (AINO, SOREN, ZOE, AINO_NAMESAKE, NEIGHBOUR, SWITCHBOARD)

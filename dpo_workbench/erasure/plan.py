@@ -51,8 +51,12 @@ class Target:
         what = f"{n} row{'s' if n != 1 else ''}"
         if self.action is RowAction.DELETE:
             return f"delete {what}"
-        cols = ", ".join(f"{c} {STRATEGIES[s].description}" for c, s in self.columns.items())
-        return f"anonymize {what} ({cols})"
+        by_strategy: dict[str, list[str]] = {}
+        for column, name in self.columns.items():
+            by_strategy.setdefault(name, []).append(column)
+        how = "; ".join(f"{', '.join(cols)} {STRATEGIES[name].description}"
+                        for name, cols in by_strategy.items())
+        return f"anonymize {what}: {how}"
 
 
 @dataclass(frozen=True)
