@@ -413,6 +413,9 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except FileExistsError as exc:
         print(f"\nerror: {exc}", file=err)
         return EXIT_CONFIG
+    except ValueError as exc:
+        print(f"\nerror: {exc}", file=err)
+        return EXIT_USAGE
     if not args.quiet:
         print("", file=err)
     if not args.no_indexes:

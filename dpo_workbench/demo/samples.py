@@ -136,10 +136,12 @@ SWITCHBOARD = SampleSubject(
 
 SAMPLES: tuple[SampleSubject, ...] = (AINO, SOREN, ZOE, AINO_NAMESAKE, NEIGHBOUR, SWITCHBOARD)
 
-#: The phone digits that random demo people must not end with (last 7 digits), so
-#: that a 7-digit search for a sample subject finds only that subject's rows.
 def reserved_suffixes(length: int = 7) -> frozenset[str]:
-    """Return the last ``length`` digits of every sample subject's phone number."""
+    """Return the last ``length`` digits of every sample subject's phone number.
+
+    Random demo people's numbers must not end with these, so that a 7-digit search
+    for a sample subject finds only that subject's rows.
+    """
     out = set()
     for s in SAMPLES:
         digits = "".join(ch for ch in s.phone if ch.isdigit())
