@@ -26,11 +26,10 @@ $(DEMO)/workbench.yaml: | $(STAMP)
 	$(BIN)/dpo-workbench demo build $(DEMO)
 
 run: $(STAMP) demo
-	@$(BIN)/dpo-workbench demo samples
-	@echo "Search it: $(BIN)/dpo-workbench search --config $(DEMO)/workbench.yaml --phone '+358 40 123 4567'"
+	$(BIN)/python -m dpo_workbench.serve --config $(DEMO)/workbench.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check dpo_workbench tests bench

@@ -14,6 +14,7 @@ from .criteria import DEFAULT_DIGITS, Criteria
 from .datamap import Datamap, Group, load_datamap
 from .details import Details, FileInfo
 from .errors import (
+    ActionRefused,
     ConfigError,
     DatabaseError,
     DatamapError,
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_DIGITS",
+    "ActionRefused",
     "ConfigError",
     "Criteria",
     "DatabaseError",

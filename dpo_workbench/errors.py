@@ -52,3 +52,7 @@ class InvalidCriteria(WorkbenchError):
 
 class NotFound(WorkbenchError):
     """A row or file the caller referred to does not exist (any more)."""
+
+
+class ActionRefused(WorkbenchError):
+    """An action was refused by a rule of the workbench (e.g. a reason is required)."""

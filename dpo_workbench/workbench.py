@@ -19,14 +19,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, text
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
-from .audit import Action, AuditLog, open_audit_log
+from .audit import Action, AuditLog, open_audit_log, personal_data_reason
 from .config import Settings, load_settings
 from .criteria import Criteria
 from .datamap import Datamap, check_against_schema, load_datamap
 from .details import Details, FileInfo
 from .erasure import ErasurePlan, Journal, plan_erasure, verify_run
 from .erasure import executor as erasure_executor
-from .errors import ConfigError, DatabaseError, NotFound
+from .errors import ActionRefused, ConfigError, DatabaseError, NotFound
 from .matching import IndexDef, drop_statements, index_definitions
 from .plan import QueryPlan, build_plan
 from .search import SearchResult, execute_plan
@@ -259,14 +259,18 @@ class Workbench:
                    "show": Action.FILE_SHOWN}
         if action not in actions:
             raise ValueError(f"action must be one of {', '.join(actions)}")
-        if action == "play" and self.listen_reason_required and not (reason or "").strip():
-            raise PermissionError("Give a reason for listening to this recording.")
+        reason = (reason or "").strip() or None
+        if action == "play" and self.listen_reason_required and not reason:
+            raise ActionRefused("Give a reason for listening to this recording.")
+        if reason and personal_data_reason(reason):
+            raise ActionRefused("The reason is recorded in the audit log, which keeps no personal "
+                                "data: describe why without e-mail addresses or long numbers.")
         if not info.exists or info.path is None:
             raise NotFound(f"The file is not available: {info.problem or 'missing'}.")
         data = info.path.read_bytes()
         detail: dict[str, Any] = {"kind": info.kind, "bytes": len(data)}
         if reason:
-            detail["reason"] = reason.strip()[:200]
+            detail["reason"] = reason[:200]
         self.record(actions[action], tables={f"{info.owner.database}.{info.owner.table}": 1},
                     detail=detail)
         return data

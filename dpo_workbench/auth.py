@@ -1,0 +1,523 @@
+"""Logging on to the workbench: the installation's own users, their password hashes and rights.
+
+The users live in the contact centre's configuration database. Where exactly is
+declared under ``auth:`` in the settings file; every key is optional and the
+defaults fit the demo installation::
+
+    auth:
+      database: configuration          # logical database holding the users
+      users:                           # table and its columns
+        table: users
+        id: id
+        username: username
+        password_hash: password_hash   # pbkdf2_sha256$... (dpo_workbench.passwords)
+        active: active                 # null: no such column, every user is active
+        display_name: display_name     # null: show the user name
+      rights:
+        table: user_rights
+        user_id: user_id
+        module: module
+        permission: permission
+      require: {module: DPO, permission: Use}
+      idle_minutes: 15                 # an idle dashboard session logs off
+      failure_delay_seconds: 1         # first delay after a failed log-on, doubled per failure
+      max_delay_seconds: 60            # the delay's cap
+      forget_failures_after_minutes: 15
+
+Only users holding the required right get in. Failed attempts slow down: after
+*n* failures for a user name, or in a dashboard session, the next attempt for it
+is refused until ``min(failure_delay * 2**(n-1), max_delay)`` seconds have passed.
+The count per user name is kept in the workbench's state database, so that it
+holds across browser sessions (each Voila session is its own kernel); names are
+stored only as a hash. Messages never tell whether a user name exists: a wrong
+name and a wrong password give the same answer after the same work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from .config import Settings
+from .errors import ConfigError, DatabaseError, WorkbenchError
+from .passwords import hash_password, verify_password
+
+Clock = Callable[[], float]
+
+#: What a refused log-on says, whatever went wrong (unknown name, wrong password,
+#: inactive account): the answer must not tell which.
+WRONG_CREDENTIALS = "The user name or the password is not right."
+
+
+class LogonError(WorkbenchError):
+    """A log-on was refused; the message can be shown as it is.
+
+    ``reason`` is one of ``credentials``, ``no_right``, ``throttled``, ``empty``
+    (for the audit log, never shown), ``retry_after`` the seconds to wait (throttled).
+    """
+
+    def __init__(self, message: str, reason: str, retry_after: float = 0.0):
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+# -- settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsersTable:
+    """Where the users are: a table and the names of its columns."""
+
+    table: str = "users"
+    id: str = "id"
+    username: str = "username"
+    password_hash: str = "password_hash"
+    active: str | None = "active"
+    display_name: str | None = "display_name"
+
+
+@dataclass(frozen=True)
+class RightsTable:
+    """Where the users' rights are: one row per user, module and permission."""
+
+    table: str = "user_rights"
+    user_id: str = "user_id"
+    module: str = "module"
+    permission: str = "permission"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """The ``auth:`` section of the settings file (see the module notes)."""
+
+    database: str = "configuration"
+    users: UsersTable = field(default_factory=UsersTable)
+    rights: RightsTable = field(default_factory=RightsTable)
+    module: str = "DPO"
+    permission: str = "Use"
+    idle_minutes: float = 15.0
+    failure_delay_seconds: float = 1.0
+    max_delay_seconds: float = 60.0
+    forget_failures_after_minutes: float = 15.0
+
+
+_AUTH_KEYS = {"database", "users", "rights", "require", "idle_minutes", "failure_delay_seconds",
+              "max_delay_seconds", "forget_failures_after_minutes"}
+
+
+def _section(raw: Any, cls: type, where: str, nullable: set[str]) -> Any:
+    if raw is None:
+        return cls()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a mapping.")
+    valid = set(cls.__dataclass_fields__)
+    unknown = sorted(set(raw) - valid)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys are "
+                          f"{', '.join(sorted(valid))}.")
+    values: dict[str, Any] = {}
+    for k, v in raw.items():
+        if v is None and k in nullable:
+            values[k] = None
+        elif not isinstance(v, str) or not v:
+            raise ConfigError(f"{where}.{k} must be a table or column name.")
+        else:
+            values[k] = v
+    return cls(**values)
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = raw.get(key, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}.{key} must be a number.") from None
+    if not math.isfinite(number) or number < 0:
+        raise ConfigError(f"{where}.{key} must be a number >= 0.")
+    return number
+
+
+def auth_settings(settings: Settings) -> AuthSettings:
+    """Read the ``auth:`` section of ``settings`` (defaults fit the demo).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.config import load_settings
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {configuration: "
+    ...                               "sqlite:///c.sqlite}\\nauth: {idle_minutes: 5}\\n")
+    >>> a = auth_settings(load_settings(d / "w.yaml"))
+    >>> a.users.table, a.module, a.permission, a.idle_minutes
+    ('users', 'DPO', 'Use', 5.0)
+    """
+    raw = settings.extra.get("auth") or {}
+    where = f"{settings.path}: auth"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a mapping (database, users, rights, require ...).")
+    unknown = sorted(set(raw) - _AUTH_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys are "
+                          f"{', '.join(sorted(_AUTH_KEYS))}.")
+    database = raw.get("database", "configuration")
+    if not isinstance(database, str) or database not in settings.databases:
+        raise ConfigError(f"{where}.database must name a database of 'databases:' "
+                          f"({', '.join(settings.databases)}).")
+    require = raw.get("require") or {}
+    if not isinstance(require, Mapping) or set(require) - {"module", "permission"}:
+        raise ConfigError(f"{where}.require must be a mapping with keys module and permission.")
+    return AuthSettings(
+        database=database,
+        users=_section(raw.get("users"), UsersTable, f"{where}.users",
+                       {"active", "display_name"}),
+        rights=_section(raw.get("rights"), RightsTable, f"{where}.rights", set()),
+        module=str(require.get("module", "DPO")),
+        permission=str(require.get("permission", "Use")),
+        idle_minutes=_number(raw, "idle_minutes", 15.0, where),
+        failure_delay_seconds=_number(raw, "failure_delay_seconds", 1.0, where),
+        max_delay_seconds=_number(raw, "max_delay_seconds", 60.0, where),
+        forget_failures_after_minutes=_number(raw, "forget_failures_after_minutes", 15.0, where),
+    )
+
+
+# -- throttling -------------------------------------------------------------------------
+
+
+class FailureStore(Protocol):
+    """Where failed attempts are counted: ``(failures, time of the last)`` per key."""
+
+    def get(self, key: str) -> tuple[int, float]: ...
+
+    def add(self, key: str, now: float) -> None: ...
+
+    def clear(self, key: str) -> None: ...
+
+
+class MemoryStore:
+    """Failures counted in this process (one dashboard session)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[int, float]:
+        with self._lock:
+            return self._data.get(key, (0, 0.0))
+
+    def add(self, key: str, now: float) -> None:
+        with self._lock:
+            n, _ = self._data.get(key, (0, 0.0))
+            self._data[key] = (n + 1, now)
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+
+_md = MetaData()
+_failures = Table(
+    "auth_failures", _md,
+    Column("key_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", Float, nullable=False),
+)
+
+
+class DatabaseStore:
+    """Failures counted in the state database, shared by every dashboard session.
+
+    Keys are stored as SHA-256 hashes: a typed user name may be anything.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        try:
+            _md.create_all(engine)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"the state database is not writable ({type(exc).__name__}).") \
+                from None
+
+    @staticmethod
+    def _hash(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> tuple[int, float]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_failures.c.failures, _failures.c.last_at)
+                               .where(_failures.c.key_hash == self._hash(key))).first()
+        return (int(row[0]), float(row[1])) if row else (0, 0.0)
+
+    def add(self, key: str, now: float) -> None:
+        h = self._hash(key)
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(_failures).where(_failures.c.key_hash == h).values(
+                failures=_failures.c.failures + 1, last_at=now)).rowcount
+            if not changed:
+                conn.execute(insert(_failures).values(key_hash=h, failures=1, last_at=now))
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(_failures).where(_failures.c.key_hash == self._hash(key)))
+
+
+class Throttle:
+    """Exponential delay after failed attempts, per key, capped.
+
+    Examples
+    --------
+    >>> now = [100.0]
+    >>> t = Throttle(MemoryStore(), base=1, cap=4, clock=lambda: now[0])
+    >>> t.failed("user:x"); t.failed("user:x"); t.wait("user:x")
+    2.0
+    >>> now[0] += 2; t.wait("user:x")
+    0.0
+    """
+
+    def __init__(self, store: FailureStore, *, base: float = 1.0, cap: float = 60.0,
+                 forget_after: float = 900.0, clock: Clock = time.time):
+        self.store = store
+        self.base = base
+        self.cap = cap
+        self.forget_after = forget_after
+        self.clock = clock
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed attempts."""
+        if failures <= 0:
+            return 0.0
+        return float(min(self.base * 2 ** min(failures - 1, 30), self.cap))
+
+    def wait(self, key: str) -> float:
+        """Seconds before the next attempt for ``key`` is allowed (0 when allowed now)."""
+        n, last = self.store.get(key)
+        now = self.clock()
+        if n and now - last > max(self.forget_after, self.cap):
+            self.store.clear(key)
+            return 0.0
+        return max(0.0, last + self.delay(n) - now)
+
+    def failed(self, key: str) -> None:
+        self.store.add(key, self.clock())
+
+    def reset(self, key: str) -> None:
+        self.store.clear(key)
+
+
+# -- users ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class User:
+    """A workbench user who logged on."""
+
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class _Found:
+    id: Any
+    password_hash: str | None
+    active: bool
+    display_name: str
+
+
+# A hash to check typed passwords against when the user name is unknown, so that an
+# unknown name costs the same time as a known one.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not a password of anyone")
+    return _DUMMY_HASH
+
+
+class Authenticator:
+    """Checks user names, passwords and the DPO right against the installation's users.
+
+    Parameters
+    ----------
+    settings : Settings
+        The installation's settings (``auth:`` and ``databases:``).
+    engine : Engine, optional
+        An engine for the users' database (made from the settings by default).
+    failures : FailureStore, optional
+        Where failures per user name are counted; by default the state database.
+    clock : callable, optional
+        Wall-clock seconds (tests pass a fake one).
+
+    Examples
+    --------
+    >>> auth = Authenticator(load_settings("demo-install/workbench.yaml"))   # doctest: +SKIP
+    >>> auth.log_on("dpo", "dpo-demo", session="tab-1")                     # doctest: +SKIP
+    User(username='dpo', display_name='Demo DPO')
+    """
+
+    def __init__(self, settings: Settings, *, engine: Engine | None = None,
+                 failures: FailureStore | None = None, clock: Clock = time.time):
+        self.settings = settings
+        self.config = auth_settings(settings)
+        self._own_engines: list[Engine] = []
+        if engine is None:
+            from .workbench import make_engine
+
+            engine = make_engine(settings, self.config.database)
+            self._own_engines.append(engine)
+        self.engine = engine
+        if failures is None:
+            from .state import state_engine
+
+            state = state_engine(settings.state_url)
+            self._own_engines.append(state)
+            failures = DatabaseStore(state)
+        c = self.config
+        self.user_throttle = Throttle(failures, base=c.failure_delay_seconds,
+                                      cap=c.max_delay_seconds,
+                                      forget_after=c.forget_failures_after_minutes * 60,
+                                      clock=clock)
+        self.session_throttle = Throttle(MemoryStore(), base=c.failure_delay_seconds,
+                                         cap=c.max_delay_seconds,
+                                         forget_after=c.forget_failures_after_minutes * 60,
+                                         clock=clock)
+        self._tables: tuple[Table, Table] | None = None
+
+    def close(self) -> None:
+        """Release the connections this authenticator opened."""
+        for e in self._own_engines:
+            e.dispose()
+
+    # -- the tables ----------------------------------------------------------------------
+
+    def _reflect(self) -> tuple[Table, Table]:
+        if self._tables is not None:
+            return self._tables
+        c = self.config
+        md = MetaData()
+        where = f"{self.settings.path}: auth"
+        try:
+            users = Table(c.users.table, md, autoload_with=self.engine)
+            rights = Table(c.rights.table, md, autoload_with=self.engine)
+        except SQLAlchemyError as exc:
+            raise ConfigError(
+                f"{where}: the tables {c.users.table} and {c.rights.table} of database "
+                f"'{c.database}' could not be read ({type(exc).__name__}). Check auth.users.table "
+                "and auth.rights.table.") from None
+        for label, table, spec in (("users", users, c.users), ("rights", rights, c.rights)):
+            for attr in spec.__dataclass_fields__:
+                col = getattr(spec, attr)
+                if attr == "table" or col is None:
+                    continue
+                if col not in table.c:
+                    raise ConfigError(f"{where}.{label}.{attr}: table {table.name} of database "
+                                      f"'{c.database}' has no column {col}.")
+        self._tables = (users, rights)
+        return self._tables
+
+    def _find(self, username: str) -> _Found | None:
+        users, _ = self._reflect()
+        c = self.config.users
+        cols = [users.c[c.id], users.c[c.password_hash]]
+        cols.append(users.c[c.active] if c.active else None)
+        cols.append(users.c[c.display_name] if c.display_name else None)
+        stmt = select(*[x for x in cols if x is not None]).where(users.c[c.username] == username)
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(stmt).all()
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"reading the users failed ({type(exc).__name__}).") from None
+        if len(rows) != 1:
+            return None
+        row = list(rows[0])
+        uid, pw = row[0], row[1]
+        active = bool(row[2]) if c.active else True
+        display = (row[-1] if c.display_name else None) or username
+        return _Found(uid, pw, active, str(display))
+
+    def has_right(self, username: str) -> bool:
+        """True when ``username`` is an active user holding the required right (now)."""
+        found = self._find(username)
+        return found is not None and found.active and self._holds_right(found.id)
+
+    def _holds_right(self, user_id: Any) -> bool:
+        _, rights = self._reflect()
+        r = self.config.rights
+        stmt = select(func.count()).select_from(rights).where(and_(
+            rights.c[r.user_id] == user_id, rights.c[r.module] == self.config.module,
+            rights.c[r.permission] == self.config.permission))
+        try:
+            with self.engine.connect() as conn:
+                return bool(conn.execute(stmt).scalar())
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"reading the user rights failed ({type(exc).__name__}).") \
+                from None
+
+    def user_exists(self, username: str) -> bool:
+        """For the audit log only: whether a failed log-on named a real user."""
+        return self._find(username) is not None
+
+    # -- log on ---------------------------------------------------------------------------
+
+    def log_on(self, username: str, password: str, *, session: str) -> User:
+        """Check a user name and password; return the user, or raise :class:`LogonError`.
+
+        Parameters
+        ----------
+        username, password : str
+            As typed.
+        session : str
+            The dashboard session (failures are counted per session too).
+
+        Raises
+        ------
+        LogonError
+            Refused; the message can be shown to whoever typed the credentials.
+        """
+        username = username.strip()
+        user_key, session_key = f"user:{username.casefold()}", f"session:{session}"
+        wait = max(self.user_throttle.wait(user_key), self.session_throttle.wait(session_key))
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise LogonError(f"Too many failed log-on attempts. Wait {seconds} second"
+                             f"{'s' if seconds != 1 else ''} and try again.", "throttled",
+                             retry_after=wait)
+        if not username or not password:
+            raise LogonError("Enter your user name and password.", "empty")
+        found = self._find(username)
+        ok = verify_password(password, found.password_hash if found else _dummy_hash())
+        if not (ok and found is not None and found.active):
+            self.user_throttle.failed(user_key)
+            self.session_throttle.failed(session_key)
+            raise LogonError(WRONG_CREDENTIALS, "credentials")
+        if not self._holds_right(found.id):
+            raise LogonError(
+                f"You are not allowed to use the DPO workbench: it needs the right "
+                f"'{self.config.permission}' in module '{self.config.module}'. Ask your "
+                "administrator for it.", "no_right")
+        self.user_throttle.reset(user_key)
+        self.session_throttle.reset(session_key)
+        return User(username=username, display_name=found.display_name)

@@ -1,0 +1,232 @@
+"""Serve the DPO dashboard with Voila, configured safely.
+
+Run it as::
+
+    python -m dpo_workbench.serve --config FILE [--ip 127.0.0.1] [--port 8866]
+
+What it sets up, and why:
+
+- Voila listens on ``127.0.0.1`` unless told otherwise (``--ip`` or ``dashboard: {ip:}``):
+  the dashboard has its own log-on, but the connection is plain HTTP; to serve
+  other machines, put a TLS reverse proxy in front of it.
+- ``--Voila.port_retries=0``: a port in use is an error, not a silent move to
+  another port.
+- Idle kernels are culled (``MappingKernelManager.cull_idle_timeout``): a closed
+  tab's kernel would otherwise live on with the data it had shown.
+- No file is served by Voila's static file route (empty allow-list, deny-all);
+  reports and files travel inside the kernel's widget messages only.
+- Tracebacks stay out of the page: ``show_tracebacks`` is off and the kernel logs
+  callback errors to a file (see :func:`dpo_workbench.ui.app.protect_kernel`).
+- Jupyter's config, data and runtime folders are private to this server (a new
+  temporary folder, mode 0700), so no stray configuration or extension is loaded.
+- The settings path reaches the kernel in ``DPO_WORKBENCH_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Settings, load_settings
+from .errors import WorkbenchError
+from .ui import CONFIG_ENV
+from .ui.settings import dashboard_settings
+
+LOG_ENV = "DPO_WORKBENCH_LOG"  # the same name as dpo_workbench.ui.app.LOG_ENV (no widgets here)
+NOTEBOOK_NAME = "dpo_dashboard.ipynb"
+#: The dashboard notebook, for installs without the repository's notebooks folder.
+_NOTEBOOK = {
+    "cells": [{
+        "cell_type": "code", "execution_count": None, "id": "dashboard", "metadata": {},
+        "outputs": [],
+        "source": ["import os\n", "\n", "from dpo_workbench.ui import dashboard\n", "\n",
+                   "dashboard(os.environ.get(\"DPO_WORKBENCH_CONFIG\", "
+                   "\"../demo-install/workbench.yaml\"))"],
+    }],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def find_notebook(private: Path) -> Path:
+    """The dashboard notebook: the repository's, else a copy written into ``private``."""
+    repo = Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK_NAME
+    if repo.is_file():
+        return repo
+    folder = private / "app"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / NOTEBOOK_NAME
+    path.write_text(json.dumps(_NOTEBOOK, indent=1), encoding="utf-8")
+    return path
+
+
+def voila_config(cull_seconds: int) -> dict[str, Any]:
+    """The Voila configuration written into the private config folder."""
+    return {
+        "VoilaConfiguration": {
+            "file_allowlist": [],
+            "file_denylist": [".*"],
+            "show_tracebacks": False,
+            "strip_sources": True,
+        },
+        "MappingKernelManager": {
+            "cull_idle_timeout": cull_seconds,
+            "cull_interval": max(10, min(60, cull_seconds // 4)),
+            "cull_connected": False,
+        },
+    }
+
+
+def voila_command(notebook: Path, ip: str, port: int, cull_seconds: int,
+                  connection_dir: Path) -> list[str]:
+    """The Voila command line (the same settings as :func:`voila_config`, for priority)."""
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser",
+        f"--Voila.ip={ip}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.connection_dir_root={connection_dir}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+        f"--MappingKernelManager.cull_idle_timeout={cull_seconds}",
+        f"--MappingKernelManager.cull_interval={max(10, min(60, cull_seconds // 4))}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How to start Voila for an installation: command, environment, address."""
+
+    command: list[str]
+    env: dict[str, str]
+    ip: str
+    url: str
+    settings: Settings
+
+
+def prepare(settings_path: Path, ip: str | None, port: int | None, private: Path,
+            log_file: Path | None = None) -> Serving:
+    """The command, its environment and the URL to serve an installation's dashboard.
+
+    ``private`` is the folder for Jupyter's config, data and runtime files.
+
+    Raises
+    ------
+    WorkbenchError
+        The settings file is missing or wrong.
+    """
+    settings = load_settings(settings_path)
+    options = dashboard_settings(settings)
+    ip = ip or options.ip
+    port = port or options.port
+    cull = max(60, round(options.cull_idle_minutes * 60))
+    for sub in ("config", "data", "runtime", "connections"):
+        (private / sub).mkdir(parents=True, exist_ok=True)
+    (private / "config" / "voila.json").write_text(json.dumps(voila_config(cull), indent=1),
+                                                   encoding="utf-8")
+    notebook = find_notebook(private)
+    log_path = log_file or settings.folder / "state" / "dashboard.log"
+    env = dict(os.environ)
+    env.update({
+        "JUPYTER_CONFIG_DIR": str(private / "config"),
+        "JUPYTER_DATA_DIR": str(private / "data"),
+        "JUPYTER_RUNTIME_DIR": str(private / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        CONFIG_ENV: str(settings.path),
+        LOG_ENV: str(log_path),
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.pop("JUPYTER_CONFIG_PATH", None)  # no configuration from elsewhere
+    host = f"[{ip}]" if ":" in ip else ip
+    url = f"http://{host}:{port}/"
+    return Serving(voila_command(notebook, ip, port, cull, private / "connections"), env, ip,
+                   url, settings)
+
+
+def _is_loopback(ip: str) -> bool:
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def _wait_stopped(proc: subprocess.Popen[bytes]) -> int:
+    for sig, timeout in ((None, 3.0), (signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+        if sig is not None and proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the dashboard until interrupted; return Voila's exit status.
+
+    Examples
+    --------
+    >>> main(["--config", "demo-install/workbench.yaml"])    # doctest: +SKIP
+    """
+    parser = argparse.ArgumentParser(prog="python -m dpo_workbench.serve",
+                                     description="Serve the DPO dashboard with Voila.")
+    parser.add_argument("--config", "-c", required=True, metavar="FILE",
+                        help="the installation's settings file")
+    parser.add_argument("--ip", default=None,
+                        help="address to listen on (default: dashboard.ip, else 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="port (default: dashboard.port, else 8866)")
+    parser.add_argument("--log-file", type=Path, default=None,
+                        help="the dashboard's error log (default: <settings folder>/state/"
+                             "dashboard.log)")
+    args = parser.parse_args(argv)
+
+    private = Path(tempfile.mkdtemp(prefix="dpo-workbench-jupyter-"))
+    os.chmod(private, 0o700)
+    try:
+        try:
+            serving = prepare(Path(args.config), args.ip, args.port, private, args.log_file)
+        except WorkbenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
+        settings = serving.settings
+        print(f"DPO dashboard of {settings.name}: {serving.url}", flush=True)
+        if not _is_loopback(serving.ip):
+            print(f"warning: listening on {serving.ip}, reachable from other machines over plain "
+                  "HTTP. Put a TLS reverse proxy in front of it.", file=sys.stderr, flush=True)
+        if "demo" in settings.extra:
+            print("Demo logins: dpo / dpo-demo (DPO right), agent / agent-demo (refused: "
+                  "no DPO right). Stop with Ctrl+C.", flush=True)
+        proc = subprocess.Popen(serving.command, env=serving.env, cwd=private)
+
+        def stop(signum: int, _frame: Any) -> None:
+            proc.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            # Ctrl+C reached Voila too (same process group); it shuts its kernels down.
+            return _wait_stopped(proc)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The DPO dashboard: a Voila app over the library (see docs/dashboard.md).
+
+``dashboard()`` builds it for the notebook that Voila serves
+(``notebooks/dpo_dashboard.ipynb``); :mod:`dpo_workbench.ui.state` is its
+widget-free model, :mod:`dpo_workbench.ui.app` the widgets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CONFIG_ENV", "dashboard"]
+
+#: The environment variable naming the settings file the dashboard opens.
+CONFIG_ENV = "DPO_WORKBENCH_CONFIG"
+
+
+def dashboard(settings_path: str | Path | None = None, **kwargs: Any) -> Any:
+    """Build the dashboard for the installation whose settings file is ``settings_path``.
+
+    By default the path comes from the ``DPO_WORKBENCH_CONFIG`` environment variable,
+    else ``demo-install/workbench.yaml``. Returns the widget; shown as a cell's value.
+
+    Examples
+    --------
+    >>> from dpo_workbench.ui import dashboard      # doctest: +SKIP
+    >>> dashboard()                                 # doctest: +SKIP
+    """
+    from .app import build_dashboard
+
+    return build_dashboard(settings_path, **kwargs)

@@ -1,0 +1,513 @@
+"""The dashboard's state: a widget-free traitlets model that calls the library.
+
+:class:`DashboardState` holds what the DPO sees (which view, the search result,
+the selection, the opened item, the armed erasure plan, the status line) and
+does every action. The widgets in :mod:`dpo_workbench.ui.app` only show these
+traits and call these methods.
+
+Every action checks, here and not in the page, that someone is logged on, that
+they still hold the DPO right, and that the session has not been idle too long;
+erasing also checks that a plan is armed, that it still matches the selection,
+and that the typed confirmation is the plan's token. A page can be made to send
+any widget event (a crafted comm message fires even a hidden or disabled
+button), so these checks are the guard. A refused action raises :class:`Refused`
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, Unicode
+
+from ..audit import Action, open_audit_log, personal_data_reason
+from ..auth import Authenticator, LogonError, auth_settings
+from ..config import Settings, load_settings
+from ..criteria import Criteria
+from ..datamap import Group
+from ..details import FileInfo
+from ..errors import InvalidCriteria, WorkbenchError
+from ..selection import RowRef, Selection
+from .settings import DashboardSettings, dashboard_settings
+
+log = logging.getLogger("dpo_workbench.ui")
+
+Clock = Callable[[], float]
+
+VIEWS = ("logon", "criteria", "too_many", "results", "details", "erase")
+#: The criteria fields of the form, in the order shown.
+CRITERIA_FIELDS = ("email", "phone", "first_name", "last_name", "start", "end", "digits")
+#: What a file can be opened for, as the audit log names it.
+FILE_ACTIONS = ("play", "show", "download")
+_SHOWABLE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+class Refused(WorkbenchError):
+    """An action is not allowed now; nothing was done."""
+
+
+class DashboardState(HasTraits):
+    """What the DPO dashboard shows, and every action it can take.
+
+    Parameters
+    ----------
+    settings_path : path
+        The installation's settings file.
+    clock : callable, optional
+        Wall-clock seconds; tests pass a fake one to test the idle time-out and
+        the log-on delays.
+    authenticator : Authenticator, optional
+        Made from the settings by default.
+
+    Examples
+    --------
+    >>> state = DashboardState("demo-install/workbench.yaml")      # doctest: +SKIP
+    >>> state.log_on("dpo", "dpo-demo")                            # doctest: +SKIP
+    >>> state.search(phone="+358 40 123 4567")                     # doctest: +SKIP
+    >>> state.view, state.result.counts()                          # doctest: +SKIP
+    ('results', {'contacts': 13, ...})
+    """
+
+    view = Enum(VIEWS, default_value="logon")
+    user = Unicode("")  # the logged-on user name; "" when nobody is logged on
+    display_name = Unicode("")
+    status = Unicode("")
+    status_kind = Enum(("info", "success", "error"), default_value="info")
+    busy = Bool(False)
+    progress = Float(0.0)  # 0..1 of the running search or erasure
+    progress_text = Unicode("")
+    criteria_problems = Dict()  # field -> message, from InvalidCriteria.problems
+    result = AnyTrait(None)  # SearchResult of the last search
+    selection = AnyTrait(None)  # Selection (immutable: every change sets a new one)
+    pages = Dict()  # group name -> page shown (from 0)
+    details = AnyTrait(None)  # Details of the opened item
+    plan = AnyTrait(None)  # the armed ErasurePlan
+    plan_text = Unicode("")
+    receipt_text = Unicode("")
+    unfinished = List()  # [(run_id, story)] of interrupted erasure runs
+    page_size = Int(50)
+
+    def __init__(self, settings_path: str | Path, *, clock: Clock = time.time,
+                 authenticator: Authenticator | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.settings_path = Path(settings_path)
+        self.clock = clock
+        self.session_id = uuid.uuid4().hex
+        self.settings: Settings = load_settings(self.settings_path)
+        self.options: DashboardSettings = dashboard_settings(self.settings)
+        self.idle_seconds = auth_settings(self.settings).idle_minutes * 60
+        self.page_size = self.options.page_size
+        self.auth = authenticator or Authenticator(self.settings, clock=clock)
+        self.criteria: Criteria | None = None
+        self._wb: Any = None
+        self._audit_log: Any = None
+        self._last_activity = 0.0
+
+    # -- status -------------------------------------------------------------------------
+
+    def say(self, message: str, kind: str = "info") -> None:
+        """Show ``message`` in the status line."""
+        self.status_kind = kind
+        self.status = message
+
+    def on_progress(self, message: str, done: int, total: int) -> None:
+        """The library's progress callback (messages name databases, never data)."""
+        self.progress = (done / total) if total else 0.0
+        self.progress_text = message
+
+    # -- the guard ----------------------------------------------------------------------
+
+    @property
+    def logged_on(self) -> bool:
+        return bool(self.user) and self._wb is not None
+
+    def check_idle(self) -> bool:
+        """Log off when the session has been idle too long; return True if it did."""
+        if self.logged_on and self.clock() - self._last_activity > self.idle_seconds:
+            minutes = round(self.idle_seconds / 60)
+            self.log_off(reason="idle")
+            self.say(f"You were logged off after {minutes} minute{'s' if minutes != 1 else ''} "
+                     "without activity. Log on again to continue.", "error")
+            return True
+        return False
+
+    def _guard(self) -> Any:
+        """Check that an action is allowed now; return the open Workbench."""
+        if not self.logged_on:
+            raise Refused("Log on first.")
+        if self.check_idle():
+            raise Refused(self.status)
+        # Rights can be withdrawn while a session is open: ask the database each time.
+        if not self.auth.has_right(self.user):
+            user = self.user
+            self.log_off(reason="right_withdrawn")
+            raise Refused(f"The user {user} no longer holds the DPO right; logged off.")
+        self._last_activity = self.clock()
+        return self._wb
+
+    def _require(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise Refused(message)
+
+    # -- audit (log on / log off here; the Workbench records its own actions) -----------
+
+    def _audit(self, user: str, action: str, **kwargs: Any) -> None:
+        if self._audit_log is None:
+            self._audit_log = open_audit_log(self.settings)
+        self._audit_log.record(user, Action(action), **kwargs)
+
+    # -- log on / off -------------------------------------------------------------------
+
+    def log_on(self, username: str, password: str) -> None:
+        """Check the credentials and the DPO right, then open the installation.
+
+        Raises
+        ------
+        LogonError
+            Refused (wrong credentials, no right, or too many failures: wait).
+        """
+        if self.logged_on:
+            raise Refused("Someone is logged on in this window: log off first.")
+        try:
+            user = self.auth.log_on(username, password, session=self.session_id)
+        except LogonError as exc:
+            if exc.reason != "empty":
+                name = username.strip()
+                known = bool(name) and len(name) <= 200 and self.auth.user_exists(name)
+                # A typed name that is no user may be anything (even a password typed
+                # in the wrong field): it is not written to the audit log.
+                self._audit(name if known else "(unknown)", "login_failed",
+                            detail={"reason": exc.reason})
+            raise
+        from ..workbench import open_workbench
+
+        self._wb = open_workbench(self.settings_path, user=user.username)
+        self.user = user.username
+        self.display_name = user.display_name
+        self._last_activity = self.clock()
+        self._audit(user.username, "login")
+        self.view = "criteria"
+        self.refresh_unfinished()
+        self.say(f"Logged on as {user.display_name}.", "success")
+
+    def log_off(self, reason: str = "user") -> None:
+        """Forget everything shown, close the installation, show the log-on view."""
+        user = self.user
+        wb, self._wb = self._wb, None
+        self.user = ""
+        self.display_name = ""
+        self._clear_work()
+        self.criteria_problems = {}
+        self.unfinished = []
+        self.progress, self.progress_text, self.busy = 0.0, "", False
+        self.view = "logon"
+        if wb is not None:
+            wb.close()
+        if user:
+            try:
+                self._audit(user, "logout", detail={"reason": reason})
+            finally:
+                self.say("Logged off.")
+
+    def close(self) -> None:
+        """Log off and release every connection (the kernel is going away)."""
+        if self.user:
+            self.log_off()
+        self.auth.close()
+        if self._audit_log is not None:
+            self._audit_log.close()
+
+    def _clear_work(self) -> None:
+        self.plan, self.plan_text = None, ""
+        self.details = None
+        self.selection = None
+        self.result = None
+        self.receipt_text = ""
+        self.pages = {}
+        self.criteria = None
+
+    # -- searching ----------------------------------------------------------------------
+
+    def search(self, **fields: Any) -> None:
+        """Validate the criteria as typed and search.
+
+        ``fields`` are the form's values (:data:`CRITERIA_FIELDS`); an empty text is
+        no criterion. Broken rules fill :attr:`criteria_problems` and raise
+        :class:`~dpo_workbench.errors.InvalidCriteria`; nothing is searched.
+        """
+        wb = self._guard()
+        unknown = set(fields) - set(CRITERIA_FIELDS)
+        self._require(not unknown, "Unknown search field.")
+        raw = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()}
+        raw = {k: v for k, v in raw.items() if v not in (None, "")}
+        try:
+            criteria = wb.criteria(**raw)
+        except InvalidCriteria as exc:
+            self.criteria_problems = dict(exc.problems)
+            raise
+        self.criteria_problems = {}
+        self._run_search(criteria)
+
+    def _run_search(self, criteria: Criteria) -> None:
+        wb = self._wb
+        self._clear_work()
+        self.progress, self.progress_text = 0.0, "searching"
+        result = wb.search(criteria, progress=self.on_progress)
+        self.criteria = result.criteria
+        # The views draw the rows when the result is set: selection and pages first.
+        self.pages = {g.value: 0 for g in Group}
+        self.selection = Selection.all(result)
+        self.result = result
+        self.progress, self.progress_text = 1.0, ""
+        if result.too_many:
+            self.view = "too_many"
+            self.say(f"The search found {result.total} items, more than "
+                     f"{result.too_many_threshold}: narrow the criteria (for example a "
+                     "shorter time span), or review them all.", "error")
+        else:
+            self.view = "results"
+            self.say(f"Found {result.total} item{'s' if result.total != 1 else ''}.")
+
+    def show_results_anyway(self) -> None:
+        """Go on to the results after the too-many warning."""
+        self._guard()
+        self._require(self.result is not None and self.view == "too_many",
+                      "There is no search result to show.")
+        self.view = "results"
+        self.say(f"Showing all {self.result.total} items.")
+
+    def back_to_criteria(self) -> None:
+        """Leave the result (forgetting it) for the criteria form."""
+        self._guard()
+        self._clear_work()
+        self.view = "criteria"
+        self.refresh_unfinished()
+        self.say("")
+
+    # -- results and selection ----------------------------------------------------------
+
+    def group_frame(self, group: Group | str) -> pd.DataFrame:
+        """The found items of one group (an empty frame before a search)."""
+        if self.result is None:
+            return pd.DataFrame()
+        return self.result.groups[Group(group)]
+
+    def page_count(self, group: Group | str) -> int:
+        n = len(self.group_frame(group))
+        return max(1, -(-n // self.page_size))
+
+    def page_rows(self, group: Group | str) -> tuple[int, pd.DataFrame]:
+        """The first row number and the rows of the group's current page."""
+        g = Group(group)
+        start = self.pages.get(g.value, 0) * self.page_size
+        return start, self.group_frame(g).iloc[start:start + self.page_size]
+
+    def set_page(self, group: Group | str, page: int) -> None:
+        """Show another page of a group (clamped to the pages there are)."""
+        self._guard()
+        g = Group(group)
+        page = max(0, min(int(page), self.page_count(g) - 1))
+        self.pages = {**self.pages, g.value: page}
+
+    def refs_of(self, group: Group | str) -> tuple[RowRef, ...]:
+        if self.selection is None:
+            return ()
+        return tuple(self.selection.groups.get(Group(group).value, ()))
+
+    def _known(self, ref: RowRef) -> None:
+        self._require(self.selection is not None
+                      and any(ref in refs for refs in self.selection.groups.values()),
+                      "That item is not part of the current search result.")
+
+    def _disarm(self) -> None:
+        # An armed plan was made for the old selection: it must be made again.
+        if self.plan is not None:
+            self.plan, self.plan_text = None, ""
+            if self.view == "erase":
+                self.view = "results"
+
+    def set_selected(self, ref: RowRef, selected: bool) -> None:
+        """Tick or untick one found item."""
+        self._guard()
+        self._known(ref)
+        self._disarm()
+        self.selection = self.selection.set(ref, bool(selected))
+
+    def set_group_selected(self, group: Group | str, selected: bool) -> None:
+        """Tick or untick every item of a group."""
+        self._guard()
+        self._require(self.selection is not None, "Search first.")
+        g = Group(group)
+        self._disarm()
+        sel = self.selection
+        self.selection = sel.select_group(g.value) if selected else sel.unselect_group(g.value)
+
+    # -- details and files --------------------------------------------------------------
+
+    def open_details(self, ref: RowRef) -> None:
+        """Read everything about one found item and show it."""
+        wb = self._guard()
+        self._known(ref)
+        self.details = wb.details(ref)
+        self.view = "details"
+        self.say("")
+
+    def close_details(self) -> None:
+        """Back from the details to the results."""
+        self._guard()
+        self.details = None
+        self.view = "results" if self.result is not None else "criteria"
+
+    def read_file(self, info: FileInfo, action: str, reason: str | None = None) -> bytes:
+        """The content of a file of the opened item, for playing, showing or downloading.
+
+        Every read is audit-logged (by the Workbench). ``reason`` is required for
+        playing when the settings say ``dashboard: {require_listen_reason: true}``.
+        """
+        wb = self._guard()
+        self._require(action in FILE_ACTIONS, "Unknown file action.")
+        self._require(self.details is not None and info in self.details.files,
+                      "That file does not belong to the opened item.")
+        self._require(info.exists, f"The file cannot be opened: {info.problem or 'missing'}.")
+        reason = (reason or "").strip() or None
+        if action == "play" and self.options.require_listen_reason and not reason:
+            raise Refused("Enter the reason for listening to this recording first.")
+        if reason and personal_data_reason(reason):
+            # The reason goes into the audit log, which keeps no personal data.
+            raise Refused("The reason must not contain personal data (an e-mail address or a "
+                          "long number): describe why without it, e.g. 'complaint review'.")
+        if action == "show" and info.media_type not in _SHOWABLE_IMAGES:
+            action = "download"  # only plain images are shown in the page
+        return bytes(wb.read_file(info, action, reason=reason))
+
+    @staticmethod
+    def showable(info: FileInfo) -> bool:
+        """True for images the page shows (other files are downloaded)."""
+        return info.media_type in _SHOWABLE_IMAGES
+
+    # -- report -------------------------------------------------------------------------
+
+    def _report_name(self, ext: str) -> str:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return f"dpo-report-{stamp}.{ext}"
+
+    def report(self, fmt: str) -> tuple[str, bytes]:
+        """The report of the selected items as ``(file name, bytes)``; fmt csv or zip."""
+        wb = self._guard()
+        self._require(fmt in ("csv", "zip"), "Unknown report format.")
+        self._require(self.selection is not None, "Search first.")
+        self._require(len(self.selection) > 0, "Nothing is selected: tick the items to report.")
+        self.progress, self.progress_text = 0.0, "reading the selected items"
+        data = self._report_here(wb, fmt)
+        self.progress, self.progress_text = 1.0, ""
+        return self._report_name(fmt), bytes(data)
+
+    def _report_here(self, wb: Any, fmt: str) -> bytes:
+        # In memory: a report on disk could outlive the session (and Voila must not serve
+        # it). build_report records the report in the audit log.
+        from ..report import build_report, write_csv, write_zip
+
+        report = build_report(wb, self.selection, criteria=self.criteria,
+                              progress=self.on_progress)
+        buf = io.BytesIO()
+        if fmt == "csv":
+            write_csv(report, buf, bom=True)
+        else:
+            write_zip(report, buf)
+        return buf.getvalue()
+
+    # -- erasure ------------------------------------------------------------------------
+
+    def prepare_erasure(self) -> None:
+        """Plan the erasure of the selected items (a dry run) and arm it."""
+        wb = self._guard()
+        self._require(self.selection is not None and self.view == "results",
+                      "Search and review the results first.")
+        self._require(len(self.selection) > 0, "Nothing is selected: nothing to delete.")
+        plan = wb.plan_erasure(self.selection, criteria=self.criteria)
+        self.plan_text = plan.describe()  # before the plan: the view shows both when armed
+        self.plan = plan
+        self.view = "erase"
+        self.say("Read what will be deleted or anonymized, then type the confirmation token.")
+
+    def cancel_erasure(self) -> None:
+        """Disarm the plan; nothing is changed."""
+        self._guard()
+        self.plan, self.plan_text = None, ""
+        self.view = "results" if self.result is not None else "criteria"
+        self.say("Nothing was deleted.")
+
+    def erase(self, typed: str) -> dict[str, Any]:
+        """Execute the armed plan when ``typed`` is its token; verify; search again.
+
+        Returns the receipt. Raises :class:`Refused` (nothing changed) when no plan is
+        armed, the selection changed since, or ``typed`` is not the plan's token.
+        """
+        from ..erasure import ErasureIncomplete, summarize
+
+        wb = self._guard()
+        plan = self.plan
+        self._require(plan is not None and self.view == "erase",
+                      "No erasure is prepared: press Delete and read the plan first.")
+        self._require(self.selection is not None
+                      and tuple(self.selection.selected()) == tuple(plan.items),
+                      "The selection changed after the plan was made: make the plan again.")
+        self._require(isinstance(typed, str) and typed.strip().upper() == plan.token,
+                      "The confirmation does not match the token of this plan. Nothing was "
+                      "deleted.")
+        self.plan, self.plan_text = None, ""  # one plan, one run: a second click does nothing
+        self.progress, self.progress_text = 0.0, "erasing"
+        try:
+            receipt = wb.erase(plan, typed.strip().upper(), criteria=self.criteria,
+                               progress=self.on_progress)
+        except ErasureIncomplete as exc:
+            self.refresh_unfinished()
+            self.view = "criteria"
+            self.result, self.selection = None, None
+            raise Refused(f"The erasure stopped part-way; resume it below. {exc.run.story()}") \
+                from None
+        text = summarize(receipt)
+        criteria = self.criteria
+        assert criteria is not None
+        self._run_search(criteria)
+        self.receipt_text = text
+        verified = receipt.get("verified")
+        self.say(f"Erased and {'verified' if verified else 'NOT verified'}. Searched again: "
+                 f"{self.result.total} item{'s' if self.result.total != 1 else ''} found.",
+                 "success" if verified else "error")
+        return receipt
+
+    def refresh_unfinished(self) -> None:
+        """List the interrupted erasure runs of the journal."""
+        if not self.logged_on:
+            self.unfinished = []
+            return
+        self.unfinished = [(r.run_id, r.story()) for r in self._wb.journal.unfinished()]
+
+    def resume(self, run_id: str) -> dict[str, Any]:
+        """Complete an interrupted erasure run; return its receipt."""
+        from ..erasure import ErasureIncomplete, summarize
+
+        wb = self._guard()
+        self._require(run_id in {r for r, _ in self.unfinished},
+                      "That erasure run is not waiting to be resumed.")
+        try:
+            receipt = wb.resume_erasure(run_id, progress=self.on_progress)
+        except ErasureIncomplete as exc:
+            self.refresh_unfinished()
+            raise Refused(f"The erasure is still not complete. {exc.run.story()}") from None
+        finally:
+            self.refresh_unfinished()
+        self.receipt_text = summarize(receipt)
+        self.say("The interrupted erasure is complete.", "success")
+        return receipt
+

@@ -1,0 +1,342 @@
+"""The dashboard's widgets, driven from Python with ``Button.click()`` and widget values.
+
+The same events a browser sends (a click, a changed value) are made here; events a
+crafted comm message could send (clicking a hidden or disabled button) too.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import ipywidgets as w
+import pytest
+from conftest import demo_installation
+from fixed_install import EMAIL, PHONE, build_fixed_install, wav_file
+from test_auth import Clock, add_users
+
+from dpo_workbench.datamap import Group
+from dpo_workbench.demo.samples import AINO, SWITCHBOARD
+from dpo_workbench.ui.app import Dashboard, build_dashboard
+from dpo_workbench.ui.state import DashboardState
+
+
+@pytest.fixture
+def install(tmp_path: Path) -> Path:
+    settings = build_fixed_install(tmp_path / "install")
+    add_users(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A read-only demo installation (the sample subjects, 2,500 events)."""
+    with demo_installation(tmp_path_factory.mktemp("demo")) as settings:
+        yield settings
+
+
+def app_for(settings: Path, clock: Clock | None = None) -> Dashboard:
+    return Dashboard(DashboardState(settings, clock=clock or Clock()))
+
+
+def log_on(app: Dashboard, user: str = "dpo", password: str = "dpo-demo") -> None:
+    app.logon.username.value = user
+    app.logon.password.value = password
+    app.logon.logon.click()
+
+
+def search(app: Dashboard, **fields: str) -> None:
+    app.criteria.on_clear()
+    for name, value in fields.items():
+        app.criteria.fields[name].value = value
+    app.criteria.search.click()
+
+
+def shown(app: Dashboard) -> w.Widget:
+    return app.body.children[0]
+
+
+def all_buttons(widget: w.Widget) -> Iterator[w.Button]:
+    if isinstance(widget, w.Button):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from all_buttons(child)
+
+
+def link_bytes(html_value: str) -> tuple[str, bytes]:
+    m = re.search(r'download="([^"]+)" href="data:application/octet-stream;base64,([^"]+)"',
+                  html_value)
+    assert m, html_value
+    return m.group(1), base64.b64decode(m.group(2))
+
+
+def test_log_on_view(install: Path) -> None:
+    app = app_for(install)
+    assert shown(app) is app.logon.widget
+    assert app.logoff.layout.display == "none"
+    log_on(app, password="wrong")
+    assert "not right" in app.status.value and shown(app) is app.logon.widget
+    assert app.logon.password.value == ""  # a typed password never stays in the page
+    app.state.clock.advance(5)
+    log_on(app, "agent", "agent-demo")
+    assert "not allowed" in app.status.value and shown(app) is app.logon.widget
+    log_on(app)
+    assert shown(app) is app.criteria.widget
+    assert "Demo DPO" in app.who.value and app.logoff.layout.display != "none"
+    app.logoff.click()
+    assert shown(app) is app.logon.widget and app.who.value == ""
+
+
+def test_repeated_failures_slow_down_in_the_page(install: Path) -> None:
+    app = app_for(install)
+    log_on(app, password="wrong")
+    log_on(app)  # the right password, too soon
+    assert "Wait 1 second" in app.status.value and not app.state.logged_on
+
+
+def test_an_invalid_date_gives_a_message_not_an_exception(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, start="2025-02-30", end="2025-01-01x")
+    assert "not a date" in app.criteria.problems["start"].value
+    assert "not a date" in app.criteria.problems["end"].value
+    assert app.criteria.problems["phone"].value == ""
+    assert shown(app) is app.criteria.widget and app.state.result is None
+    search(app, phone=PHONE)
+    assert app.criteria.problems["start"].value == ""
+    assert shown(app) is app.results.widget
+
+
+def test_nobody_logged_on_can_do_nothing_with_any_button(install: Path) -> None:
+    """A crafted comm message can click any button, even hidden or disabled ones."""
+    app = app_for(install)
+    log_on(app, "agent", "agent-demo")  # refused: no DPO right
+    app.erase.confirm.value = "ABCD-EFGH-JKLM"
+    for view in app.views.values():
+        for b in all_buttons(view.widget):
+            if b is app.logon.logon:
+                continue
+            app.state.say("")
+            b.click()
+            # Refused, or harmless without a session (Clear empties the form, Log off
+            # has nobody to log off).
+            assert app.state.status in ("Log on first.", ""), b.description
+            assert not app.state.logged_on and app.state.result is None
+    app.results.groups[Group.CONTACTS].group_check.value = False
+    assert app.state.selection is None
+    assert shown(app) is app.logon.widget
+
+
+def test_results_details_report_and_delete(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    assert shown(app) is app.results.widget
+    tables = app.results.groups
+    assert [t.group_check.description for t in tables.values()] == [
+        "Contacts (2)", "Directory Entries (1)", "Outbound Campaign Customers (1)",
+        "Customer Consents (2)"]
+    assert all(t.group_check.value for t in tables.values())
+    contacts = tables[Group.CONTACTS]
+    assert len(contacts.rows_box.children) == 2 and contacts.pager.layout.display == "none"
+
+    # Details of the e-mail: markup in its body is text.
+    email_row = next(r for r in contacts.pool if r.ref.key == 102)
+    email_row.open.click()
+    assert shown(app) is app.details.widget
+    body = app.details.body.value
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script" not in body
+    assert "=SUM(A1)" in body
+    app.details.back.click()
+    assert shown(app) is app.results.widget
+
+    # Untick the call and the consents group.
+    call_row = next(r for r in contacts.pool if r.ref.key == 101)
+    call_row.check.value = False
+    tables[Group.CONSENTS].group_check.value = False
+    assert contacts.count.value.strip().startswith("&nbsp;1 of 2")
+    assert not any(r.check.value for r in tables[Group.CONSENTS].pool)
+    assert not contacts.group_check.value  # some of the group are unticked
+
+    app.results.report_csv.click()
+    name, data = link_bytes(app.results.download.value)
+    items = {row["item"] for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+             if row["item"]}
+    assert items == {"operative.contact_events#102", "directory.directory_entries#11",
+                     "outbound.campaign_customers#21"}
+    # A change of selection withdraws the link of the old report.
+    call_row.check.value = True
+    assert app.results.download.value == ""
+    call_row.check.value = False
+
+    app.results.delete.click()
+    assert shown(app) is app.erase.widget
+    plan = app.state.plan
+    assert plan.token in app.erase.plan.value and "customer_consents" not in app.erase.plan.value
+    assert "Erase 3 selected item(s)" in app.erase.plan.value
+    app.erase.run.click()  # no confirmation typed: nothing happens
+    assert app.state.plan is plan and "does not match" in app.status.value
+    app.erase.confirm.value = "DELETE"
+    app.erase.run.click()  # a wrong confirmation: nothing happens
+    assert app.state.plan is plan and app.state.result.total == 6
+    app.erase.confirm.value = plan.token
+    app.erase.run.click()
+    assert shown(app) is app.results.widget
+    assert "verified" in app.results.receipt.value
+    # Searched again: only what was left unticked is still found.
+    assert {str(r) for r in app.state.result.refs()} == {
+        "operative.contact_events#101", "operative.customer_consents#501",
+        "operative.customer_consents#502"}
+
+
+def test_cancel_disarms(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE)
+    app.results.delete.click()
+    token = app.state.plan.token
+    app.erase.cancel.click()
+    assert app.state.plan is None and shown(app) is app.results.widget
+    app.erase.confirm.value = token
+    app.erase.run.click()  # the hidden button, clicked anyway
+    assert "No erasure is prepared" in app.status.value
+    assert app.state.result.total == 5
+
+
+def test_files_listen_show_download(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    rows = app.results.groups[Group.CONTACTS].pool
+    next(r for r in rows if r.ref.key == 101).open.click()
+    listen = next(b for b in all_buttons(app.details.files) if b.description == "Listen")
+    listen.click()
+    audio = app.details.player.children[0].children[1]
+    assert isinstance(audio, w.Audio) and bytes(audio.value) == wav_file()
+    download = next(b for b in all_buttons(app.details.files) if b.description == "Download")
+    download.click()
+    name, data = link_bytes(app.details.player.children[0].value)
+    assert (name, data) == ("101.wav", wav_file())
+    app.details.back.click()
+    app.results.groups[Group.DIRECTORY_ENTRIES].pool[0].open.click()
+    show = next(b for b in all_buttons(app.details.files) if b.description == "Show")
+    show.click()
+    image = app.details.player.children[0].children[1]
+    assert isinstance(image, w.Image) and bytes(image.value).startswith(b"\x89PNG")
+
+
+def test_the_idle_timeout_logs_off_the_page(install: Path) -> None:
+    clock = Clock()
+    app = app_for(install, clock)
+    log_on(app)
+    search(app, phone=PHONE)
+    clock.advance(16 * 60)
+    app.results.report_csv.click()
+    assert shown(app) is app.logon.widget
+    assert "without activity" in app.status.value and app.results.download.value == ""
+    assert not app.start_idle_timer()  # no event loop here: the guard does the work
+
+
+def test_an_unexpected_error_shows_no_details(install: Path, caplog: pytest.LogCaptureFixture,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    app = app_for(install)
+    log_on(app)
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise ValueError(f"row with {EMAIL} is broken")
+
+    monkeypatch.setattr(app.state._wb, "search", broken)
+    with caplog.at_level(logging.ERROR, logger="dpo_workbench.ui"):
+        search(app, phone=PHONE)
+    assert "Something went wrong (ValueError)" in app.status.value
+    assert EMAIL not in app.status.value and EMAIL not in caplog.text
+    assert "ValueError" in caplog.text
+
+
+def test_a_wrong_settings_file_shows_a_message(tmp_path: Path) -> None:
+    widget = build_dashboard(tmp_path / "missing.yaml", protect=False, idle_timer=False)
+    assert isinstance(widget, w.HTML) and "does not exist" in widget.value
+
+
+def test_many_items_page_on_the_server(demo: Path) -> None:
+    """The switchboard number has more than 1000 contact events."""
+    app = app_for(demo)
+    log_on(app)
+    search(app, phone=SWITCHBOARD.phone)
+    assert shown(app) is app.too_many.widget
+    assert "narrow" in app.too_many.message.value.lower() or "Narrow" in app.too_many.message.value
+    app.too_many.back.click()
+    assert shown(app) is app.criteria.widget and app.state.result is None
+    app.criteria.search.click()
+    app.too_many.go_on.click()
+    assert shown(app) is app.results.widget
+    contacts = app.results.groups[Group.CONTACTS]
+    total = app.state.result.total
+    assert total > 1000
+    assert len(contacts.rows_box.children) == 50 and len(contacts.pool) == 50
+    assert f"of {total}" in contacts.page_label.value
+    first_page = [r.ref for r in contacts.pool]
+    contacts.next.click()
+    assert "rows 51" in contacts.page_label.value
+    second_page = [r.ref for r in contacts.pool]
+    assert not set(first_page) & set(second_page)
+    contacts.pool[0].check.value = False
+    assert not app.state.selection.is_selected(second_page[0])
+    assert app.state.selection.counts()["contacts"] == (total - 1, total)
+    contacts.prev.click()
+    assert all(r.check.value for r in contacts.pool)
+    for _ in range(total // 50 + 3):  # past the last page: it stays on the last
+        contacts.next.click()
+    assert len(contacts.rows_box.children) == total - (total // 50) * 50 or total % 50 == 0
+    assert len(contacts.pool) == 50  # the same row widgets, reused
+
+
+def test_aino_email_markup_is_text(demo: Path) -> None:
+    app = app_for(demo)
+    log_on(app)
+    search(app, phone=AINO.phone, email=AINO.email)
+    rows = app.results.groups[Group.CONTACTS].pool
+    row = next(r for r in rows if "Re: order" in r.cells.value)
+    assert "&lt;b&gt;Re: order&lt;/b&gt;" in row.cells.value and "<b>Re" not in row.cells.value
+    row.open.click()
+    body = app.details.body.value
+    assert "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in body
+    assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in body
+    assert "<img" not in body and "<script" not in body
+
+
+def test_the_idle_timer_logs_off_from_the_event_loop(install: Path) -> None:
+    import asyncio
+
+    clock = Clock()
+    app = app_for(install, clock)
+    log_on(app)
+
+    async def wait_idle() -> None:
+        assert app.start_idle_timer(interval=0.01)
+        await asyncio.sleep(0.05)
+        assert app.state.logged_on
+        clock.advance(16 * 60)
+        await asyncio.sleep(0.05)
+
+    asyncio.run(wait_idle())
+    assert not app.state.logged_on and shown(app) is app.logon.widget
+
+
+def test_a_closed_session_is_logged_off(install: Path) -> None:
+    from dpo_workbench.audit import open_audit_log
+    from dpo_workbench.config import load_settings
+    from dpo_workbench.ui.app import _close_quietly
+
+    app = app_for(install)
+    log_on(app)
+    _close_quietly(app.state)  # what the kernel does when it exits
+    with open_audit_log(load_settings(install)) as log:
+        last = log.events()[-1]
+    assert (last.user, str(last.action), dict(last.detail)) == (
+        "dpo", "logout", {"reason": "session_closed"})
