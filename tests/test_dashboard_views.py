@@ -340,3 +340,35 @@ def test_a_closed_session_is_logged_off(install: Path) -> None:
         last = log.events()[-1]
     assert (last.user, str(last.action), dict(last.detail)) == (
         "dpo", "logout", {"reason": "session_closed"})
+
+
+def test_a_few_thousand_items_stay_paged_and_selectable(tmp_path: Path) -> None:
+    """3,000 more events of one caller: the page never holds more than a page of rows."""
+    import sqlite3
+    import time
+
+    with demo_installation(tmp_path / "big") as settings:
+        con = sqlite3.connect(settings.parent / "operative.sqlite")
+        first = con.execute("SELECT max(id) FROM contact_events").fetchone()[0] + 1
+        con.executemany(
+            "INSERT INTO contact_events (id, channel, direction, started_at, remote_number) "
+            "VALUES (?, 'call', 'in', ?, ?)",
+            [(first + i, f"2025-01-01 00:{i % 60:02d}:00.000000", "09 876 5432")
+             for i in range(3000)])
+        con.commit()
+        con.close()
+        app = app_for(settings)
+        log_on(app)
+        started = time.perf_counter()
+        search(app, phone=SWITCHBOARD.phone)
+        app.too_many.go_on.click()
+        took = time.perf_counter() - started
+        contacts = app.results.groups[Group.CONTACTS]
+        total = app.state.result.total
+        assert total > 4000
+        assert len(contacts.rows_box.children) == 50
+        contacts.group_check.value = False  # the whole group, in one click
+        assert app.state.selection.counts()["contacts"] == (0, total)
+        contacts.group_check.value = True
+        assert app.state.selection.counts()["contacts"] == (total, total)
+        print(f"search + results view of {total} items: {took:.2f} s")
