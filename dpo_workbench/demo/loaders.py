@@ -130,8 +130,8 @@ class SQLiteSink:
         self._conn.close()
 
 
-class PostgresSink:
-    """Rows into PostgreSQL with ``COPY ... FROM STDIN`` (psycopg 3)."""
+class _ServerSink:
+    """What the server sinks share: fresh tables, deferred indexes, one driver connection."""
 
     def __init__(self, engine: Engine, metadata: MetaData):
         self._engine = engine
@@ -140,6 +140,14 @@ class PostgresSink:
         self._tables = [t.name for t in metadata.sorted_tables]
         self._raw = engine.raw_connection()
         self._conn = self._raw.driver_connection
+
+    def close(self) -> None:
+        self._raw.close()
+        self._engine.dispose()
+
+
+class PostgresSink(_ServerSink):
+    """Rows into PostgreSQL with ``COPY ... FROM STDIN`` (psycopg 3)."""
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
@@ -157,20 +165,9 @@ class PostgresSink:
                 cur.execute(f'ANALYZE "{table}"')
         self._conn.commit()
 
-    def close(self) -> None:
-        self._raw.close()
-        self._engine.dispose()
 
-
-class MariaDBSink:
+class MariaDBSink(_ServerSink):
     """Rows into MariaDB/MySQL with multi-row ``INSERT`` statements (pymysql)."""
-
-    def __init__(self, engine: Engine, metadata: MetaData):
-        self._engine = engine
-        _create_tables(engine, metadata)
-        self._indexes = _index_ddl(metadata, engine)
-        self._raw = engine.raw_connection()
-        self._conn = self._raw.driver_connection
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         marks = ", ".join(["%s"] * len(columns))
@@ -185,7 +182,3 @@ class MariaDBSink:
             for ddl in self._indexes:
                 cur.execute(ddl)
         self._conn.commit()
-
-    def close(self) -> None:
-        self._raw.close()
-        self._engine.dispose()
