@@ -211,6 +211,12 @@ class Criteria:
         return bool(self.first_name and self.last_name)
 
     @property
+    def kinds(self) -> frozenset[str]:
+        """The identity criteria given: some of ``phone``, ``email``, ``name``."""
+        given = {"phone": bool(self.phone), "email": bool(self.email), "name": self.has_name}
+        return frozenset(k for k, v in given.items() if v)
+
+    @property
     def phone_tail(self) -> str | None:
         """The digits compared from the end of stored numbers (``digits`` of them)."""
         if not self.phone:

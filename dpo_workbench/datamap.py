@@ -149,14 +149,8 @@ class TableSpec:
     @property
     def criteria(self) -> frozenset[str]:
         """The criteria this table can match (declared columns, within group rules)."""
-        out = set()
-        if self.phone:
-            out.add("phone")
-        if self.email:
-            out.add("email")
-        if self.name:
-            out.add("name")
-        return frozenset(out & self.group.criteria)
+        declared = {"phone": bool(self.phone), "email": bool(self.email), "name": bool(self.name)}
+        return frozenset(k for k, v in declared.items() if v) & self.group.criteria
 
 
 @dataclass(frozen=True)

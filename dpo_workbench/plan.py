@@ -104,13 +104,7 @@ class QueryPlan:
 
 
 def _terms(spec: TableSpec, criteria: Criteria) -> tuple[list[MatchTerm], str | None]:
-    wanted = set()
-    if criteria.phone:
-        wanted.add("phone")
-    if criteria.email:
-        wanted.add("email")
-    if criteria.has_name:
-        wanted.add("name")
+    wanted = criteria.kinds
     usable = wanted & spec.criteria
     terms: list[MatchTerm] = []
     if "phone" in usable:
