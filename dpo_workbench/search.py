@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -149,22 +149,21 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
 
 
 def execute_plan(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
-                 schema: Mapping[str, Mapping[str, Table]], too_many: int,
+                 schema: Mapping[str, Mapping[str, Table]], too_many: int, pool: Executor,
                  progress: Callable[[str, int, int], None] | None = None) -> SearchResult:
-    """Run ``plan`` (databases concurrently) and assemble the result groups."""
+    """Run ``plan`` (one task per database on ``pool``) and assemble the result groups."""
     started = time.perf_counter()
     by_db: dict[str, list[TableQuery]] = {}
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
     rows: dict[str, list[dict[str, Any]]] = {}
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, len(by_db))) as pool:
-        futures = {pool.submit(_run_database, engines[db], db, qs): db for db, qs in by_db.items()}
-        for fut in futures:
-            rows.update(fut.result())
-            done += 1
-            if progress:
-                progress(f"searched {futures[fut]}", done, len(futures))
+    futures = {pool.submit(_run_database, engines[db], db, qs): db for db, qs in by_db.items()}
+    for fut in futures:
+        rows.update(fut.result())
+        done += 1
+        if progress:
+            progress(f"searched {futures[fut]}", done, len(futures))
     groups = _assemble(plan, datamap, engines, schema, rows)
     return SearchResult(criteria=plan.criteria, groups=groups, too_many_threshold=too_many,
                         elapsed=time.perf_counter() - started,

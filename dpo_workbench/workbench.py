@@ -12,6 +12,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,10 @@ class Workbench:
         self.user = user or getpass.getuser()
         self._journal: Journal | None = None
         self._audit: AuditLog | None = None
+        # One thread per database, kept for the workbench's life: starting threads
+        # per search costs more than a warm index lookup.
+        self._search_pool = ThreadPoolExecutor(max_workers=max(1, len(self.engines)),
+                                               thread_name_prefix="dpo-search")
         self._state_engine: Engine | None = None
         self.reflect()
 
@@ -85,7 +90,8 @@ class Workbench:
         return cls(settings, datamap, engines, user=user)
 
     def close(self) -> None:
-        """Release every database connection."""
+        """Release every database connection and the search threads."""
+        self._search_pool.shutdown(wait=False)
         for engine in self.engines.values():
             engine.dispose()
         if self._state_engine is not None:
@@ -210,7 +216,8 @@ class Workbench:
         """
         plan = self.plan(criteria, **fields)
         result = execute_plan(plan, self.datamap, self.engines, self.schema,
-                              self.settings.search.too_many, progress=progress)
+                              self.settings.search.too_many, self._search_pool,
+                              progress=progress)
         log.info("search over %d tables found %d items in %.1f ms", len(plan.queries),
                  result.total, result.elapsed * 1000)
         tables = {self.datamap.table(tid).location: n
