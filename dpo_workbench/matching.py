@@ -93,6 +93,33 @@ class text_key(FunctionElement[str]):
     name = "text_key"
 
 
+class unindexed(FunctionElement[Any]):
+    """A column that SQLite must not use an index for (the date span's column).
+
+    SQLite's planner, with statistics of a date index but none of the workbench's
+    expression indexes, would walk a year of rows by date rather than look up a
+    handful of keys; a unary ``+`` takes the date index out of its choice. Other
+    engines weigh both with statistics and get the column as it is.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column_: Any):
+        self.type = column_.type  # keeps the column's bind processing (datetimes)
+        super().__init__(column_)
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 

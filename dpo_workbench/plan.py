@@ -15,6 +15,7 @@ from .criteria import Criteria, phone_matches
 from .datamap import Datamap, Group, TableSpec
 from .matching import (
     ascii_lower,
+    unindexed,
     case_variants,
     email_condition,
     name_condition,
@@ -158,11 +159,11 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
         cols = [table.c[c] for c in dict.fromkeys(wanted)]
         stmt = select(*cols).where(or_(*conditions))
         if spec.time and criteria.start_at:
-            stmt = stmt.where(table.c[spec.time] >= criteria.start_at)
+            stmt = stmt.where(unindexed(table.c[spec.time]) >= criteria.start_at)
         if spec.time and criteria.end_before:
-            stmt = stmt.where(table.c[spec.time] < criteria.end_before)
-        order = [table.c[spec.time].desc()] if spec.time else []
-        stmt = stmt.order_by(*order, table.c[spec.key])
+            stmt = stmt.where(unindexed(table.c[spec.time]) < criteria.end_before)
+        # No ORDER BY: an index that yields rows in time order would tempt the planner
+        # away from the match indexes; the result is sorted in Python instead.
         queries.append(TableQuery(spec=spec, statement=stmt, terms=tuple(terms),
                                   dialect=dialect))
     return QueryPlan(criteria=criteria, queries=tuple(queries), skipped=tuple(skipped))

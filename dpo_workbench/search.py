@@ -188,14 +188,15 @@ def _assemble(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
 
     for spec in datamap.tables:
         if spec.copy_of is None and spec.id in queries:
-            items[spec.id] = {r[spec.key]: make(queries[spec.id], r) for r in rows[spec.id]}
+            ordered = sorted(rows[spec.id], key=_newest_first(spec.time, spec.key))
+            items[spec.id] = {r[spec.key]: make(queries[spec.id], r) for r in ordered}
     for spec in datamap.tables:
         if spec.copy_of is None:
             continue
         originals = items.setdefault(spec.copy_of, {})
         found = set()
         if spec.id in queries:
-            for r in rows[spec.id]:
+            for r in sorted(rows[spec.id], key=_newest_first(spec.time, spec.key)):
                 key = r[spec.key]
                 found.add(key)
                 if key in originals:
@@ -221,6 +222,16 @@ def _assemble(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
                     if datamap.table(orig).group is group]
         frames[group] = pd.DataFrame.from_records(records, columns=columns)
     return frames
+
+
+def _newest_first(time_column: str | None, key_column: str) -> Callable[[dict[str, Any]], Any]:
+    """Sort key: newest first, rows without a time last, then by key (the same on every
+    engine, whose NULL ordering differs)."""
+    def key(row: dict[str, Any]) -> Any:
+        t = row.get(time_column) if time_column else None
+        stamp = -t.timestamp() if isinstance(t, datetime) else float("inf")
+        return (stamp, str(type(row[key_column])), row[key_column])
+    return key
 
 
 def _record(item: _Item) -> dict[str, Any]:

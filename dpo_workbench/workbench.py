@@ -406,7 +406,13 @@ class Workbench:
 
     def create_indexes(self, progress: Callable[[IndexDef, float], None] | None = None,
                        ) -> list[tuple[IndexDef, float]]:
-        """Create the missing indexes; return each created one with its build time (s)."""
+        """Create the missing indexes; return each created one with its build time (s).
+
+        On PostgreSQL and MariaDB the tables that got an index are then analyzed:
+        without statistics on the new index expressions, PostgreSQL guesses their
+        selectivity and may walk a date index instead (measured: 1.5 s instead of
+        25 ms at 10M events).
+        """
         built = []
         for status in self.index_status():
             if status.exists:
@@ -417,8 +423,27 @@ class Workbench:
             built.append((status.index, took))
             if progress:
                 progress(status.index, took)
+        self.analyze({(idx.database, idx.table) for idx, _ in built})
         self.reflect()  # MariaDB searches use the new virtual columns
         return built
+
+    def analyze(self, tables: Iterable[tuple[str, str]] | None = None) -> None:
+        """Refresh the planner statistics of (database, table) pairs (default: all searched).
+
+        SQLite is left alone: its statistics count the many NULL e-mail keys of
+        calls as one key with a huge row count, after which it prefers a date
+        index over the e-mail index; without statistics its heuristics pick the
+        workbench's indexes (checked by tests/test_query_plans.py).
+        """
+        if tables is None:
+            tables = {(t.database, t.table) for t in self.datamap.tables}
+        for database, table in sorted(tables):
+            dialect = self.engines[database].dialect
+            name = dialect.identifier_preparer.quote(table)
+            if dialect.name == "postgresql":
+                self._run_ddl(database, (f"ANALYZE {name}",))
+            elif dialect.name in ("mysql", "mariadb"):
+                self._run_ddl(database, (f"ANALYZE TABLE {name}",))
 
     def drop_indexes(self) -> int:
         """Remove the workbench's indexes (and MariaDB key columns); return how many."""
@@ -437,7 +462,7 @@ class Workbench:
                 for stmt in statements:
                     conn.execute(text(stmt))
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"creating an index in database '{database}' failed: "
+            raise DatabaseError(f"changing the indexes of database '{database}' failed: "
                                 f"{getattr(exc, 'orig', exc)}") from None
 
 

@@ -1,0 +1,1 @@
+"""Benchmark of dpo-workbench at contact-centre scale: `python -m bench` (see README.md)."""

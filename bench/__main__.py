@@ -1,0 +1,123 @@
+"""``python -m bench``: build demo installations and measure them (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import builds, machine, render
+from .run import Options, bench_installation
+
+HERE = Path(__file__).parent
+ENGINES = ("sqlite", "postgresql")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Build demo installations of several sizes on SQLite and PostgreSQL and "
+                    "measure search (indexed, full scan, pandas), report, erasure, indexes "
+                    "and memory. Results go to bench/RESULTS.md (and a .json beside it).")
+    p.add_argument("--sizes", default="100k,1m",
+                   help="contact events per installation, comma-separated (default 100k,1m; "
+                        "e.g. 100k,1m,10m)")
+    p.add_argument("--engines", default="sqlite,postgresql",
+                   help="sqlite and/or postgresql (default both)")
+    p.add_argument("--runs", type=int, default=7,
+                   help="measured runs of each indexed search, after one warm-up (default 7)")
+    p.add_argument("--naive-runs", type=int, default=3,
+                   help="measured runs of each full-scan and pandas search (default 3)")
+    p.add_argument("--report-runs", type=int, default=3,
+                   help="measured runs of the report of 1,000 items (default 3)")
+    p.add_argument("--pandas-max", default="1m",
+                   help="largest size measured the pandas way (default 1m; larger sizes are "
+                        "skipped and marked so)")
+    p.add_argument("--full-scan-max", default="1m",
+                   help="above this size the full scan runs for three searches only (phone "
+                        "N=7, e-mail, all combined with a span), without warm-up (default 1m)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--max-files", type=int, default=2000,
+                   help="files per file store of the demo (default 2000)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the installations under bench/work/ (and reuse them next time)")
+    p.add_argument("--work", type=Path, default=HERE / "work",
+                   help="where installations are built (default bench/work)")
+    p.add_argument("--out", type=Path, default=HERE / "RESULTS.md",
+                   help="the results file (default bench/RESULTS.md); a .json beside it "
+                        "keeps the raw numbers, merged with earlier runs of other sizes")
+    p.add_argument("--fresh", action="store_true",
+                   help="forget the results of earlier runs instead of merging with them")
+    p.add_argument("--pg-admin-url", default=builds.DEFAULT_PG_ADMIN_URL,
+                   help="PostgreSQL URL allowed to create databases (env DPO_BENCH_PG_ADMIN_URL)")
+    args = p.parse_args(argv)
+    args.sizes = [builds.parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    bad = sorted(set(args.engines) - set(ENGINES))
+    if bad:
+        p.error(f"unknown engine(s) {', '.join(bad)}; use {', '.join(ENGINES)}")
+    if args.runs < 1 or args.naive_runs < 1 or args.report_runs < 1:
+        p.error("runs must be at least 1")
+    args.pandas_max = builds.parse_size(args.pandas_max)
+    args.full_scan_max = builds.parse_size(args.full_scan_max)
+    return args
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"results": []}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    command = "python -m bench" + ("" if not argv else " " + shlex.join(argv))
+    opts = Options(runs=args.runs, naive_runs=args.naive_runs, report_runs=args.report_runs,
+                   pandas_max=args.pandas_max, full_scan_max=args.full_scan_max,
+                   keep=args.keep, admin_url=args.pg_admin_url)
+    json_path = args.out.with_suffix(".json")
+    data = {"results": []} if args.fresh else _load(json_path)
+    info = machine.describe(args.pg_admin_url if "postgresql" in args.engines else None)
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    args.work.mkdir(parents=True, exist_ok=True)
+    ignore = args.work / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# demo installations built by python -m bench\n*\n")
+    print(f"{command}\n{info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB; "
+          f"sizes {', '.join(builds.size_label(s) for s in args.sizes)}; "
+          f"engines {', '.join(args.engines)}", file=sys.stderr)
+    for events in args.sizes:
+        for engine in args.engines:
+            label = f"{engine} {builds.size_label(events)}"
+            print(f"[{label}] installation ...", file=sys.stderr)
+            inst = builds.obtain(engine, events, args.seed, args.work, args.pg_admin_url,
+                                 args.max_files)
+            how = "reused" if inst.reused else "built"
+            print(f"[{label}] {how} ({inst.build_seconds:.0f} s build)", file=sys.stderr)
+            try:
+                result = bench_installation(inst, opts)
+            finally:
+                if not args.keep and not inst.reused:
+                    builds.remove(inst, args.pg_admin_url)
+            result.update(command=command, started=started, machine=info,
+                          options={"runs": args.runs, "naive_runs": args.naive_runs,
+                                   "report_runs": args.report_runs,
+                                   "pandas_max": args.pandas_max,
+                                   "full_scan_max": args.full_scan_max,
+                                   "max_files": args.max_files})
+            data["results"] = [r for r in data["results"]
+                               if (r["engine"], r["events"], r["seed"])
+                               != (engine, events, args.seed)] + [result]
+            json_path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+            args.out.write_text(render.markdown(data))
+            print(f"[{label}] done; results in {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

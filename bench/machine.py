@@ -1,0 +1,77 @@
+"""A description of the machine and software versions, for the results."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import sys
+from typing import Any
+
+import pandas as pd
+import sqlalchemy
+from sqlalchemy import create_engine, text
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gib() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        return float("nan")
+
+
+def _os_name() -> str:
+    try:
+        with open("/etc/os-release", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    name = line.split("=", 1)[1].strip().strip('"')
+                    return f"{name} (kernel {platform.release()})"
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def postgres_info(admin_url: str) -> dict[str, str]:
+    """Server version and the settings that matter for these measurements."""
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            out = {"version": conn.execute(text("SHOW server_version")).scalar_one()}
+            for name in ("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "jit",
+                         "plan_cache_mode"):
+                out[name] = conn.execute(text(f"SHOW {name}")).scalar_one()
+            return out
+    except Exception as exc:  # the server is optional
+        return {"version": f"not reachable ({type(exc).__name__})"}
+    finally:
+        engine.dispose()
+
+
+def describe(admin_url: str | None) -> dict[str, Any]:
+    import psycopg
+
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gib": round(_ram_gib(), 1),
+        "os": _os_name(),
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": postgres_info(admin_url) if admin_url else None,
+        "pandas": pd.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "psycopg": psycopg.__version__,
+        "load_average_at_start": os.getloadavg(),
+    }

@@ -1,0 +1,293 @@
+"""bench/RESULTS.md from the raw results (bench/RESULTS.json)."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from .builds import size_label
+from .searches import KINDS
+
+LABELS = [f"{k}{s}" for k in KINDS for s in ("", "+span")]
+
+
+def _ms(v: float | None) -> str:
+    if v is None or v != v:
+        return "–"
+    if v >= 1000:
+        return f"{v:,.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "–"
+    return f"{a / b:,.0f}×" if a / b >= 10 else f"{a / b:.1f}×"
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.1f}"
+
+
+def pooled(block: dict[str, Any] | None, label: str, subject: str | None = None) -> float | None:
+    """Median over every run of every subject of one search label (or of one subject)."""
+    if not block:
+        return None
+    runs = [t for key, v in block.items() for t in v["runs_ms"]
+            if key.split(":", 1)[1] == label and (subject is None or key.split(":")[0] == subject)]
+    return statistics.median(runs) if runs else None
+
+
+def worst(block: dict[str, Any] | None, label: str) -> float | None:
+    """The slowest subject's median of one search label (every subject must be fast)."""
+    if not block:
+        return None
+    subjects = {key.split(":")[0] for key in block if key.split(":", 1)[1] == label}
+    medians = [pooled(block, label, s) for s in subjects]
+    return max((m for m in medians if m is not None), default=None)
+
+
+def _get(block: dict[str, Any] | None, key: str, field: str) -> Any:
+    if not block or key not in block:
+        return None
+    return block[key].get(field)
+
+
+def _name(r: dict[str, Any]) -> str:
+    return f"{r['engine']} {size_label(r['events'])}"
+
+
+def _sorted(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(results, key=lambda r: (r["engine"] != "sqlite", r["events"]))
+
+
+def machine_section(results: list[dict[str, Any]]) -> list[str]:
+    m = results[-1]["machine"]
+    pg = next((r["machine"]["postgresql"] for r in reversed(results)
+               if r["machine"].get("postgresql")), None)
+    lines = ["## Machine", "",
+             f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram_gib']} GiB",
+             f"- OS: {m['os']}",
+             f"- Python {m['python']}, SQLite {m['sqlite']}, pandas {m['pandas']}, "
+             f"SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}"]
+    if pg:
+        settings = ", ".join(f"{k}={v}" for k, v in pg.items() if k != "version")
+        lines.append(f"- PostgreSQL {pg['version']} ({settings})")
+    lines.append("- The machine is shared (other test suites ran at the same time): compare "
+                 "the ratios and the medians within one table, not single absolute times.")
+    return lines + [""]
+
+
+def commands_section(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Commands", ""]
+    by_cmd: dict[str, list[str]] = {}
+    for r in _sorted(results):
+        by_cmd.setdefault(f"{r['command']}` (started {r['started']})", []).append(_name(r))
+    for cmd, names in by_cmd.items():
+        lines.append(f"- `{cmd}: {', '.join(names)}")
+    return lines + [""]
+
+
+def targets_section(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Targets", "",
+             "Medians of the public API `wb.search(...)` over all groups (end to end: plan, SQL, "
+             "DataFrames, audit-log append), with the indexes `dpo-workbench indexes` creates; "
+             "of the slowest subject (AINO, SOREN, ZOE). The speed-ups compare AINO with "
+             "AINO.",
+             "",
+             "*after ANALYZE*: the same once the planner has statistics of the new indexes "
+             "(the fix proposed; the library does not do it yet). Large results: the "
+             "switchboard (N = 7) and AINO with N = 3.", "",
+             "| installation | phone (N=7) | e-mail | phone / e-mail after ANALYZE | "
+             "full scan phone / e-mail | speed-up phone / e-mail | large results (items: ms) | "
+             "large results after ANALYZE (ms) | peak RSS growth of a search, MiB (items) |",
+             "|---|---:|---:|---:|---:|---:|---|---|---:|"]
+    for r in _sorted(results):
+        ph, em = worst(r["indexed"], "phone7"), worst(r["indexed"], "email")
+        fph = pooled(r["full_scan"], "phone7")
+        fem = pooled(r["full_scan"], "email")
+        aph, aem = pooled(r["indexed"], "phone7", "aino"), pooled(r["indexed"], "email", "aino")
+        large = "; ".join(f"{v['items']:,}: {_ms(v['median_ms'])}" for v in r["large"].values())
+        large_after = "; ".join(_ms(v["median_ms"])
+                                for v in (r.get("large_after_analyze") or {}).values()) or "–"
+        after = r.get("indexed_after_analyze")
+        aph_after, aem_after = worst(after, "phone7"), worst(after, "email")
+        mem = "; ".join(f"{m['rss_growth_mib']:.1f} ({m['items']:,})"
+                        for k, m in r["memory"].items() if k.startswith("api") and "items" in m)
+        lines.append(f"| {_name(r)} | {_ms(ph)} | {_ms(em)} | {_ms(aph_after)} / "
+                     f"{_ms(aem_after)} | {_ms(fph)} / {_ms(fem)} | "
+                     f"{_ratio(fph, aph)} / {_ratio(fem, aem)} | {large} | {large_after} | "
+                     f"{mem} |")
+    return lines + [""]
+
+
+def checks_section(results: list[dict[str, Any]]) -> list[str]:
+    """The issue's targets, checked on the largest installation of each engine."""
+    lines = ["## Target check (largest installation of each engine)", ""]
+    for engine in ("sqlite", "postgresql"):
+        rs = sorted((r for r in results if r["engine"] == engine), key=lambda r: r["events"])
+        if not rs:
+            continue
+        r = rs[-1]
+        for when, block in (("as the library is", r["indexed"]),
+                            ("after ANALYZE", r.get("indexed_after_analyze"))):
+            if not block:
+                continue
+            worst_ms = max((worst(block, lab) or 0) for lab in LABELS
+                           if lab.startswith(("phone7", "phone10", "email")))
+            lines.append(f"- {_name(r)}, {when}: slowest phone (N = 7, 10) or e-mail search, "
+                         f"with or without span, of any subject: {_ms(worst_ms)} ms "
+                         f"({'under' if worst_ms < 100 else 'NOT under'} 100 ms).")
+        ratios = [(lab, _get(r["full_scan"], f"aino:{lab}", "median_ms"),
+                   pooled(r["indexed"], lab, "aino")) for lab in ("phone7", "email")]
+        lines.append(f"- {_name(r)}: speed-up over the full scan, AINO: " + ", ".join(
+            f"{lab} {_ratio(f, i)}" for lab, f, i in ratios if f and i) + ".")
+        big = max(r["large"].values(), key=lambda v: v["items"])
+        lines.append(f"- {_name(r)}: largest result {big['items']:,} items in "
+                     f"{_ms(big['median_ms'])} ms "
+                     f"({'under' if big['median_ms'] < 1000 else 'NOT under'} a second).")
+    return lines + [""]
+
+
+def growth_section(results: list[dict[str, Any]]) -> list[str]:
+    rs = _sorted(results)
+    lines = ["## Search latency by size", "",
+             "Median ms of the indexed API search (as the library is: no ANALYZE after "
+             "creating the indexes) of the slowest of the subjects AINO, SOREN and ZOE. "
+             "`+span` adds a date span (2025-01-01 to 2025-12-31).", "",
+             "| search | " + " | ".join(_name(r) for r in rs) + " |",
+             "|---|" + "---:|" * len(rs)]
+    for label in LABELS:
+        lines.append(f"| {label} | " + " | ".join(_ms(worst(r["indexed"], label)) for r in rs)
+                     + " |")
+    lines.append("")
+    pairs = []
+    for engine in ("sqlite", "postgresql"):
+        by_size = {r["events"]: r for r in rs if r["engine"] == engine}
+        sizes = sorted(by_size)
+        for small, big in zip(sizes, sizes[1:], strict=False):
+            pairs.append((engine, by_size[small], by_size[big]))
+    if pairs:
+        lines += ["Growth: median of the larger installation / median of the smaller one "
+                  "(the data grows by the factor in the header).", "",
+                  "| search | " + " | ".join(
+                      f"{e} {size_label(a['events'])}→{size_label(b['events'])} "
+                      f"(data ×{b['events'] / a['events']:.0f})" for e, a, b in pairs) + " |",
+                  "|---|" + "---:|" * len(pairs)]
+        for label in LABELS:
+            cells = []
+            for _, a, b in pairs:
+                x, y = worst(a["indexed"], label), worst(b["indexed"], label)
+                cells.append(f"×{y / x:.2f}" if x and y else "–")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def detail_section(r: dict[str, Any]) -> list[str]:
+    rows = r["rows"]
+    lines = [f"### {_name(r)}", "",
+             f"Rows: {', '.join(f'{k} {v:,}' for k, v in rows.items())}. "
+             f"Build: {r['build_seconds']:,.0f} s"
+             f"{' (reused from an earlier run)' if r.get('build_reused') else ''}"
+             f"{' (' + r['build_note'] + ')' if r.get('build_note') else ''}; "
+             f"workbench indexes: {r['index_seconds']:,.1f} s, "
+             f"{_mib(sum(i['bytes'] for i in r['indexes']))} MiB.", "",
+             "Medians in ms. *indexed* and *after ANALYZE* are the slowest subject's median "
+             "(AINO, SOREN, ZOE); the full-scan and pandas ways search AINO, and their "
+             "speed-ups divide by AINO's indexed median of the same run. *SQL* is the plan's "
+             "statements alone (no DataFrames, no audit log), slowest subject. "
+             "*after ANALYZE* is the indexed search once the planner has statistics of the "
+             "new indexes.", "",
+             "| search | items (AINO) | indexed | SQL | after ANALYZE | full scan | speed-up | "
+             "pandas | speed-up |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label in LABELS:
+        key = f"aino:{label}"
+        idx = worst(r["indexed"], label)
+        sql = max(v["sql_median_ms"] for k, v in r["indexed"].items()
+                  if k.split(":", 1)[1] == label)
+        aino = pooled(r["indexed"], label, "aino")
+        full = _get(r["full_scan"], key, "median_ms")
+        pandas = _get(r["pandas"], key, "median_ms")
+        after = worst(r.get("indexed_after_analyze"), label)
+        if r["pandas"] is None:
+            pandas_cell = "skipped (size)"
+        else:
+            pandas_cell = _ms(pandas) if pandas is not None else "–"
+        full_cell = _ms(full) if full is not None else "not run (size)"
+        lines.append(f"| {label} | {_get(r['indexed'], key, 'items')} | {_ms(idx)} | "
+                     f"{_ms(sql)} | {_ms(after)} | {full_cell} | {_ratio(full, aino)} | "
+                     f"{pandas_cell} | {_ratio(pandas, aino)} |")
+    lines += ["", "Large results (indexed API search):", ""]
+    for key, v in r["large"].items():
+        lines.append(f"- {key}: {v['items']:,} items, median {_ms(v['median_ms'])} ms "
+                     f"(SQL {_ms(v['sql_median_ms'])} ms)")
+    rep = r["report"]
+    lines += ["", f"Report of {rep['items']:,} items: build {_ms(rep['build_ms'])} ms + CSV "
+              f"{_ms(rep['csv_ms'])} ms + zip {_ms(rep['zip_ms'])} ms = "
+              f"**{_ms(rep['total_ms'])} ms** (CSV {_mib(rep['csv_bytes'])} MiB, zip "
+              f"{_mib(rep['zip_bytes'])} MiB with {rep['zip_files']} members)."]
+    er = r.get("erasure")
+    if er:
+        lines.append(f"Erasure of one subject ({er['items']} items, {er['rows']} rows, "
+                     f"{er['files']} files, on {er['on']}): plan {_ms(er['plan_ms'])} ms + "
+                     f"execute {_ms(er['execute_ms'])} ms + verify {_ms(er['verify_ms'])} ms = "
+                     f"**{_ms(er['total_ms'])} ms**; verified: {er['verified']}.")
+    lines += ["", "Memory (fresh process; growth of peak RSS during one search, and the peak "
+              "of Python allocations):", ""]
+    for k, m in r["memory"].items():
+        if "error" in m:
+            lines.append(f"- {k}: failed ({m['error']})")
+        else:
+            lines.append(f"- {k}: {m['items']:,} items; RSS {m['rss_before_mib']:.0f} → "
+                         f"{m['rss_after_mib']:.0f} MiB (+{m['rss_growth_mib']:.1f}); "
+                         f"traced peak {m['traced_peak_mib']:.1f} MiB")
+    lines += ["", "Indexes (build s / MiB): " + "; ".join(
+        f"{i['database']}.{i['name']} {i['seconds']:.1f} s / {_mib(i['bytes'])}"
+        for i in r["indexes"]) + "."]
+    lines += ["", "Access paths (EXPLAIN), AINO:", ""]
+    lines.append(f"- no workbench index, phone7+span: {_paths(r['full_scan_plans'])}")
+    for label, paths in r["plans"].items():
+        lines.append(f"- {label}: {_paths(paths)}")
+    for label, paths in r.get("plans_after_analyze", {}).items():
+        lines.append(f"- {label}, after ANALYZE: {_paths(paths)}")
+    return lines + [""]
+
+
+def _paths(paths: dict[str, str]) -> str:
+    return "; ".join(f"{t}: {p}" for t, p in paths.items())
+
+
+def builds_section(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Build times", "", "`build_demo` without the search indexes, then "
+             "`wb.create_indexes()` (all 15 indexes), on the whole installation.", "",
+             "| installation | contact events | demo build (s) | workbench indexes (s) | "
+             "index size (MiB) | searched tables (MiB) | note |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for r in _sorted(results):
+        lines.append(f"| {_name(r)} | {r['events']:,} | {r['build_seconds']:,.0f} | "
+                     f"{r['index_seconds']:,.1f} | "
+                     f"{_mib(sum(i['bytes'] for i in r['indexes']))} | "
+                     f"{_mib(sum(r['table_bytes'].values()))} | {r.get('build_note') or ''} |")
+    return lines + [""]
+
+
+def markdown(data: dict[str, Any]) -> str:
+    results = data["results"]
+    lines = ["# Benchmark results", "",
+             "Produced by `python -m bench` (see bench/README.md for what is measured and "
+             "how). Raw numbers, every run's time included: RESULTS.json. Where the time of a "
+             "search goes, and the fixes proposed: EXPERIMENTS.md.", ""]
+    lines += commands_section(results)
+    lines += machine_section(results)
+    lines += targets_section(results)
+    lines += checks_section(results)
+    lines += growth_section(results)
+    lines += builds_section(results)
+    lines += ["## Per installation", ""]
+    for r in _sorted(results):
+        lines += detail_section(r)
+    return "\n".join(lines).rstrip() + "\n"
