@@ -15,11 +15,11 @@ from .criteria import Criteria, phone_matches
 from .datamap import Datamap, Group, TableSpec
 from .matching import (
     ascii_lower,
-    unindexed,
     case_variants,
     email_condition,
     name_condition,
     phone_condition,
+    unindexed,
 )
 
 

@@ -157,11 +157,9 @@ def execute_plan(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
     rows: dict[str, list[dict[str, Any]]] = {}
-    done = 0
     futures = {pool.submit(_run_database, engines[db], db, qs): db for db, qs in by_db.items()}
-    for fut in futures:
+    for done, fut in enumerate(futures, start=1):
         rows.update(fut.result())
-        done += 1
         if progress:
             progress(f"searched {futures[fut]}", done, len(futures))
     groups = _assemble(plan, datamap, engines, schema, rows)
