@@ -300,7 +300,7 @@ def bench_installation(inst: builds.Installation, opts: Options) -> dict[str, An
         say("report of 1,000 items ...")
         out["report"] = report_timings(wb, opts.report_runs)
 
-        say("ANALYZE, then the indexed searches again ...")  # the fix proposed
+        say("ANALYZE, then the indexed searches again ...")
         out["analyze_seconds"] = round(analyze(wb), 2)
         out["plans_after_analyze"] = {label: access_paths(wb, s.fields)
                                       for label, s in PLAN_SEARCHES[1:]}
