@@ -282,7 +282,7 @@ def markdown(data: dict[str, Any]) -> str:
     lines = ["# Benchmark results", "",
              "Produced by `python -m bench` (see bench/README.md for what is measured and "
              "how). Raw numbers, every run's time included: RESULTS.json. Where the time of a "
-             "search goes, and the fixes proposed: EXPERIMENTS.md.", ""]
+             "search goes, and the fixes it led to: EXPERIMENTS.md.", ""]
     lines += commands_section(results)
     lines += machine_section(results)
     lines += targets_section(results)
