@@ -1,11 +1,11 @@
-"""The details of many found items at once, read in batches.
+"""The details of found items, read in batches.
 
-:meth:`Workbench.details <dpo_workbench.workbench.Workbench.details>` reads one
-item with a handful of statements; a report of a thousand items would run
-thousands of them. :func:`gather_details` gives exactly the same
-:class:`~dpo_workbench.details.Details` objects but reads each table with one
-``SELECT ... WHERE key IN (...)`` per chunk of :data:`CHUNK` keys: the items, their
-child rows (by parent key), their lookups and their copies in other databases.
+:func:`gather_details` gives the :class:`~dpo_workbench.details.Details` of many
+items at once (:meth:`Workbench.details <dpo_workbench.workbench.Workbench.details>`
+is its one-item case): each table is read with one ``SELECT ... WHERE key IN
+(...)`` per chunk of :data:`~dpo_workbench.batches.CHUNK` keys: the items, their
+child rows (by parent key), their lookups and their copies in other databases, so
+a report of a thousand items runs a few dozen statements, not thousands.
 
 Rows that no longer exist (deleted since the search) are skipped and listed in
 :attr:`Gathered.missing`, so a report can say which items vanished.
@@ -20,15 +20,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Table, select
 
+from .batches import chunks, existing_keys
 from .datamap import ChildSpec, Lookup, TableSpec
 from .details import Details, FileInfo, child_frame, file_infos, visible
 from .errors import NotFound
 from .selection import RowRef
 from .workbench import Workbench
-
-#: Keys per ``IN (...)`` list: well below SQLite's 999 bound parameters of old
-#: builds and small enough for any engine's statement size.
-CHUNK = 500
 
 Progress = Callable[[str, int, int], None]
 
@@ -156,26 +153,13 @@ def _batches(wb: Workbench, refs: Sequence[RowRef]) -> dict[str, _Batch]:
     return out
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    size = CHUNK  # read at call time, so tests can make chunks small
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
 def _rows_by_key(conn: Connection, table: Table, key: str, keys: Sequence[Any],
                  ) -> dict[Any, dict[str, Any]]:
     """Whole rows of ``table`` whose ``key`` is in ``keys``, by key (hidden columns removed)."""
     out: dict[Any, dict[str, Any]] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         for r in conn.execute(select(table).where(table.c[key].in_(chunk))).mappings():
             out[r[key]] = visible(r)
-    return out
-
-
-def _existing_keys(conn: Connection, table: Table, key: str, keys: Sequence[Any]) -> set[Any]:
-    out: set[Any] = set()
-    for chunk in _chunks(keys):
-        out.update(conn.execute(select(table.c[key]).where(table.c[key].in_(chunk))).scalars())
     return out
 
 
@@ -186,7 +170,7 @@ def _children_by_parent(conn: Connection, table: Table, spec: ChildSpec,
     # engine; with a unique key the order is the same on every engine.
     order = [table.c[c] for c in spec.order_by] + [table.c[spec.key]]
     out: dict[Any, list[dict[str, Any]]] = {}
-    for chunk in _chunks(parents):
+    for chunk in chunks(parents):
         stmt = select(table).where(table.c[spec.parent].in_(chunk)).order_by(*order)
         for r in conn.execute(stmt).mappings():
             out.setdefault(r[spec.parent], []).append(visible(r))
@@ -201,7 +185,7 @@ def _lookup_rows(conn: Connection, table: Table, lk: Lookup, values: Sequence[An
     key_label = "__dpo_lookup_key"
     cols = [table.c[c] for c in lk.show]
     out: dict[Any, dict[str, Any]] = {}
-    for chunk in _chunks(values):
+    for chunk in chunks(values):
         stmt = select(table.c[lk.key].label(key_label), *cols).where(table.c[lk.key].in_(chunk))
         for r in conn.execute(stmt).mappings():
             out.setdefault(r[key_label], {c: r[c] for c in lk.show})
@@ -268,6 +252,6 @@ def _copies(wb: Workbench, spec: TableSpec, keys: Sequence[Any],
             out.append((other, set()))
             continue
         with wb.connect(other.database) as conn:
-            held = _existing_keys(conn, wb.schema[other.database][other.table], other.key, keys)
+            held = existing_keys(conn, wb.schema[other.database][other.table], other.key, keys)
         out.append((other, held))
     return out

@@ -9,16 +9,17 @@ with its provenance (``_database``, ``_table``, ``_key``), its match reason
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from .batches import existing_keys
 from .criteria import Criteria
 from .datamap import Datamap, Group
 from .errors import DatabaseError
@@ -26,7 +27,6 @@ from .plan import QueryPlan, TableQuery, term_matches
 from .selection import RowRef
 
 PROVENANCE = ("_database", "_table", "_key", "_matched", "_copies")
-_CHUNK = 500  # keys per IN list when looking up copies
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,12 @@ def _assemble(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
         # data differs): the item is still held there.
         missing = [k for k in originals if k not in found]
         table = schema[spec.database][spec.table]
-        for key in _existing_keys(engines[spec.database], table, spec.key, missing):
-            originals[key].copies.append(spec.location)
+        if missing:
+            with engines[spec.database].connect() as conn:
+                held = existing_keys(conn, table, spec.key, missing)
+            for key in missing:
+                if key in held:
+                    originals[key].copies.append(spec.location)
 
     frames: dict[Group, pd.DataFrame] = {}
     for group in Group:
@@ -236,15 +240,3 @@ def _record(item: _Item) -> dict[str, Any]:
     rec = dict(item.record)
     rec["_copies"] = ", ".join(item.copies)
     return rec
-
-
-def _existing_keys(engine: Engine, table: Table, key: str, keys: Iterable[Any]) -> list[Any]:
-    keys = list(keys)
-    out: list[Any] = []
-    if not keys:
-        return out
-    with engine.connect() as conn:
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i:i + _CHUNK]
-            out += conn.execute(select(table.c[key]).where(table.c[key].in_(chunk))).scalars().all()
-    return out

@@ -31,7 +31,7 @@ from fixed_install import (
 from sqlalchemy import event
 
 import dpo_workbench as dw
-from dpo_workbench import gather
+from dpo_workbench import batches
 from dpo_workbench.demo.samples import AINO
 from dpo_workbench.details import Details
 from dpo_workbench.gather import gather_details
@@ -284,7 +284,7 @@ def test_gathering_reads_in_batches_not_row_by_row(wb, result, monkeypatch):
     assert len(statements) == one == 9
     statements.clear()
     # with one key per IN list, every table is read once per item: the chunking works
-    monkeypatch.setattr(gather, "CHUNK", 1)
+    monkeypatch.setattr(batches, "CHUNK", 1)
     chunked = gather_details(wb, contacts)
     assert len(statements) == 2 * 9 - 2  # both items share agent and queue: one lookup each
     for d, ref in zip(chunked, contacts, strict=True):

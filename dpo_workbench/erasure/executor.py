@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, literal, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..batches import chunks
 from ..details import resolve_file
 from ..errors import WorkbenchError
 from ..strategies import ANONYMIZED, STRATEGIES, RowAction
 from .journal import COMMITTED, DONE, FAILED, FINISHED, INCOMPLETE, PENDING, Journal, Run
-from .plan import CHUNK, ErasurePlan, FileTarget, Target
+from .plan import ErasurePlan, FileTarget, Target
 
 log = logging.getLogger("dpo_workbench.erasure")
 
@@ -127,8 +128,7 @@ def _apply_target(conn: Connection, table: Any, target: Target) -> int:
     n = 0
     keys = list(target.keys)
     key_col = table.c[target.key_column]
-    for i in range(0, len(keys), CHUNK):
-        chunk = keys[i:i + CHUNK]
+    for chunk in chunks(keys):
         if target.action is RowAction.DELETE:
             stmt = delete(table).where(key_col.in_(chunk))
         else:

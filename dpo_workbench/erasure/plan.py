@@ -18,11 +18,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
+from ..batches import chunks
 from ..datamap import ChildSpec, EraseSpec, FileSpec, TableSpec
 from ..selection import RowRef
 from ..strategies import STRATEGIES, RowAction
-
-CHUNK = 500  # keys per IN list
 
 
 @dataclass(frozen=True)
@@ -188,16 +187,11 @@ def token_of(plan_json: Mapping[str, Any]) -> str:
 # Building a plan
 
 
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
-
-
 def _fetch(conn: Connection, table: Table, where_column: str, values: Sequence[Any],
            columns: Sequence[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cols = [table.c[c] for c in dict.fromkeys(columns)]
-    for chunk in _chunks(list(values)):
+    for chunk in chunks(list(values)):
         stmt = select(*cols).where(table.c[where_column].in_(list(chunk)))
         out += [dict(r) for r in conn.execute(stmt).mappings()]
     return out

@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, select
 
+from ..batches import chunks, existing_keys
 from ..criteria import Criteria, strip_separators
 from ..details import resolve_file
 from ..strategies import STRATEGIES, RowAction
 from .journal import Run
-from .plan import CHUNK, ErasurePlan, Target
+from .plan import ErasurePlan, Target
 
 
 def verify_run(wb: Any, run: Run, criteria: Criteria | None = None) -> dict[str, Any]:
@@ -76,27 +77,18 @@ def verify_run(wb: Any, run: Run, criteria: Criteria | None = None) -> dict[str,
     }
 
 
-def _keys_present(conn: Any, table: Any, key_column: str, keys: list[Any]) -> int:
-    n = 0
-    for i in range(0, len(keys), CHUNK):
-        chunk = keys[i:i + CHUNK]
-        n += conn.execute(select(func.count()).select_from(table)
-                          .where(table.c[key_column].in_(chunk))).scalar_one()
-    return n
-
-
 def _check_target(wb: Any, t: Target) -> list[str]:
     table = wb.schema[t.database][t.table]
     keys = list(t.keys)
     with wb.connect(t.database) as conn:
         if t.action is RowAction.DELETE:
-            left = _keys_present(conn, table, t.key_column, keys)
+            left = len(existing_keys(conn, table, t.key_column, keys))
             return [f"{t.location}: {left} row(s) that should be deleted still exist"] if left \
                 else []
         bad = 0
         cols = [table.c[c] for c in t.columns]
-        for i in range(0, len(keys), CHUNK):
-            stmt = select(*cols).where(table.c[t.key_column].in_(keys[i:i + CHUNK]))
+        for chunk in chunks(keys):
+            stmt = select(*cols).where(table.c[t.key_column].in_(chunk))
             for row in conn.execute(stmt).mappings():
                 for c, strategy in t.columns.items():
                     if row[c] is not None and row[c] != STRATEGIES[strategy].value():
@@ -131,8 +123,8 @@ def _check_residue(wb: Any, plan: ErasurePlan, criteria: Criteria) -> list[str]:
         hits = 0
         with wb.connect(t.database) as conn:
             keys = list(t.keys)
-            for i in range(0, len(keys), CHUNK):
-                stmt = select(*text_cols).where(table.c[t.key_column].in_(keys[i:i + CHUNK]))
+            for chunk in chunks(keys):
+                stmt = select(*text_cols).where(table.c[t.key_column].in_(chunk))
                 for row in conn.execute(stmt):
                     hits += sum(1 for v in row if _holds(v, email, digits))
         if hits:
