@@ -31,6 +31,7 @@ Indexes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import unicodedata
@@ -172,6 +173,7 @@ def ascii_lower(value: str) -> str:
     return "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in value)
 
 
+@functools.lru_cache(maxsize=256)
 def case_variants(value: str) -> tuple[str, ...]:
     """Every spelling an engine's ``lower(trim(stored))`` can give for ``value``.
 
