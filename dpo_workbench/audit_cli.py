@@ -17,11 +17,7 @@ from typing import Any, TextIO
 
 from .audit import Action, AuditLog, format_events, open_audit_log
 from .config import load_settings
-from .errors import WorkbenchError
-
-EXIT_OK = 0
-EXIT_CONFIG = 3
-EXIT_TAMPERED = 4
+from .errors import EXIT_CHECK_FAILED, EXIT_OK, WorkbenchError, exit_status
 
 
 def _positive(text: str) -> int:
@@ -86,7 +82,7 @@ def _list(log: AuditLog, args: argparse.Namespace, out: TextIO) -> int:
 def _verify(log: AuditLog, out: TextIO) -> int:
     report = log.verify()
     out.write(report.describe() + "\n")
-    return EXIT_OK if report.ok else EXIT_TAMPERED
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -116,4 +112,4 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             return _list(log, args, out)
     except WorkbenchError as exc:
         err.write(f"error: {exc}\n")
-        return EXIT_CONFIG
+        return exit_status(exc)

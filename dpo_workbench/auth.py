@@ -61,7 +61,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
-from .errors import ConfigError, DatabaseError, WorkbenchError
+from .errors import ConfigError, DatabaseError, LogonError
 from .passwords import hash_password, verify_password
 
 Clock = Callable[[], float]
@@ -69,19 +69,6 @@ Clock = Callable[[], float]
 #: What a refused log-on says, whatever went wrong (unknown name, wrong password,
 #: inactive account): the answer must not tell which.
 WRONG_CREDENTIALS = "The user name or the password is not right."
-
-
-class LogonError(WorkbenchError):
-    """A log-on was refused; the message can be shown as it is.
-
-    ``reason`` is one of ``credentials``, ``no_right``, ``throttled``, ``empty``
-    (for the audit log, never shown), ``retry_after`` the seconds to wait (throttled).
-    """
-
-    def __init__(self, message: str, reason: str, retry_after: float = 0.0):
-        super().__init__(message)
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 # -- settings ---------------------------------------------------------------------------

@@ -14,11 +14,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import ConfigError, DatabaseError, DatamapError, InvalidCriteria, WorkbenchError
-
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_CONFIG = 3
+from .errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_CONFIG,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    InvalidCriteria,
+    UsageError,
+    WorkbenchError,
+    exit_status,
+)
 
 
 def _add_config(p: argparse.ArgumentParser) -> None:
@@ -65,10 +71,6 @@ def _selection(result: Any, args: argparse.Namespace) -> Any:
             raise UsageError(f"--exclude {text}: no such item in the search result")
         sel = sel.unselect(*matches)
     return sel
-
-
-class UsageError(WorkbenchError):
-    """The command line was used wrongly (exit status 2)."""
 
 
 def _parse_ref(text: str) -> tuple[str, str, str]:
@@ -189,25 +191,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except InvalidCriteria as exc:
         for problem in exc.problems.values():
             print(f"error: {problem}", file=err)
-        return EXIT_USAGE
-    except UsageError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_USAGE
-    except (ConfigError, DatamapError, DatabaseError) as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_CONFIG
-    except WorkbenchError as exc:
-        print(f"error: {exc}", file=err)
-        return EXIT_CONFIG
-    except KeyboardInterrupt:
+        return exit_status(exc)
+    except KeyboardInterrupt as exc:
         print("interrupted", file=err)
-        return 130
+        return exit_status(exc)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=err)
+        return exit_status(exc)
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -319,9 +315,6 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-EXIT_NOT_VERIFIED = 4
-EXIT_INCOMPLETE = 5
-
 
 def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .erasure import ErasureIncomplete, summarize
@@ -354,7 +347,7 @@ def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"error: {exc}", file=err)
             return EXIT_INCOMPLETE
         print(summarize(receipt), file=out)
-        return EXIT_OK if receipt["verified"] else EXIT_NOT_VERIFIED
+        return EXIT_OK if receipt["verified"] else EXIT_CHECK_FAILED
 
 
 def _indexes(args: argparse.Namespace, out: TextIO) -> int:

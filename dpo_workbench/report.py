@@ -73,7 +73,7 @@ from .audit import Action
 from .criteria import Criteria
 from .datamap import Group
 from .details import Details, FileInfo
-from .errors import WorkbenchError
+from .errors import ReportError
 from .gather import ChildFrames, gather_details
 from .selection import RowRef, Selection
 from .workbench import Workbench
@@ -98,10 +98,6 @@ _WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in 
 
 Progress = Callable[[str, int, int], None]
 PathOrFile = str | os.PathLike[str] | IO[str] | IO[bytes]
-
-
-class ReportError(WorkbenchError):
-    """A report could not be written (a file of an item could not be read)."""
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from test_auth import Clock, add_users
 from dpo_workbench.audit import open_audit_log
 from dpo_workbench.auth import WRONG_CREDENTIALS, LogonError
 from dpo_workbench.config import load_settings
-from dpo_workbench.errors import InvalidCriteria
+from dpo_workbench.errors import ActionRefused, InvalidCriteria
 from dpo_workbench.selection import RowRef
-from dpo_workbench.ui.state import DashboardState, Refused
+from dpo_workbench.ui.state import DashboardState
 
 CONTACT_CALL = RowRef("operative", "contact_events", 101)
 CONTACT_EMAIL = RowRef("operative", "contact_events", 102)
@@ -117,7 +117,7 @@ def test_a_user_without_the_right_reaches_no_action(install: Path) -> None:
                    state.close_details, lambda: state.report("csv"), state.prepare_erasure,
                    state.cancel_erasure, lambda: state.erase("ABCD-EFGH-JKLM"),
                    lambda: state.resume("0" * 32)):
-        with pytest.raises(Refused, match="Log on first"):
+        with pytest.raises(ActionRefused, match="Log on first"):
             action()
     assert state.result is None and state.view == "logon"
 
@@ -128,7 +128,7 @@ def test_a_withdrawn_right_logs_off_at_the_next_action(install: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM user_rights WHERE user_id = 10"))
     engine.dispose()
-    with pytest.raises(Refused, match="no longer holds the DPO right"):
+    with pytest.raises(ActionRefused, match="no longer holds the DPO right"):
         state.search(phone=PHONE)
     assert not state.logged_on and state.result is None
 
@@ -142,7 +142,7 @@ def test_the_idle_timeout_logs_off(install: Path) -> None:
     clock.advance(14 * 60)
     assert not state.check_idle()
     clock.advance(2 * 60)
-    with pytest.raises(Refused, match="without activity"):
+    with pytest.raises(ActionRefused, match="without activity"):
         state.prepare_erasure()
     assert (state.view, state.user, state.result, state.selection) == ("logon", "", None, None)
     assert "15 minutes without activity" in state.status
@@ -190,7 +190,7 @@ def test_a_search_clears_old_problems(install: Path) -> None:
 
 def test_details_of_an_item_outside_the_result_are_refused(install: Path) -> None:
     state = searched(install)
-    with pytest.raises(Refused, match="not part of the current search"):
+    with pytest.raises(ActionRefused, match="not part of the current search"):
         state.open_details(RowRef("operative", "contact_events", 103))  # another person
     state.open_details(CONTACT_EMAIL)
     assert state.view == "details" and state.details.fields["id"] == 102
@@ -223,9 +223,9 @@ def test_a_report_of_nothing_is_refused(install: Path) -> None:
     state = searched(install)
     for g in ("contacts", "directory_entries", "campaign_customers", "consents"):
         state.set_group_selected(g, False)
-    with pytest.raises(Refused, match="Nothing is selected"):
+    with pytest.raises(ActionRefused, match="Nothing is selected"):
         state.report("csv")
-    with pytest.raises(Refused, match="Nothing is selected"):
+    with pytest.raises(ActionRefused, match="Nothing is selected"):
         state.prepare_erasure()
 
 
@@ -241,12 +241,12 @@ def test_the_zip_report_holds_the_files(install: Path) -> None:
 
 def test_delete_needs_an_armed_plan_and_its_token(install: Path) -> None:
     state = searched(install)
-    with pytest.raises(Refused, match="No erasure is prepared"):
+    with pytest.raises(ActionRefused, match="No erasure is prepared"):
         state.erase("anything")
     state.prepare_erasure()
     token = state.plan.token
     for typed in ("", "DELETE", token[:-1], token.replace("-", "")):
-        with pytest.raises(Refused, match="does not match"):
+        with pytest.raises(ActionRefused, match="does not match"):
             state.erase(typed)
     assert state.plan is not None  # still armed: a wrong token changes nothing
     fresh = logged_on(install)
@@ -266,7 +266,7 @@ def test_delete_with_the_token_erases_verifies_and_searches_again(install: Path)
     found = set(state.result.refs())
     assert found == {CONTACT_CALL, *CONSENTS}  # only what was left unticked
     # A second click on "Delete now" (the plan is gone) does nothing.
-    with pytest.raises(Refused, match="No erasure is prepared"):
+    with pytest.raises(ActionRefused, match="No erasure is prepared"):
         state.erase(receipt["token"])
 
 
@@ -280,7 +280,7 @@ def test_a_resumed_run_completes(install: Path) -> None:
     run_id = executor.start(state._wb.journal, plan, plan.token, user="dpo", criteria_hash=None)
     state.back_to_criteria()
     assert [r for r, _ in state.unfinished] == [run_id]
-    with pytest.raises(Refused, match="not waiting"):
+    with pytest.raises(ActionRefused, match="not waiting"):
         state.resume("f" * 32)
     receipt = state.resume(run_id)
     assert receipt["verified"] and state.unfinished == []
@@ -297,7 +297,7 @@ def test_files_are_read_only_from_the_opened_item(install: Path) -> None:
     assert state.read_file(audio, "play") == wav_file()
     state.close_details()
     state.open_details(DIRECTORY)
-    with pytest.raises(Refused, match="does not belong"):
+    with pytest.raises(ActionRefused, match="does not belong"):
         state.read_file(audio, "download")
     photo = state.details.files[0]
     assert state.read_file(photo, "show").startswith(b"\x89PNG")
@@ -307,7 +307,7 @@ def test_a_missing_file_is_refused(install: Path) -> None:
     state = searched(install)
     state.open_details(CUSTOMER)
     missing = next(f for f in state.details.files if not f.exists)
-    with pytest.raises(Refused, match="cannot be opened"):
+    with pytest.raises(ActionRefused, match="cannot be opened"):
         state.read_file(missing, "play")
 
 
@@ -317,7 +317,7 @@ def test_a_reason_can_be_required_for_listening(install: Path) -> None:
     state = searched(install)
     state.open_details(CONTACT_CALL)
     audio = next(f for f in state.details.files if f.kind == "audio")
-    with pytest.raises(Refused, match="reason"):
+    with pytest.raises(ActionRefused, match="reason"):
         state.read_file(audio, "play", reason="  ")
     assert state.read_file(audio, "play", reason="complaint review") == wav_file()
 
@@ -351,5 +351,5 @@ def test_a_listening_reason_with_personal_data_is_refused(install: Path) -> None
     state = searched(install)
     state.open_details(CONTACT_CALL)
     audio = next(f for f in state.details.files if f.kind == "audio")
-    with pytest.raises(Refused, match="must not contain personal data"):
+    with pytest.raises(ActionRefused, match="must not contain personal data"):
         state.read_file(audio, "play", reason=f"asked by {EMAIL}")

@@ -18,6 +18,7 @@ from dpo_workbench.cli import main
 from dpo_workbench.demo.samples import AINO, SOREN, ZOE
 from dpo_workbench.erasure import ConfirmationError, ErasureIncomplete
 from dpo_workbench.erasure.journal import COMMITTED, DONE, FINISHED, PENDING
+from dpo_workbench.errors import EXIT_REFUSED
 from dpo_workbench.selection import Selection
 from dpo_workbench.strategies import ANONYMIZED
 
@@ -223,7 +224,7 @@ def test_the_command_line_plans_then_executes_with_the_token(tmp_path, capsys):
         out = capsys.readouterr().out
         assert "Nothing has been changed" in out and "customer_consents" not in out
         token = out.rsplit("--confirm ", 1)[1].split()[0]
-        assert main([*args, "--confirm", "WRONG-TOKEN"]) == 3
+        assert main([*args, "--confirm", "WRONG-TOKEN"]) == EXIT_REFUSED
         assert "does not match" in capsys.readouterr().err
         assert main([*args, "--confirm", token]) == 0
         assert "verified" in capsys.readouterr().out

@@ -6,7 +6,7 @@ The public entry points are :meth:`Workbench.plan_erasure`,
 
 from __future__ import annotations
 
-from .executor import ConfirmationError, ErasureIncomplete
+from ..errors import ConfirmationError, ErasureIncomplete
 from .journal import Journal, Run
 from .plan import ErasurePlan, FileTarget, Target, plan_erasure
 from .verify import summarize, verify_run

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..batches import chunks
 from ..details import resolve_file
-from ..errors import WorkbenchError
+from ..errors import ConfirmationError, ErasureIncomplete
 from ..strategies import ANONYMIZED, STRATEGIES, RowAction
 from .journal import COMMITTED, DONE, FAILED, FINISHED, INCOMPLETE, PENDING, Journal, Run
 from .plan import ErasurePlan, FileTarget, Target
@@ -31,19 +31,6 @@ from .plan import ErasurePlan, FileTarget, Target
 log = logging.getLogger("dpo_workbench.erasure")
 
 StepHook = Callable[[str, str], None]  # (database, new status)
-
-
-class ConfirmationError(WorkbenchError):
-    """An erasure was not confirmed with the plan's token; nothing was changed."""
-
-
-class ErasureIncomplete(WorkbenchError):
-    """An erasure stopped part-way; ``run`` tells which databases are done."""
-
-    def __init__(self, run: Run):
-        self.run = run
-        super().__init__(run.story() + f"\nRun `dpo-workbench erase --resume {run.run_id}` "
-                                       "(or Resume in the dashboard) to complete it.")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ they still hold the DPO right, and that the session has not been idle too long;
 erasing also checks that a plan is armed, that it still matches the selection,
 and that the typed confirmation is the plan's token. A page can be made to send
 any widget event (a crafted comm message fires even a hidden or disabled
-button), so these checks are the guard. A refused action raises :class:`Refused`
+button), so these checks are the guard. A refused action raises :class:`ActionRefused`
 and changes nothing.
 """
 
@@ -30,12 +30,12 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, Unicode
 
 from ..audit import Action, open_audit_log, personal_data_reason
-from ..auth import Authenticator, LogonError, auth_settings
+from ..auth import Authenticator, auth_settings
 from ..config import Settings, load_settings
 from ..criteria import Criteria
 from ..datamap import Group
 from ..details import FileInfo
-from ..errors import InvalidCriteria, WorkbenchError
+from ..errors import ActionRefused, InvalidCriteria, LogonError
 from ..selection import RowRef, Selection
 from .settings import DashboardSettings, dashboard_settings
 
@@ -49,10 +49,6 @@ CRITERIA_FIELDS = ("email", "phone", "first_name", "last_name", "start", "end", 
 #: What a file can be opened for, as the audit log names it.
 FILE_ACTIONS = ("play", "show", "download")
 _SHOWABLE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-class Refused(WorkbenchError):
-    """An action is not allowed now; nothing was done."""
 
 
 class DashboardState(HasTraits):
@@ -143,20 +139,20 @@ class DashboardState(HasTraits):
     def _guard(self) -> Any:
         """Check that an action is allowed now; return the open Workbench."""
         if not self.logged_on:
-            raise Refused("Log on first.")
+            raise ActionRefused("Log on first.")
         if self.check_idle():
-            raise Refused(self.status)
+            raise ActionRefused(self.status)
         # Rights can be withdrawn while a session is open: ask the database each time.
         if not self.auth.has_right(self.user):
             user = self.user
             self.log_off(reason="right_withdrawn")
-            raise Refused(f"The user {user} no longer holds the DPO right; logged off.")
+            raise ActionRefused(f"The user {user} no longer holds the DPO right; logged off.")
         self._last_activity = self.clock()
         return self._wb
 
     def _require(self, condition: bool, message: str) -> None:
         if not condition:
-            raise Refused(message)
+            raise ActionRefused(message)
 
     # -- audit (log on / log off here; the Workbench records its own actions) -----------
 
@@ -173,10 +169,10 @@ class DashboardState(HasTraits):
         Raises
         ------
         LogonError
-            Refused (wrong credentials, no right, or too many failures: wait).
+            ActionRefused (wrong credentials, no right, or too many failures: wait).
         """
         if self.logged_on:
-            raise Refused("Someone is logged on in this window: log off first.")
+            raise ActionRefused("Someone is logged on in this window: log off first.")
         try:
             user = self.auth.log_on(username, password, session=self.session_id)
         except LogonError as exc:
@@ -380,10 +376,10 @@ class DashboardState(HasTraits):
         self._require(info.exists, f"The file cannot be opened: {info.problem or 'missing'}.")
         reason = (reason or "").strip() or None
         if action == "play" and self.options.require_listen_reason and not reason:
-            raise Refused("Enter the reason for listening to this recording first.")
+            raise ActionRefused("Enter the reason for listening to this recording first.")
         if reason and personal_data_reason(reason):
             # The reason goes into the audit log, which keeps no personal data.
-            raise Refused("The reason must not contain personal data (an e-mail address or a "
+            raise ActionRefused("The reason must not contain personal data (an e-mail address or a "
                           "long number): describe why without it, e.g. 'complaint review'.")
         if action == "show" and info.media_type not in _SHOWABLE_IMAGES:
             action = "download"  # only plain images are shown in the page
@@ -449,7 +445,7 @@ class DashboardState(HasTraits):
     def erase(self, typed: str) -> dict[str, Any]:
         """Execute the armed plan when ``typed`` is its token; verify; search again.
 
-        Returns the receipt. Raises :class:`Refused` (nothing changed) when no plan is
+        Returns the receipt. Raises :class:`ActionRefused` (nothing changed) when no plan is
         armed, the selection changed since, or ``typed`` is not the plan's token.
         """
         from ..erasure import ErasureIncomplete, summarize
@@ -473,8 +469,8 @@ class DashboardState(HasTraits):
             self.refresh_unfinished()
             self.view = "criteria"
             self.result, self.selection = None, None
-            raise Refused(f"The erasure stopped part-way; resume it below. {exc.run.story()}") \
-                from None
+            raise ActionRefused("The erasure stopped part-way; resume it below. "
+                                f"{exc.run.story()}") from None
         text = summarize(receipt)
         criteria = self.criteria
         assert criteria is not None
@@ -504,7 +500,7 @@ class DashboardState(HasTraits):
             receipt = wb.resume_erasure(run_id, progress=self.on_progress)
         except ErasureIncomplete as exc:
             self.refresh_unfinished()
-            raise Refused(f"The erasure is still not complete. {exc.run.story()}") from None
+            raise ActionRefused(f"The erasure is still not complete. {exc.run.story()}") from None
         finally:
             self.refresh_unfinished()
         self.receipt_text = summarize(receipt)
