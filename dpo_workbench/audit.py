@@ -94,16 +94,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     inspect,
     select,
     update,
 )
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .config import expand_env
+from .engines import IMMEDIATE, state_engine
 from .errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
@@ -527,31 +526,6 @@ def _is_retryable(exc: SQLAlchemyError) -> bool:
     return code in (1213, 1205) or "database is locked" in str(getattr(exc, "orig", ""))
 
 
-def _sqlite_engine(url: URL) -> Engine:
-    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    # SQLAlchemy's documented recipe: the driver emits no BEGIN, we emit our own, so that
-    # appends can take the write lock up front (BEGIN IMMEDIATE) instead of upgrading a
-    # read lock later, which is how two appenders would both read the same last event.
-    @event.listens_for(engine, "connect")
-    def _no_driver_begin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        if url.database and url.database != ":memory:":
-            # A write-ahead log makes each append one sequential write (about 1 ms
-            # instead of several with a rollback journal); synchronous stays FULL,
-            # so an appended event survives a power loss.
-            dbapi_connection.execute("PRAGMA journal_mode = WAL")
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("audit_append", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
-
-
 class AuditLog:
     """The append-only, hash-chained audit log in the state database.
 
@@ -584,8 +558,7 @@ class AuditLog:
         # A sub-key keeps the chain's MACs apart from the criteria fingerprints.
         self._chain_key = hmac.new(key, b"dpo-workbench audit chain v1", hashlib.sha256).digest()
         self._backend = self._url.get_backend_name()
-        self._engine = (_sqlite_engine(self._url) if self._backend == "sqlite"
-                        else create_engine(self._url, pool_pre_ping=True))
+        self._engine = state_engine(self._url)
         try:
             self._create_tables()
             self._ensure_head()
@@ -772,7 +745,7 @@ class AuditLog:
     def _append_transaction(self) -> Iterator[Connection]:
         with self._engine.connect() as conn:
             if self._backend == "sqlite":
-                conn.execution_options(audit_append=True)
+                conn.execution_options(**{IMMEDIATE: True})
             elif self._backend == "postgresql":
                 # Each statement after the lock must see the rows committed before it.
                 conn.execution_options(isolation_level="READ COMMITTED")

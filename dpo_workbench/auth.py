@@ -61,6 +61,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
+from .engines import database_engine, state_engine
 from .errors import ConfigError, DatabaseError, LogonError
 from .passwords import hash_password, verify_password
 
@@ -371,14 +372,11 @@ class Authenticator:
         self.config = auth_settings(settings)
         self._own_engines: list[Engine] = []
         if engine is None:
-            from .workbench import make_engine
-
-            engine = make_engine(settings, self.config.database)
+            engine = database_engine(self.config.database,
+                                     settings.databases[self.config.database], settings.path)
             self._own_engines.append(engine)
         self.engine = engine
         if failures is None:
-            from .state import state_engine
-
             state = state_engine(settings.state_url)
             self._own_engines.append(state)
             failures = DatabaseStore(state)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect, text
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from .audit import Action, AuditLog, open_audit_log, personal_data_reason
@@ -25,14 +25,15 @@ from .config import Settings, load_settings
 from .criteria import Criteria
 from .datamap import Datamap, check_against_schema, load_datamap
 from .details import Details, FileInfo
+from .engines import database_engine, state_engine
+from .engines import unreachable as _unreachable
 from .erasure import ErasurePlan, Journal, plan_erasure, verify_run
 from .erasure import executor as erasure_executor
-from .errors import ActionRefused, ConfigError, DatabaseError, NotFound
+from .errors import ActionRefused, DatabaseError, NotFound
 from .matching import IndexDef, drop_statements, index_definitions
 from .plan import QueryPlan, build_plan
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
-from .state import state_engine
 
 log = logging.getLogger("dpo_workbench")
 
@@ -490,29 +491,11 @@ def _index_names(conn: Connection, table: str) -> set[str]:
 
 def make_engine(settings: Settings, database: str) -> Engine:
     """An engine for one logical database of the settings."""
-    url = settings.databases[database]
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:" and not os.path.exists(url.database):
-            raise DatabaseError(
-                f"database '{database}': the SQLite file {url.database} does not exist. Check "
-                f"databases.{database} in {settings.path} (or build the demo: "
-                "dpo-workbench demo build).")
-        kwargs["connect_args"] = {"timeout": 30}
-    try:
-        return create_engine(url, **kwargs)
-    except (SQLAlchemyError, ImportError) as exc:
-        raise ConfigError(f"database '{database}' ({settings.describe_url(database)}): "
-                          f"{exc}") from None
+    return database_engine(database, settings.databases[database], settings.path)
 
 
 def unreachable(settings: Settings, database: str, exc: Exception) -> DatabaseError:
-    reason = getattr(exc, "orig", None) or exc
-    text_ = str(reason).strip()
-    first_line = text_.splitlines()[0] if text_ else type(reason).__name__
-    return DatabaseError(
-        f"database '{database}' ({settings.describe_url(database)}) is not reachable: "
-        f"{first_line}. Check the server and databases.{database} in {settings.path}.")
+    return _unreachable(database, settings.databases[database], settings.path, exc)
 
 
 def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:

@@ -1,0 +1,129 @@
+"""Database engines: the installation's databases and the workbench's own state database.
+
+Every SQLite engine of the workbench is made by :func:`sqlite_engine`, so that
+the busy time-out, the write-ahead log, ``secure_delete`` and the explicit
+``BEGIN`` are set in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import ConfigError, DatabaseError
+
+#: Seconds a SQLite connection waits for another writer before giving up.
+SQLITE_BUSY_SECONDS = 30.0
+
+#: Execution option that makes a SQLite transaction take the write lock at once.
+IMMEDIATE = "dpo_immediate"
+
+
+def sqlite_engine(url: str | URL, *, create_folder: bool = False, wal: bool = False,
+                  secure_delete: bool = False, explicit_begin: bool = False,
+                  busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
+    """An engine for a SQLite database file, set up as the workbench needs it.
+
+    Parameters
+    ----------
+    create_folder : bool
+        Create the file's folder if missing (the state database).
+    wal : bool
+        Use a write-ahead log (each commit is one sequential write).
+    secure_delete : bool
+        Overwrite deleted content with zeros (``PRAGMA secure_delete``).
+    explicit_begin : bool
+        The driver emits no ``BEGIN`` of its own; the engine emits ``BEGIN``, or
+        ``BEGIN IMMEDIATE`` on a connection with the execution option
+        :data:`IMMEDIATE`, so that a writer takes the write lock before it reads
+        (SQLAlchemy's documented recipe for serialisable SQLite transactions).
+
+    Examples
+    --------
+    >>> e = sqlite_engine("sqlite://", secure_delete=True)
+    >>> with e.connect() as c:
+    ...     c.exec_driver_sql("PRAGMA secure_delete").scalar()
+    1
+    """
+    url = make_url(url) if isinstance(url, str) else url
+    on_disk = bool(url.database) and url.database != ":memory:" \
+        and not str(url.database).startswith("file:")
+    if create_folder and on_disk:
+        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": busy_seconds})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        if explicit_begin:
+            dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        if secure_delete:
+            cur.execute("PRAGMA secure_delete = ON")
+        if wal and on_disk:
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+
+    if explicit_begin:
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            immediate = conn.get_execution_options().get(IMMEDIATE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def state_engine(url: str | URL) -> Engine:
+    """An engine for the workbench's state database (audit log, erasure journal).
+
+    On SQLite the folder is created, deleted content is overwritten (the journal
+    briefly holds file paths of erased items) and a write-ahead log is used.
+    """
+    url = make_url(url) if isinstance(url, str) else url
+    if url.get_backend_name() == "sqlite":
+        return sqlite_engine(url, create_folder=True, wal=True, secure_delete=True,
+                             explicit_begin=True)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def database_engine(name: str, url: URL, settings_path: Path | str) -> Engine:
+    """An engine for one logical database of an installation.
+
+    Raises
+    ------
+    DatabaseError
+        A SQLite file that does not exist (it would be created empty).
+    ConfigError
+        The URL names a driver that is not installed.
+    """
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:" and not os.path.exists(url.database):
+            raise DatabaseError(
+                f"database '{name}': the SQLite file {url.database} does not exist. Check "
+                f"databases.{name} in {settings_path} (or build the demo: "
+                "dpo-workbench demo build).")
+        return sqlite_engine(url)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise ConfigError(f"database '{name}' ({describe_url(url)}): {exc}") from None
+
+
+def describe_url(url: URL) -> str:
+    """A URL with its password hidden, for messages."""
+    return url.render_as_string(hide_password=True)
+
+
+def unreachable(name: str, url: URL, settings_path: Path | str,
+                exc: Exception) -> DatabaseError:
+    """The error for a database that could not be read, with the driver's first line."""
+    reason = getattr(exc, "orig", None) or exc
+    text_ = str(reason).strip()
+    first_line = text_.splitlines()[0] if text_ else type(reason).__name__
+    return DatabaseError(
+        f"database '{name}' ({describe_url(url)}) is not reachable: "
+        f"{first_line}. Check the server and databases.{name} in {settings_path}.")
