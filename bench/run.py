@@ -58,7 +58,7 @@ def say(message: str) -> None:
 def row_counts(wb: Any) -> dict[str, int]:
     out = {}
     for spec in wb.datamap.tables:
-        with wb.connect(spec.database) as conn:
+        with wb.installation.connect(spec.database) as conn:
             out[spec.location] = conn.execute(
                 text(f'SELECT count(*) FROM "{spec.table}"')).scalar_one()
     return out
@@ -66,7 +66,7 @@ def row_counts(wb: Any) -> dict[str, int]:
 
 def relation_bytes(wb: Any, database: str, name: str) -> int:
     """On-disk size of a table or index (SQLite: dbstat pages; PostgreSQL: pg_relation_size)."""
-    with wb.connect(database) as conn:
+    with wb.installation.connect(database) as conn:
         if conn.dialect.name == "sqlite":
             return int(conn.execute(text("SELECT coalesce(sum(pgsize), 0) FROM dbstat "
                                          "WHERE name = :n"), {"n": name}).scalar_one())
@@ -77,8 +77,8 @@ def relation_bytes(wb: Any, database: str, name: str) -> int:
 def analyze(wb: Any) -> float:
     """Refresh the planner's statistics of every searched table (what the fix proposes)."""
     started = time.perf_counter()
-    for db in wb.engines:
-        with wb.engines[db].begin() as conn:
+    for db in wb.installation.engines:
+        with wb.installation.engines[db].begin() as conn:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
                 conn.exec_driver_sql("ANALYZE")
@@ -144,7 +144,7 @@ def indexed_searches(wb: Any, runs: int, searches: list[Search]) -> dict[str, An
 def naive_engines(wb: Any) -> dict[str, Any]:
     """Engines without server-side prepared statements, so every execution gets a custom plan."""
     out = {}
-    for db, engine in wb.engines.items():
+    for db, engine in wb.installation.engines.items():
         if engine.dialect.name == "postgresql":
             out[db] = create_engine(engine.url, connect_args={"prepare_threshold": None})
         else:
@@ -158,8 +158,8 @@ def full_scan_searches(wb: Any, runs: int, searches: list[Search],
 
     One warm-up run before the first search only (it loads the tables into the cache).
     """
-    saved = wb.engines
-    wb.engines = naive_engines(wb)
+    saved = wb.installation.engines
+    wb.installation.engines = naive_engines(wb)
     try:
         out: dict[str, Any] = {}
         first = warmup
@@ -169,10 +169,10 @@ def full_scan_searches(wb: Any, runs: int, searches: list[Search],
             out[f"{s.subject.key}:{s.label}"] = _search_stats(times, {"items": result.total})
             say(f"full scan {s.label}: {out[f'{s.subject.key}:{s.label}']['median_ms']:.0f} ms")
     finally:
-        for db, engine in wb.engines.items():
+        for db, engine in wb.installation.engines.items():
             if engine is not saved[db]:
                 engine.dispose()
-        wb.engines = saved
+        wb.installation.engines = saved
     return out
 
 

@@ -22,8 +22,8 @@ import pandas as pd
 from sqlalchemy import select
 
 from dpo_workbench.demo.samples import AINO, SOREN, SWITCHBOARD, ZOE, SampleSubject
-from dpo_workbench.matching import case_variants
-from dpo_workbench.plan import TableQuery
+from dpo_workbench.normalize import PHONE_SEPARATORS, case_variants
+from dpo_workbench.query import TableQuery
 
 #: Subjects searched the indexed way (the naive ways search the first one only).
 SUBJECTS: tuple[SampleSubject, ...] = (AINO, SOREN, ZOE)
@@ -122,15 +122,13 @@ def sql_only(wb: Any, search: Search) -> int:
         by_db.setdefault(q.spec.database, []).append(q)
     n = 0
     for db, queries in by_db.items():
-        with wb.engines[db].connect() as conn:
+        with wb.installation.engines[db].connect() as conn:
             for q in queries:
                 n += len(conn.execute(q.statement).fetchall())
     return n
 
 
 def _separator_pattern() -> str:
-    from dpo_workbench.criteria import PHONE_SEPARATORS
-
     return "[" + "".join(re.escape(s) for s in PHONE_SEPARATORS) + "]"
 
 
@@ -146,9 +144,9 @@ def pandas_way(wb: Any, search: Search) -> int:
     sep = _separator_pattern()
     found = 0
     for q in plan.queries:
-        table = wb.schema[q.spec.database][q.spec.table]
+        table = wb.installation.table(q.spec.database, q.spec.table)
         cols = [table.c[col.name] for col in q.statement.selected_columns]
-        with wb.engines[q.spec.database].connect() as conn:
+        with wb.installation.engines[q.spec.database].connect() as conn:
             df = pd.read_sql(select(*cols), conn)
         mask = pd.Series(False, index=df.index)
         for term in q.terms:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .criteria import DEFAULT_DIGITS, Criteria
 from .datamap import Datamap, Group, load_datamap
-from .details import Details, FileInfo
+from .details import Details
 from .errors import (
     ActionRefused,
     ConfigError,
@@ -22,9 +22,11 @@ from .errors import (
     NotFound,
     WorkbenchError,
 )
-from .plan import QueryPlan
+from .files import FileInfo
+from .installation import Installation
+from .query import QueryPlan
 from .search import SearchResult
-from .selection import RowRef
+from .selection import RowRef, Selection
 from .workbench import Workbench, open_workbench
 
 __version__ = "0.1.0"
@@ -40,11 +42,13 @@ __all__ = [
     "Details",
     "FileInfo",
     "Group",
+    "Installation",
     "InvalidCriteria",
     "NotFound",
     "QueryPlan",
     "RowRef",
     "SearchResult",
+    "Selection",
     "Workbench",
     "WorkbenchError",
     "load_datamap",

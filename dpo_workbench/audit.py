@@ -101,13 +101,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .config import expand_env
 from .engines import IMMEDIATE, state_engine
 from .errors import ConfigError, DatabaseError
+from .settings import expand_env
 
 if TYPE_CHECKING:
-    from .config import Settings
     from .criteria import Criteria
+    from .settings import Settings
 
 #: ``prev_hash`` of the first event.
 GENESIS_HASH = "0" * 64
@@ -903,7 +903,7 @@ def audit_key_path(settings: Settings) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from dpo_workbench.config import load_settings
+    >>> from dpo_workbench.settings import load_settings
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
     >>> audit_key_path(load_settings(d / "w.yaml")) == d.resolve() / "state" / "audit.key"
@@ -930,7 +930,7 @@ def open_audit_log(settings: Settings) -> AuditLog:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from dpo_workbench.config import load_settings
+    >>> from dpo_workbench.settings import load_settings
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
     >>> with open_audit_log(load_settings(d / "w.yaml")) as log:

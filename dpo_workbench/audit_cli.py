@@ -16,8 +16,8 @@ import sys
 from typing import Any, TextIO
 
 from .audit import Action, AuditLog, format_events, open_audit_log
-from .config import load_settings
 from .errors import EXIT_CHECK_FAILED, EXIT_OK, WorkbenchError, exit_status
+from .settings import load_settings
 
 
 def _positive(text: str) -> int:

@@ -60,10 +60,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from .config import Settings
 from .engines import database_engine, state_engine
 from .errors import ConfigError, DatabaseError, LogonError
 from .passwords import hash_password, verify_password
+from .settings import Settings
 
 Clock = Callable[[], float]
 
@@ -154,7 +154,7 @@ def auth_settings(settings: Settings) -> AuthSettings:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from dpo_workbench.config import load_settings
+    >>> from dpo_workbench.settings import load_settings
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {configuration: "
     ...                               "sqlite:///c.sqlite}\\nauth: {idle_minutes: 5}\\n")

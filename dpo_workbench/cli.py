@@ -58,29 +58,10 @@ def _add_exclusions(p: argparse.ArgumentParser) -> None:
 
 
 def _selection(result: Any, args: argparse.Namespace) -> Any:
-    from .selection import Selection
+    from .selection import RowRef, Selection
 
-    sel = Selection.all(result)
-    for group in args.exclude_group:
-        sel = sel.unselect_group(group)
-    for text in args.exclude:
-        ref = _parse_ref(text)
-        matches = [r for r in result.refs() if (r.database, r.table, str(r.key)) ==
-                   (ref[0], ref[1], ref[2])]
-        if not matches:
-            raise UsageError(f"--exclude {text}: no such item in the search result")
-        sel = sel.unselect(*matches)
-    return sel
-
-
-def _parse_ref(text: str) -> tuple[str, str, str]:
-    try:
-        location, key = text.rsplit("#", 1)
-        database, table = location.split(".", 1)
-    except ValueError:
-        raise UsageError(f"{text!r} is not DATABASE.TABLE#KEY, e.g. "
-                         "operative.contact_events#42") from None
-    return database, table, key
+    return Selection.all(result).excluding([RowRef.parse(t) for t in args.exclude],
+                                           args.exclude_group)
 
 
 def _criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -232,17 +213,9 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     print(f"-- engine plan:\n{engine_plans[q.spec.id]}", file=out)
         return EXIT_OK
     if args.command == "details":
-        from .selection import RowRef
 
-        database, table, key = _parse_ref(args.ref)
         with open_workbench(args.config, user=args.user) as wb:
-            try:
-                spec = wb.datamap.by_location(database, table)
-            except KeyError:
-                raise UsageError(f"{database}.{table} is not a table of the datamap") from None
-            col = wb.schema[database][table].c[spec.key]
-            typed_key: Any = int(key) if col.type.python_type is int else key
-            print(wb.details(RowRef(database, table, typed_key)).as_text(), file=out)
+            print(wb.details(args.ref).as_text(), file=out)
         return EXIT_OK
     if args.command == "indexes":
         return _indexes(args, out)
@@ -252,8 +225,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _report(args, out, err)
     if args.command == "check":
         with open_workbench(args.config, user=args.user) as wb:
-            print(f"{wb.settings.name}: settings, datamap and {len(wb.engines)} database(s) OK",
-                  file=out)
+            n = len(wb.installation.engines)
+            print(f"{wb.settings.name}: settings, datamap and {n} database(s) OK", file=out)
             for status in wb.index_status():
                 if not status.exists:
                     print(f"note: index {status.index.name} is missing in "
@@ -317,11 +290,13 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .erasure import ErasureIncomplete, summarize
+    from .criteria import Criteria
+    from .erasure.verify import summarize
+    from .errors import ErasureIncomplete
     from .workbench import open_workbench
 
     fields = _criteria_fields(args)
-    given = any(v for k, v in fields.items() if k != "digits")
+    given = Criteria.given(fields)
     with open_workbench(args.config, user=args.user) as wb:
         if args.status:
             runs = wb.journal.unfinished()

@@ -4,7 +4,8 @@ The rules (the same in the dashboard, the API and the command line):
 
 - **E-mail**: one address of the form ``local@domain.tld``; matched ignoring letter
   case, non-ASCII letters included, on every engine.
-- **Phone**: one number. The separators in :data:`PHONE_SEPARATORS` are removed;
+- **Phone**: one number. The separators in
+  :data:`~dpo_workbench.normalize.PHONE_SEPARATORS` are removed;
   what remains must be at least 3 digits. A stored number matches when its last
   *N* digits, after removing the same separators, equal the last *N* digits of the
   searched number, where *N* is "digits used in search" (at least 3, default
@@ -23,22 +24,13 @@ import hashlib
 import hmac
 import json
 import re
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .errors import InvalidCriteria
-
-#: Characters removed from phone numbers before comparing, on both sides: spaces
-#: (ordinary, tab, no-break, narrow no-break, thin), hyphens and dashes, dot,
-#: slash, parentheses and the plus sign. The same list drives the SQL expression
-#: on every engine, so the semantics are identical everywhere.
-PHONE_SEPARATORS: tuple[str, ...] = (
-    " ", "\t", "\u00a0", "\u202f", "\u2009",
-    "-", "\u2010", "\u2011", "\u2013",
-    ".", "/", "(", ")", "+",
-)
+from .normalize import nfc, strip_separators
 
 #: Digits compared from the end of phone numbers when the DPO does not say. Seven
 #: digits match national and international spellings of the same number in every
@@ -48,46 +40,16 @@ DEFAULT_DIGITS = 7
 MIN_DIGITS = 3
 MAX_DIGITS = 20
 
+#: The fields of the criteria, in the order forms and commands show them.
+FIELDS: tuple[str, ...] = ("email", "phone", "first_name", "last_name", "start", "end", "digits")
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-
-
-def strip_separators(value: str) -> str:
-    """Remove the phone separators from ``value`` (nothing else).
-
-    >>> strip_separators("+358 (0)40-123 4567")
-    '3580401234567'
-    """
-    for sep in PHONE_SEPARATORS:
-        value = value.replace(sep, "")
-    return value
-
-
-def phone_matches(stored: str | None, searched_digits: str, n: int) -> bool:
-    """Reference semantics of the phone match, for tests and documentation.
-
-    ``searched_digits`` is a normalised searched number (digits only). The SQL the
-    workbench runs on every engine gives exactly this result.
-
-    >>> phone_matches("040-123 4567", "358401234567", 7)
-    True
-    >>> phone_matches("123 4567", "358401234567", 9)
-    False
-    """
-    if stored is None:
-        return False
-    n = min(n, len(searched_digits))
-    tail = searched_digits[-n:]
-    return strip_separators(stored)[-n:] == tail
-
-
-def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
 
 
 def _clean_name(value: str | None) -> str | None:
     if value is None:
         return None
-    value = " ".join(_nfc(value).split())
+    value = " ".join(nfc(value).split())
     return value or None
 
 
@@ -152,13 +114,13 @@ class Criteria:
         """Validate and normalise raw input (strings as typed, or dates)."""
         problems: dict[str, str] = {}
 
-        email_n = _nfc(email).strip() if email is not None else ""
+        email_n = nfc(email).strip() if email is not None else ""
         if email_n and (len(email_n) > 254 or not _EMAIL_RE.match(email_n)):
             problems["email"] = ("E-mail address is not valid: enter one address like "
                                  "name@example.com.")
         phone_n = ""
         if phone is not None and str(phone).strip():
-            phone_n = strip_separators(_nfc(str(phone)).strip())
+            phone_n = strip_separators(nfc(str(phone)).strip())
             if not (phone_n.isascii() and phone_n.isdigit()):
                 problems["phone"] = ("Phone number may contain only digits, spaces and the "
                                      "separators - . / ( ) +.")
@@ -203,6 +165,16 @@ class Criteria:
             end=end_d,
             digits=n_digits,
         )
+
+    @staticmethod
+    def given(fields: Mapping[str, Any]) -> bool:
+        """Whether raw input holds any criterion ("digits used in search" alone is none).
+
+        >>> Criteria.given({"digits": "7", "email": ""}), Criteria.given({"phone": "040"})
+        (False, True)
+        """
+        return any(v not in (None, "") and not (isinstance(v, str) and not v.strip())
+                   for k, v in fields.items() if k != "digits")
 
     # -- derived values -------------------------------------------------------------
 

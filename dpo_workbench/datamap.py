@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Date, DateTime, String, Table
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import Date, DateTime, Table
 
+from .erasure.strategies import STRATEGIES, RowAction, is_text
 from .errors import DatamapError
-from .strategies import ANONYMIZED, STRATEGIES, RowAction
 
 
 class Group(StrEnum):
@@ -136,6 +135,13 @@ class TableSpec:
     @property
     def location(self) -> str:
         return f"{self.database}.{self.table}"
+
+    @property
+    def match(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """The matched columns per match kind name (a name's match spans two columns)."""
+        return {"phone": tuple((c,) for c in self.phone),
+                "email": tuple((c,) for c in self.email),
+                "name": ((self.name.first, self.name.last),) if self.name else ()}
 
     @property
     def match_columns(self) -> tuple[str, ...]:
@@ -503,12 +509,9 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
     def erase(where: str, t: Table, spec: EraseSpec) -> None:
         columns(where, t, spec.columns, "erase")
         for c, sname in spec.columns.items():
-            if c in t.c and STRATEGIES[sname].needs_text and not _fits_anonymized(t.c[c].type):
-                col.add(f"{where}: column '{c}' cannot hold {ANONYMIZED!r} (type "
-                        f"{t.c[c].type}); use 'clear' for it instead of '{sname}'.")
-            if c in t.c and sname == "clear" and not t.c[c].nullable:
-                col.add(f"{where}: column '{c}' is NOT NULL, so 'clear' cannot empty it; use "
-                        "'redact' or delete the row.")
+            problem = STRATEGIES[sname].unfit(t.c[c]) if c in t.c else None
+            if problem:
+                col.add(f"{where}: {problem}")
 
     for ts in datamap.tables:
         w = f"table {ts.id}"
@@ -527,7 +530,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
                 col.add(f"{w}: time column '{ts.time}' is of type {t.c[ts.time].type}, not a "
                         "date or timestamp; name a DATE/TIMESTAMP column or remove 'time'.")
         for c in ts.phone + ts.email + ts.name_columns:
-            if c in t.c and not _is_text(t.c[c].type):
+            if c in t.c and not is_text(t.c[c]):
                 col.add(f"{w}: match column '{c}' is of type {t.c[c].type}; phone, e-mail and "
                         "name columns must hold text.")
         files(w, t, ts.files)
@@ -548,11 +551,3 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             erase(cw, ct, ch.erase)
     if col.problems:
         raise DatamapError(datamap.source, col.problems)
-
-
-def _is_text(t: TypeEngine[Any]) -> bool:
-    return isinstance(t, String)  # Text, VARCHAR, CHAR, CLOB... are all String
-
-
-def _fits_anonymized(t: TypeEngine[Any]) -> bool:
-    return _is_text(t) and (getattr(t, "length", None) is None or t.length >= len(ANONYMIZED))

@@ -72,9 +72,9 @@ import pandas as pd
 from .audit import Action
 from .criteria import Criteria
 from .datamap import Group
-from .details import Details, FileInfo
+from .details import ChildFrames, Details, gather_details
 from .errors import ReportError
-from .gather import ChildFrames, gather_details
+from .files import FileInfo
 from .selection import RowRef, Selection
 from .workbench import Workbench
 
@@ -184,7 +184,7 @@ def build_report(wb: Workbench, selection: Selection, *, criteria: Criteria | No
                          f"{', '.join(g.value for g in Group)}.")
     by_group = {g.value: selection.selected(g.value) if g.value in selection.groups else []
                 for g in Group}
-    gathered = gather_details(wb, [r for refs in by_group.values() for r in refs],
+    gathered = gather_details(wb.installation, [r for refs in by_group.values() for r in refs],
                               progress=progress)
     found = {(d.ref.database, d.ref.table, d.ref.key): d for d in gathered}
     groups: dict[str, tuple[Details, ...]] = {}

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .batches import existing_keys
 from .criteria import Criteria
-from .datamap import Datamap, Group
+from .datamap import Group
 from .errors import DatabaseError
-from .plan import QueryPlan, TableQuery, term_matches
+from .installation import Installation
+from .progress import Progress
+from .query import QueryPlan, TableQuery
 from .selection import RowRef
 
 PROVENANCE = ("_database", "_table", "_key", "_matched", "_copies")
@@ -148,40 +149,50 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
     return out
 
 
-def execute_plan(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
-                 schema: Mapping[str, Mapping[str, Table]], too_many: int, pool: Executor,
-                 progress: Callable[[str, int, int], None] | None = None) -> SearchResult:
-    """Run ``plan`` (one task per database on ``pool``) and assemble the result groups."""
+def execute_plan(plan: QueryPlan, inst: Installation,
+                 progress: Progress | None = None) -> SearchResult:
+    """Run ``plan`` (one task per database, concurrently) and assemble the result groups.
+
+    Parameters
+    ----------
+    plan : QueryPlan
+        The selects to run (:func:`~dpo_workbench.query.build_plan`).
+    inst : Installation
+        The opened installation.
+    progress : callable, optional
+        Called as ``progress(message, done, total)`` as each database answers.
+    """
     started = time.perf_counter()
     by_db: dict[str, list[TableQuery]] = {}
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
     rows: dict[str, list[dict[str, Any]]] = {}
-    futures = {pool.submit(_run_database, engines[db], db, qs): db for db, qs in by_db.items()}
+    futures = {inst.pool.submit(_run_database, inst.engines[db], db, qs): db
+               for db, qs in by_db.items()}
     for done, fut in enumerate(futures, start=1):
         rows.update(fut.result())
         if progress:
             progress(f"searched {futures[fut]}", done, len(futures))
-    groups = _assemble(plan, datamap, engines, schema, rows)
-    return SearchResult(criteria=plan.criteria, groups=groups, too_many_threshold=too_many,
+    groups = _assemble(plan, inst, rows)
+    return SearchResult(criteria=plan.criteria, groups=groups,
+                        too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
                         rows_per_table={k: len(v) for k, v in rows.items()})
 
 
-def _assemble(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
-              schema: Mapping[str, Mapping[str, Table]],
+def _assemble(plan: QueryPlan, inst: Installation,
               rows: Mapping[str, list[dict[str, Any]]]) -> dict[Group, pd.DataFrame]:
     criteria = plan.criteria
+    datamap = inst.datamap
     items: dict[str, dict[Any, _Item]] = {}  # original table id -> key -> item
     orphans: list[tuple[str, _Item]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
 
     def make(q: TableQuery, r: dict[str, Any]) -> _Item:
         spec = q.spec
-        reasons = [t.reason(criteria) for t in q.terms if term_matches(t, r, criteria)]
         rec = {c: r.get(c) for c in spec.show}
         rec.update(_database=spec.database, _table=spec.table, _key=r[spec.key],
-                   _matched="; ".join(reasons))
+                   _matched=q.reasons(r, criteria))
         return _Item(rec)
 
     for spec in datamap.tables:
@@ -204,9 +215,9 @@ def _assemble(plan: QueryPlan, datamap: Datamap, engines: Mapping[str, Engine],
         # An original found by the search may have a copy that did not match (its
         # data differs): the item is still held there.
         missing = [k for k in originals if k not in found]
-        table = schema[spec.database][spec.table]
+        table = inst.table(spec.database, spec.table)
         if missing:
-            with engines[spec.database].connect() as conn:
+            with inst.connect(spec.database) as conn:
                 held = existing_keys(conn, table, spec.key, missing)
             for key in missing:
                 if key in held:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .errors import NotFound, UsageError
+
 if TYPE_CHECKING:
     from .search import SearchResult
 
@@ -26,6 +28,27 @@ class RowRef:
 
     def __str__(self) -> str:
         return f"{self.database}.{self.table}#{self.key}"
+
+    @classmethod
+    def parse(cls, text: str) -> RowRef:
+        """Read ``DATABASE.TABLE#KEY`` (as :meth:`__str__` writes it); the key stays text.
+
+        :meth:`Workbench.ref <dpo_workbench.workbench.Workbench.ref>` also types the key
+        from its column.
+
+        >>> RowRef.parse("operative.contact_events#42")
+        RowRef(database='operative', table='contact_events', key='42')
+        >>> RowRef.parse("contact_events#42")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dpo_workbench.errors.UsageError: 'contact_events#42' is not DATABASE.TABLE#KEY, ...
+        """
+        location, sep, key = str(text).strip().rpartition("#")
+        database, dot, table = location.partition(".")
+        if not (sep and dot and database and table and key):
+            raise UsageError(f"{str(text)[:80]!r} is not DATABASE.TABLE#KEY, e.g. "
+                             "operative.contact_events#42")
+        return cls(database, table, key)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> RowRef:
@@ -76,10 +99,36 @@ class Selection:
         return replace(self, deselected=self.deselected - frozenset(refs))
 
     def unselect_group(self, group: Any) -> Selection:
-        return self.unselect(*self.groups[_name(group)])
+        return self.unselect(*self._group(group))
 
     def select_group(self, group: Any) -> Selection:
-        return self.select(*self.groups[_name(group)])
+        return self.select(*self._group(group))
+
+    def excluding(self, refs: Iterable[RowRef] = (), groups: Iterable[Any] = ()) -> Selection:
+        """This selection with whole groups and single items unticked.
+
+        A reference is matched by the text of its key, so ``RowRef.parse(...)`` of
+        a typed ``DATABASE.TABLE#KEY`` finds the item whatever its key's type.
+
+        Raises
+        ------
+        NotFound
+            A reference is not an item of this selection.
+        UsageError
+            A group name is not one of the selection's groups.
+        """
+        sel = self
+        for group in groups:
+            sel = sel.unselect_group(group)
+        by_text = {(r.database, r.table, str(r.key)): r
+                   for found in self.groups.values() for r in found}
+        for ref in refs:
+            match = by_text.get((ref.database, ref.table, str(ref.key)))
+            if match is None:
+                raise NotFound(f"{ref.database}.{ref.table}#{str(ref.key)[:40]} is not an item "
+                               "of the search result.")
+            sel = sel.unselect(match)
+        return sel
 
     def set(self, ref: RowRef, selected: bool) -> Selection:
         return self.select(ref) if selected else self.unselect(ref)
@@ -91,7 +140,7 @@ class Selection:
 
     def selected(self, group: Any = None) -> list[RowRef]:
         """The selected items (of one group, or of all), in result order."""
-        names = [_name(group)] if group is not None else list(self.groups)
+        names = [self._group_name(group)] if group is not None else list(self.groups)
         return [r for g in names for r in self.groups[g] if r not in self.deselected]
 
     def selected_by_group(self) -> dict[str, list[RowRef]]:
@@ -99,7 +148,7 @@ class Selection:
 
     def group_state(self, group: Any) -> bool | None:
         """True when all of a group is selected, False when none, None when some."""
-        refs = self.groups[_name(group)]
+        refs = self._group(group)
         n = sum(1 for r in refs if r not in self.deselected)
         return True if n == len(refs) else False if n == 0 else None
 
@@ -109,6 +158,16 @@ class Selection:
 
     def __len__(self) -> int:
         return len(self.selected())
+
+    def _group_name(self, group: Any) -> str:
+        name = _name(group)
+        if name not in self.groups:
+            raise UsageError(f"{name[:40]!r} is not a result group; groups are: "
+                             f"{', '.join(self.groups)}.")
+        return name
+
+    def _group(self, group: Any) -> tuple[RowRef, ...]:
+        return self.groups[self._group_name(group)]
 
     def _check(self, refs: Iterable[RowRef]) -> None:
         known = {r for refs_ in self.groups.values() for r in refs_}

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, load_settings
 from .errors import WorkbenchError
+from .settings import Settings, load_settings
 from .ui import CONFIG_ENV
 from .ui.settings import dashboard_settings
 

@@ -1,7 +1,9 @@
-"""The workbench: one installation opened, checked, and searched.
+"""The workbench: the public face of the library.
 
-This is the API that the command line, the dashboard and analysts in JupyterLab
-all call.
+Each method validates its input, calls one step of the flow on the
+:class:`~dpo_workbench.installation.Installation`, and records the step in the
+audit log under the workbench's user. The command line, the dashboard and
+analysts in JupyterLab all call it.
 """
 
 from __future__ import annotations
@@ -9,50 +11,45 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, inspect, text
-from sqlalchemy.exc import SAWarning, SQLAlchemyError
+from sqlalchemy import Engine
 
-from .audit import Action, AuditLog, open_audit_log, personal_data_reason
-from .config import Settings, load_settings
+from . import indexes
+from .audit import Action, AuditLog, open_audit_log
 from .criteria import Criteria
-from .datamap import Datamap, check_against_schema, load_datamap
-from .details import Details, FileInfo
-from .engines import database_engine, state_engine
-from .engines import unreachable as _unreachable
-from .erasure import ErasurePlan, Journal, plan_erasure, verify_run
-from .erasure import executor as erasure_executor
-from .errors import ActionRefused, DatabaseError, NotFound
-from .matching import IndexDef, drop_statements, index_definitions
-from .plan import QueryPlan, build_plan
+from .datamap import Datamap
+from .details import Details, details_of
+from .engines import state_engine
+from .erasure import execute
+from .erasure.journal import Journal
+from .erasure.plan import ErasurePlan, plan_erasure
+from .erasure.verify import verify_run
+from .errors import ErasureIncomplete
+from .files import FileInfo, check_reason, read_file
+from .installation import Installation
+from .progress import Progress
+from .query import QueryPlan, build_plan, engine_plans
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
+from .settings import Settings
 
 log = logging.getLogger("dpo_workbench")
 
-
-@dataclass(frozen=True)
-class IndexStatus:
-    """An index the workbench can create, and whether it exists now."""
-
-    index: IndexDef
-    exists: bool
+#: What a file can be read for, and the audit action each is recorded as.
+FILE_ACTIONS: Mapping[str, Action] = {"download": Action.FILE_DOWNLOADED,
+                                      "play": Action.FILE_PLAYED, "show": Action.FILE_SHOWN}
 
 
 class Workbench:
-    """An installation, opened: settings, datamap, one engine per database.
+    """An installation opened for one user: every step, audit-logged.
 
-    Open it with :func:`open_workbench` (or ``Workbench.open``): that reads the
-    settings file and the datamap, connects to every database and checks the
-    datamap against the reflected live schema, so a wrong column name fails here,
-    naming the file, table and column, before anything is searched.
+    Open it with :func:`open_workbench` (or ``Workbench.open``): that opens the
+    :class:`~dpo_workbench.installation.Installation` (settings, datamap, one
+    engine per database, the datamap checked against the live schema), so a wrong
+    column name fails here, naming the file, table and column, before anything is
+    searched.
 
     Examples
     --------
@@ -62,39 +59,21 @@ class Workbench:
     >>> result.contacts.head()                                        # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine],
-                 user: str | None = None):
-        self.settings = settings
-        self.datamap = datamap
-        self.engines = dict(engines)
-        self.schema: dict[str, dict[str, Table]] = {}
+    def __init__(self, installation: Installation, user: str | None = None):
+        self.installation = installation
         self.user = user or getpass.getuser()
         self._journal: Journal | None = None
         self._audit: AuditLog | None = None
-        # One thread per database, kept for the workbench's life: starting threads
-        # per search costs more than a warm index lookup.
-        self._search_pool = ThreadPoolExecutor(max_workers=max(1, len(self.engines)),
-                                               thread_name_prefix="dpo-search")
         self._state_engine: Engine | None = None
-        self.reflect()
-
-    # -- opening ------------------------------------------------------------------------
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
-        settings = load_settings(settings_path)
-        datamap = load_datamap(settings.datamap_path)
-        # A database the datamap names but the settings lack is reported by the
-        # schema check, table by table.
-        engines = {db: make_engine(settings, db) for db in datamap.databases
-                   if db in settings.databases}
-        return cls(settings, datamap, engines, user=user)
+        """Open the installation whose settings file is ``settings_path``."""
+        return cls(Installation.open(settings_path), user=user)
 
     def close(self) -> None:
         """Release every database connection and the search threads."""
-        self._search_pool.shutdown(wait=False)
-        for engine in self.engines.values():
-            engine.dispose()
+        self.installation.close()
         if self._state_engine is not None:
             self._state_engine.dispose()
         if self._audit is not None:
@@ -106,43 +85,49 @@ class Workbench:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def reflect(self) -> None:
-        """Read the live schema of every table the datamap names, then check the datamap."""
-        wanted = self.datamap.tables_by_database()
-        schema: dict[str, dict[str, Table]] = {}
-        for db, engine in self.engines.items():
-            try:
-                with engine.connect() as conn:
-                    present = set(inspect(conn).get_table_names())
-                    md = MetaData()
-                    only = sorted(wanted.get(db, set()) & present)
-                    with warnings.catch_warnings():
-                        # Expression indexes (the workbench's own) are not reflected.
-                        warnings.simplefilter("ignore", SAWarning)
-                        md.reflect(bind=conn, only=only)
-            except SQLAlchemyError as exc:
-                raise unreachable(self.settings, db, exc) from None
-            schema[db] = dict(md.tables)
-            # Tables the datamap wants but that are absent are reported by the check.
-            for name in wanted.get(db, set()) - present:
-                schema[db].pop(name, None)
-        check_against_schema(self.datamap, schema,
-                             file_stores=self.settings.files)
-        self.schema = schema
+    @property
+    def settings(self) -> Settings:
+        """The installation's settings."""
+        return self.installation.settings
 
     @property
-    def dialects(self) -> dict[str, str]:
-        return {db: e.dialect.name for db, e in self.engines.items()}
+    def datamap(self) -> Datamap:
+        """The installation's datamap."""
+        return self.installation.datamap
 
-    @contextmanager
-    def connect(self, database: str) -> Iterator[Connection]:
-        """A connection to one logical database (errors become DatabaseError)."""
-        try:
-            with self.engines[database].connect() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"reading database '{database}' failed "
-                                f"({type(exc).__name__}).") from None
+    # -- the audit log and the journal ----------------------------------------------
+
+    @property
+    def state_engine(self) -> Engine:
+        """The workbench's state database (audit log, erasure journal)."""
+        if self._state_engine is None:
+            self._state_engine = state_engine(self.settings.state_url)
+        return self._state_engine
+
+    @property
+    def journal(self) -> Journal:
+        """The erasure journal in the state database."""
+        if self._journal is None:
+            self._journal = Journal(self.state_engine)
+        return self._journal
+
+    @property
+    def audit(self) -> AuditLog:
+        """The installation's audit log; every action of this workbench is recorded in it."""
+        if self._audit is None:
+            self._audit = open_audit_log(self.settings)
+        return self._audit
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key of the keyed hashes of criteria (kept apart from the state database)."""
+        return self.audit.key
+
+    def record(self, action: Action, *, criteria: Criteria | None = None,
+               tables: Mapping[str, int] | None = None,
+               detail: Mapping[str, Any] | None = None) -> None:
+        """Append an event to the audit log under this workbench's user."""
+        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail)
 
     # -- searching ----------------------------------------------------------------------
 
@@ -159,7 +144,8 @@ class Workbench:
     def plan(self, criteria: Criteria | None = None, **fields: Any) -> QueryPlan:
         """The selects a search would run (nothing is run)."""
         c = self.criteria(criteria, **fields)
-        return build_plan(self.datamap, self.schema, self.dialects, c)
+        inst = self.installation
+        return build_plan(inst.datamap, inst.schema, inst.dialects, c)
 
     def explain(self, criteria: Criteria | None = None, **fields: Any) -> str:
         """Say in plain words what a search will look at, table by table."""
@@ -170,23 +156,9 @@ class Workbench:
 
         Shows whether a search seeks the workbench's indexes or scans a table.
         """
-        out = {}
-        for q in self.plan(criteria, **fields).queries:
-            with self.connect(q.spec.database) as conn:
-                compiled = q.statement.compile(dialect=conn.dialect,
-                                               compile_kwargs={"render_postcompile": True})
-                prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-                params = compiled.construct_params()
-                if compiled.positiontup is not None:
-                    args: Any = tuple(params[k] for k in compiled.positiontup)
-                else:
-                    args = params
-                rows = conn.exec_driver_sql(prefix + str(compiled), args).fetchall()
-            out[q.spec.id] = "\n".join(" | ".join(str(v) for v in r) for r in rows)
-        return out
+        return engine_plans(self.installation, self.plan(criteria, **fields))
 
-    def search(self, criteria: Criteria | None = None, *,
-               progress: Callable[[str, int, int], None] | None = None,
+    def search(self, criteria: Criteria | None = None, *, progress: Progress | None = None,
                **fields: Any) -> SearchResult:
         """Find everything the installation holds about one person.
 
@@ -216,9 +188,7 @@ class Workbench:
         {'contacts': 5, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 2}
         """
         plan = self.plan(criteria, **fields)
-        result = execute_plan(plan, self.datamap, self.engines, self.schema,
-                              self.settings.search.too_many, self._search_pool,
-                              progress=progress)
+        result = execute_plan(plan, self.installation, progress=progress)
         log.info("search over %d tables found %d items in %.1f ms", len(plan.queries),
                  result.total, result.elapsed * 1000)
         tables = {self.datamap.table(tid).location: n
@@ -228,25 +198,31 @@ class Workbench:
                             "ms": round(result.elapsed * 1000, 1)})
         return result
 
-    # -- details ------------------------------------------------------------------------
+    # -- details and files --------------------------------------------------------------
 
-    def details(self, ref: RowRef) -> Details:
-        """All fields, lookups, child rows, files and copies of one found item."""
-        from .gather import gather_details
+    def ref(self, text: str) -> RowRef:
+        """The reference ``DATABASE.TABLE#KEY`` of a found item, its key typed from the column.
 
-        try:
-            spec = self.datamap.by_location(ref.database, ref.table)
-        except KeyError:
-            raise NotFound(f"{ref.database}.{ref.table} is not a table of the datamap.") from None
-        found = gather_details(self, [ref])
-        if not found:
-            raise NotFound(f"{ref.database}.{ref.table} has no row with that key any more "
-                           "(search again).")
+        Raises
+        ------
+        UsageError
+            ``text`` is not of that form, or the key does not fit the key column.
+        NotFound
+            The table is not in the datamap.
+        """
+        return self.installation.typed_ref(RowRef.parse(text))
+
+    def details(self, ref: RowRef | str) -> Details:
+        """All fields, lookups, child rows, files and copies of one found item.
+
+        ``ref`` is a :class:`RowRef` or its text ``DATABASE.TABLE#KEY``.
+        """
+        ref = self.ref(ref) if isinstance(ref, str) else ref
+        found = details_of(self.installation, ref)
+        spec = self.installation.spec_of(ref)
         self.record(Action.DETAILS_VIEWED, tables={spec.location: 1},
                     detail={"group": spec.group.value})
-        return found[0]
-
-    # -- files --------------------------------------------------------------------------
+        return found
 
     def read_file(self, info: FileInfo, action: str = "download",
                   reason: str | None = None) -> bytes:
@@ -259,67 +235,27 @@ class Workbench:
         action : {"download", "play", "show"}
         reason : str, optional
             Why the DPO listens; required for ``play`` when the settings say
-            ``dashboard: {require_listen_reason: true}``. Recorded in the audit log,
+            ``access: {require_listen_reason: true}``. Recorded in the audit log,
             so it must not contain personal data (e-mail addresses and phone
             numbers are refused).
         """
-        actions = {"download": Action.FILE_DOWNLOADED, "play": Action.FILE_PLAYED,
-                   "show": Action.FILE_SHOWN}
-        if action not in actions:
-            raise ValueError(f"action must be one of {', '.join(actions)}")
-        reason = (reason or "").strip() or None
-        if action == "play" and self.listen_reason_required and not reason:
-            raise ActionRefused("Give a reason for listening to this recording.")
-        if reason and personal_data_reason(reason):
-            raise ActionRefused("The reason is recorded in the audit log, which keeps no personal "
-                                "data: describe why without e-mail addresses or long numbers.")
-        if not info.exists or info.path is None:
-            raise NotFound(f"The file is not available: {info.problem or 'missing'}.")
-        data = info.path.read_bytes()
+        if action not in FILE_ACTIONS:
+            raise ValueError(f"action must be one of {', '.join(FILE_ACTIONS)}")
+        reason = check_reason(action, reason, self.settings.access.require_listen_reason)
+        data = read_file(info)
         detail: dict[str, Any] = {"kind": info.kind, "bytes": len(data)}
         if reason:
             detail["reason"] = reason[:200]
-        self.record(actions[action], tables={f"{info.owner.database}.{info.owner.table}": 1},
-                    detail=detail)
+        self.record(FILE_ACTIONS[action],
+                    tables={f"{info.owner.database}.{info.owner.table}": 1}, detail=detail)
         return data
 
     @property
     def listen_reason_required(self) -> bool:
-        dashboard = self.settings.extra.get("dashboard") or {}
-        return bool(dashboard.get("require_listen_reason", False))
+        """Whether playing a recording needs a reason (``access.require_listen_reason``)."""
+        return self.settings.access.require_listen_reason
 
     # -- erasure ------------------------------------------------------------------------
-
-    @property
-    def journal(self) -> Journal:
-        """The erasure journal in the state database."""
-        if self._journal is None:
-            self._journal = Journal(self.state_engine)
-        return self._journal
-
-    @property
-    def state_engine(self) -> Engine:
-        if self._state_engine is None:
-            self._state_engine = state_engine(self.settings.state_url)
-        return self._state_engine
-
-    @property
-    def audit(self) -> AuditLog:
-        """The installation's audit log; every action of this workbench is recorded in it."""
-        if self._audit is None:
-            self._audit = open_audit_log(self.settings)
-        return self._audit
-
-    @property
-    def audit_key(self) -> bytes:
-        """The key of the keyed hashes of criteria (kept apart from the state database)."""
-        return self.audit.key
-
-    def record(self, action: Action, *, criteria: Criteria | None = None,
-               tables: Mapping[str, int] | None = None,
-               detail: Mapping[str, Any] | None = None) -> None:
-        """Append an event to the audit log under this workbench's user."""
-        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail)
 
     def plan_erasure(self, selection: Selection | Iterable[RowRef], *,
                      criteria: Criteria | None = None) -> ErasurePlan:
@@ -332,15 +268,15 @@ class Workbench:
         >>> print(plan.describe()); plan.token                     # doctest: +SKIP
         """
         refs = selection.selected() if isinstance(selection, Selection) else list(selection)
-        plan = plan_erasure(self, refs)
-        self.record(Action.ERASURE_PLANNED, criteria=criteria, tables=_plan_tables(plan),
+        plan = plan_erasure(self.installation, refs)
+        self.record(Action.ERASURE_PLANNED, criteria=criteria, tables=plan.tables(),
                     detail={"token": plan.token, "items": len(plan.items),
                             "files": len(plan.files)})
         return plan
 
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+              progress: Progress | None = None) -> dict[str, Any]:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
         Raises
@@ -352,19 +288,18 @@ class Workbench:
             :meth:`resume_erasure`.
         """
         fingerprint = criteria.fingerprint(self.audit_key) if criteria is not None else None
-        run_id = erasure_executor.start(self.journal, plan, confirm, user=user or self.user,
-                                        criteria_hash=fingerprint)
+        run_id = execute.start(self.journal, plan, confirm, user=user or self.user,
+                               criteria_hash=fingerprint)
         return self.resume_erasure(run_id, criteria=criteria, on_step=on_step, progress=progress)
 
     def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
                        on_step: Callable[[str, str], None] | None = None,
-                       progress: Callable[[str, int, int], None] | None = None,
-                       ) -> dict[str, Any]:
+                       progress: Progress | None = None) -> dict[str, Any]:
         """Complete an interrupted run (skipping what is done), verify, return the receipt."""
         try:
-            run = erasure_executor.resume(self, self.journal, run_id, on_step=on_step,
-                                          progress=progress)
-        except erasure_executor.ErasureIncomplete as exc:
+            run = execute.resume(self.installation, self.journal, run_id, on_step=on_step,
+                                 progress=progress)
+        except ErasureIncomplete as exc:
             self.record(Action.ERASURE_FAILED, criteria=criteria,
                         detail={"run": run_id, "token": exc.run.token,
                                 "done": ",".join(s.database for s in exc.run.steps
@@ -377,7 +312,8 @@ class Workbench:
         self.record(Action.ERASURE_EXECUTED, criteria=criteria, tables=changed,
                     detail={"run": run_id, "token": run.token,
                             "files_deleted": sum(s.files.get("deleted", 0) for s in run.steps)})
-        receipt = verify_run(self, run, criteria)
+        receipt = verify_run(self.installation, run, criteria,
+                             search=lambda c: self.search(c))
         self.journal.finish(run_id, run.status, receipt)
         self.record(Action.ERASURE_VERIFIED, criteria=criteria,
                     detail={"run": run_id, "token": run.token, "verified": receipt["verified"],
@@ -386,116 +322,29 @@ class Workbench:
 
     # -- indexes ------------------------------------------------------------------------
 
-    def index_definitions(self) -> list[IndexDef]:
+    def index_definitions(self) -> list[indexes.IndexDef]:
         """Every index that makes the datamap's matches fast, in each engine's DDL."""
-        out: list[IndexDef] = []
-        for spec in self.datamap.tables:
-            table = self.schema[spec.database][spec.table]
-            name = (spec.name.first, spec.name.last) if spec.name else None
-            out += index_definitions(spec.database, table, spec.phone, spec.email, name,
-                                     self.engines[spec.database].dialect)
-        return out
+        return indexes.definitions(self.installation)
 
-    def index_status(self) -> list[IndexStatus]:
+    def index_status(self) -> list[indexes.IndexStatus]:
         """The indexes and whether each exists in its database now."""
-        out = []
-        for idx in self.index_definitions():
-            with self.connect(idx.database) as conn:
-                names = _index_names(conn, idx.table)
-            out.append(IndexStatus(idx, idx.name in names))
-        return out
+        return indexes.status(self.installation)
 
-    def create_indexes(self, progress: Callable[[IndexDef, float], None] | None = None,
-                       ) -> list[tuple[IndexDef, float]]:
-        """Create the missing indexes; return each created one with its build time (s).
-
-        On PostgreSQL and MariaDB the tables that got an index are then analyzed:
-        without statistics on the new index expressions, PostgreSQL guesses their
-        selectivity and may walk a date index instead (measured: 1.5 s instead of
-        25 ms at 10M events).
-        """
-        built = []
-        for status in self.index_status():
-            if status.exists:
-                continue
-            started = time.perf_counter()
-            self._run_ddl(status.index.database, status.index.statements)
-            took = time.perf_counter() - started
-            built.append((status.index, took))
-            if progress:
-                progress(status.index, took)
-        self.analyze({(idx.database, idx.table) for idx, _ in built})
-        self.reflect()  # MariaDB searches use the new virtual columns
-        return built
+    def create_indexes(self, progress: Callable[[indexes.IndexDef, float], None] | None = None,
+                       ) -> list[tuple[indexes.IndexDef, float]]:
+        """Create the missing indexes; return each created one with its build time (s)."""
+        return indexes.create(self.installation, progress=progress)
 
     def analyze(self, tables: Iterable[tuple[str, str]] | None = None) -> None:
-        """Refresh the planner statistics of (database, table) pairs (default: all searched).
-
-        SQLite is left alone: its statistics count the many NULL e-mail keys of
-        calls as one key with a huge row count, after which it prefers a date
-        index over the e-mail index; without statistics its heuristics pick the
-        workbench's indexes (checked by tests/test_query_plans.py).
-        """
-        if tables is None:
-            tables = {(t.database, t.table) for t in self.datamap.tables}
-        for database, table in sorted(tables):
-            dialect = self.engines[database].dialect
-            name = dialect.identifier_preparer.quote(table)
-            if dialect.name == "postgresql":
-                self._run_ddl(database, (f"ANALYZE {name}",))
-            elif dialect.name in ("mysql", "mariadb"):
-                self._run_ddl(database, (f"ANALYZE TABLE {name}",))
+        """Refresh the planner statistics of (database, table) pairs (default: all searched)."""
+        indexes.analyze(self.installation, tables)
 
     def drop_indexes(self) -> int:
         """Remove the workbench's indexes (and MariaDB key columns); return how many."""
-        n = 0
-        for status in self.index_status():
-            if status.exists:
-                dialect = self.engines[status.index.database].dialect
-                self._run_ddl(status.index.database, drop_statements(status.index, dialect))
-                n += 1
-        self.reflect()
-        return n
+        return indexes.drop(self.installation)
 
-    def _run_ddl(self, database: str, statements: tuple[str, ...]) -> None:
-        try:
-            with self.engines[database].begin() as conn:
-                for stmt in statements:
-                    conn.execute(text(stmt))
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"changing the indexes of database '{database}' failed: "
-                                f"{getattr(exc, 'orig', exc)}") from None
-
-
-def _plan_tables(plan: ErasurePlan) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for t in plan.targets:
-        out[t.location] = out.get(t.location, 0) + t.rows
-    return out
-
-
-def _index_names(conn: Connection, table: str) -> set[str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)
-        names = {ix["name"] for ix in inspect(conn).get_indexes(table) if ix.get("name")}
-    if conn.dialect.name == "sqlite":
-        # SQLite's inspector skips expression indexes; its catalogue lists them all.
-        names |= set(conn.execute(text(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"),
-            {"t": table}).scalars())
-    elif conn.dialect.name == "postgresql":
-        names |= set(conn.execute(text(
-            "SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": table}).scalars())
-    return names
-
-
-def make_engine(settings: Settings, database: str) -> Engine:
-    """An engine for one logical database of the settings."""
-    return database_engine(database, settings.databases[database], settings.path)
-
-
-def unreachable(settings: Settings, database: str, exc: Exception) -> DatabaseError:
-    return _unreachable(database, settings.databases[database], settings.path, exc)
+    def __repr__(self) -> str:
+        return f"Workbench({self.settings.name!r}, user={self.user!r})"
 
 
 def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
@@ -505,4 +354,3 @@ def open_workbench(settings_path: str | os.PathLike[str], user: str | None = Non
     system's user name.
     """
     return Workbench.open(settings_path, user=user)
-

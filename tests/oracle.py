@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dpo_workbench.criteria import Criteria, phone_matches
+from dpo_workbench.criteria import Criteria
+from dpo_workbench.matchkinds import phone_matches
 
 
 def _text_key(value: Any) -> str | None:
@@ -49,9 +50,9 @@ def expected_items(wb: Any, c: Criteria) -> set[tuple[str, str, Any]]:
     """The (database, table, key) of every item the search must return."""
     matched: dict[str, set[Any]] = {}
     for spec in wb.datamap.tables:
-        table = wb.schema[spec.database][spec.table]
+        table = wb.installation.table(spec.database, spec.table)
         cols = [spec.key, *spec.match_columns] + ([spec.time] if spec.time else [])
-        with wb.connect(spec.database) as conn:
+        with wb.installation.connect(spec.database) as conn:
             rows = conn.execute(select(*[table.c[x] for x in dict.fromkeys(cols)])).mappings()
             matched[spec.id] = {r[spec.key] for r in rows
                                 if row_matches(spec, dict(r), c) and in_span(spec, dict(r), c)}

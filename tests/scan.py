@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import MetaData, String, select
 
-from dpo_workbench.criteria import strip_separators
 from dpo_workbench.demo.samples import SampleSubject
+from dpo_workbench.normalize import strip_separators
 
 
 def needles(subject: SampleSubject, digits: int = 9) -> tuple[str, str]:
@@ -36,9 +36,11 @@ def holds(value: Any, email: str, digits: str) -> bool:
 
 def _engines(wb: Any) -> dict[str, Any]:
     """An engine for every database of the settings file, in the datamap or not."""
-    from dpo_workbench.workbench import make_engine
+    from dpo_workbench.engines import database_engine
 
-    return {db: wb.engines.get(db) or make_engine(wb.settings, db) for db in wb.settings.databases}
+    return {db: wb.installation.engines.get(db)
+            or database_engine(db, wb.settings.databases[db], wb.settings.path)
+            for db in wb.settings.databases}
 
 
 def scan_databases(wb: Any, email: str, digits: str) -> list[str]:

@@ -33,9 +33,9 @@ from dpo_workbench.audit import (
     open_audit_log,
     personal_data_reason,
 )
-from dpo_workbench.config import load_settings
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.errors import ConfigError
+from dpo_workbench.settings import load_settings
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))

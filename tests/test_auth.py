@@ -17,9 +17,9 @@ from dpo_workbench.auth import (
     Throttle,
     auth_settings,
 )
-from dpo_workbench.config import load_settings
 from dpo_workbench.errors import ConfigError
 from dpo_workbench.passwords import hash_password
+from dpo_workbench.settings import load_settings
 
 
 class Clock:

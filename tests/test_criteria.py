@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from dpo_workbench.criteria import Criteria, phone_matches, strip_separators
+from dpo_workbench.criteria import Criteria
 from dpo_workbench.errors import InvalidCriteria
-from dpo_workbench.matching import case_variants
+from dpo_workbench.matchkinds import phone_matches
+from dpo_workbench.normalize import case_variants, strip_separators
 
 # (input fields, expected normalised attributes)
 VALID = [

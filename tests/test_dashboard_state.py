@@ -17,9 +17,9 @@ from test_auth import Clock, add_users
 
 from dpo_workbench.audit import open_audit_log
 from dpo_workbench.auth import WRONG_CREDENTIALS, LogonError
-from dpo_workbench.config import load_settings
 from dpo_workbench.errors import ActionRefused, InvalidCriteria
 from dpo_workbench.selection import RowRef
+from dpo_workbench.settings import load_settings
 from dpo_workbench.ui.state import DashboardState
 
 CONTACT_CALL = RowRef("operative", "contact_events", 101)
@@ -271,13 +271,13 @@ def test_delete_with_the_token_erases_verifies_and_searches_again(install: Path)
 
 
 def test_a_resumed_run_completes(install: Path) -> None:
-    from dpo_workbench.erasure import executor
+    from dpo_workbench.erasure import execute
 
     state = searched(install)
     state.set_group_selected("contacts", False)
     plan = state._wb.plan_erasure(state.selection)
     # A run recorded but never carried out, as if the kernel had died at once.
-    run_id = executor.start(state._wb.journal, plan, plan.token, user="dpo", criteria_hash=None)
+    run_id = execute.start(state._wb.journal, plan, plan.token, user="dpo", criteria_hash=None)
     state.back_to_criteria()
     assert [r for r, _ in state.unfinished] == [run_id]
     with pytest.raises(ActionRefused, match="not waiting"):

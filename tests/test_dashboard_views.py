@@ -330,7 +330,7 @@ def test_the_idle_timer_logs_off_from_the_event_loop(install: Path) -> None:
 
 def test_a_closed_session_is_logged_off(install: Path) -> None:
     from dpo_workbench.audit import open_audit_log
-    from dpo_workbench.config import load_settings
+    from dpo_workbench.settings import load_settings
     from dpo_workbench.ui.app import _close_quietly
 
     app = app_for(install)

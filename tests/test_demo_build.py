@@ -151,7 +151,7 @@ def test_yaml_scalar_quotes_only_when_needed() -> None:
 
 
 def test_settings_load_with_the_workbench_config(demo: Path) -> None:
-    config = pytest.importorskip("dpo_workbench.config")
+    config = pytest.importorskip("dpo_workbench.settings")
     settings = config.load_settings(demo / "workbench.yaml")
     assert settings.databases["operative"].database == str((demo / "operative.sqlite").resolve())
     assert settings.files["photos"] == (demo / "files" / "photos").resolve()

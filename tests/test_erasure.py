@@ -16,11 +16,10 @@ from sqlalchemy import create_engine, text
 import dpo_workbench as dw
 from dpo_workbench.cli import main
 from dpo_workbench.demo.samples import AINO, SOREN, ZOE
-from dpo_workbench.erasure import ConfirmationError, ErasureIncomplete
 from dpo_workbench.erasure.journal import COMMITTED, DONE, FINISHED, PENDING
-from dpo_workbench.errors import EXIT_REFUSED
+from dpo_workbench.erasure.strategies import ANONYMIZED
+from dpo_workbench.errors import EXIT_REFUSED, ConfirmationError, ErasureIncomplete
 from dpo_workbench.selection import Selection
-from dpo_workbench.strategies import ANONYMIZED
 
 pytestmark = pytest.mark.engines
 

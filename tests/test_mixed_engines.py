@@ -35,7 +35,7 @@ def test_one_settings_file_searches_and_erases_across_three_engines(mixed):
     assert urls["monitoring1"].startswith("mysql")
     assert urls["directory"].startswith("sqlite")
     with dw.open_workbench(mixed, user="dpo") as wb:
-        assert {wb.engines[db].dialect.name for db in wb.engines} == {"postgresql", "mysql",
+        assert {e.dialect.name for e in wb.installation.engines.values()} == {"postgresql", "mysql",
                                                                       "sqlite"}
         criteria = wb.criteria(phone=AINO.phone, email=AINO.email)
         result = wb.search(criteria)

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, delete, insert
 
 import dpo_workbench as dw
-from dpo_workbench.criteria import PHONE_SEPARATORS, phone_matches
+from dpo_workbench.matchkinds import phone_matches
+from dpo_workbench.normalize import PHONE_SEPARATORS
 
 pytestmark = pytest.mark.engines
 

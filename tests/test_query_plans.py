@@ -41,7 +41,7 @@ CASES = [
 
 def _explain(wb: Any, kind: str, fields: dict[str, Any], table_id: str) -> str:
     [query] = [q for q in wb.plan(**fields).queries if q.spec.id == table_id]
-    with wb.connect(query.spec.database) as conn:
+    with wb.installation.connect(query.spec.database) as conn:
         compiled = query.statement.compile(dialect=conn.dialect,
                                            compile_kwargs={"render_postcompile": True})
         params = compiled.construct_params()

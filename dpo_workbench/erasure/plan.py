@@ -20,8 +20,9 @@ from sqlalchemy import Connection, Table, select
 
 from ..batches import chunks
 from ..datamap import ChildSpec, EraseSpec, FileSpec, TableSpec
+from ..installation import Installation
 from ..selection import RowRef
-from ..strategies import STRATEGIES, RowAction
+from .strategies import STRATEGIES, RowAction
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class ErasurePlan:
 
     Examples
     --------
-    >>> plan = plan_erasure(wb, selection)           # doctest: +SKIP
+    >>> plan = plan_erasure(inst, selection.selected())   # doctest: +SKIP
     >>> print(plan.describe())                       # doctest: +SKIP
     operative (4 tables, 3 files)
       - contact_events: anonymize 12 rows (remote_number replaced with ...)
@@ -114,6 +115,13 @@ class ErasurePlan:
         for f in self.files:
             by_action = out.setdefault(f.database, {}).setdefault(f.table, {})
             by_action["files"] = by_action.get("files", 0) + 1
+        return out
+
+    def tables(self) -> dict[str, int]:
+        """Rows changed per ``database.table`` (for the audit log)."""
+        out: dict[str, int] = {}
+        for t in self.targets:
+            out[t.location] = out.get(t.location, 0) + t.rows
         return out
 
     @property
@@ -221,12 +229,12 @@ def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
-def plan_erasure(wb: Any, refs: Iterable[RowRef]) -> ErasurePlan:
+def plan_erasure(inst: Installation, refs: Iterable[RowRef]) -> ErasurePlan:
     """Expand the selected items into every row and file erasure changes.
 
     Parameters
     ----------
-    wb : Workbench
+    inst : Installation
         The opened installation.
     refs : iterable of RowRef
         The selected items (``Selection.selected()``).
@@ -235,35 +243,36 @@ def plan_erasure(wb: Any, refs: Iterable[RowRef]) -> ErasurePlan:
     # Keys per original table id: an item found in a copy stands for its original too.
     keys_by_original: dict[str, list[Any]] = {}
     for ref in items:
-        spec = wb.datamap.by_location(ref.database, ref.table)
+        spec = inst.spec_of(ref)
         keys_by_original.setdefault(spec.copy_of or spec.id, []).append(ref.key)
 
     targets: list[Target] = []
     files: list[FileTarget] = []
     for original_id, keys in keys_by_original.items():
-        original = wb.datamap.table(original_id)
-        for spec in (original, *wb.datamap.copies_of(original_id)):
-            t, f = _plan_table(wb, spec, keys)
+        original = inst.datamap.table(original_id)
+        for spec in (original, *inst.datamap.copies_of(original_id)):
+            t, f = _plan_table(inst, spec, keys)
             targets += t
             files += f
     # Children first within a database: their rows refer to the parent's.
-    targets.sort(key=lambda t: (wb.datamap.databases.index(t.database)
-                                if t.database in wb.datamap.databases else 99, not t.is_child))
+    databases = inst.datamap.databases
+    targets.sort(key=lambda t: (databases.index(t.database) if t.database in databases else 99,
+                                not t.is_child))
     return ErasurePlan(items=items, targets=tuple(targets), files=tuple(files))
 
 
-def _plan_table(wb: Any, spec: TableSpec, keys: Sequence[Any],
+def _plan_table(inst: Installation, spec: TableSpec, keys: Sequence[Any],
                 ) -> tuple[list[Target], list[FileTarget]]:
-    table = wb.schema[spec.database][spec.table]
+    table = inst.table(spec.database, spec.table)
     targets: list[Target] = []
     files: list[FileTarget] = []
-    with wb.connect(spec.database) as conn:
+    with inst.connect(spec.database) as conn:
         rows = _fetch(conn, table, spec.key, keys,
                       [spec.key, *[f.column for f in spec.files]])
         present = [r[spec.key] for r in rows]
         files += _file_targets(spec.database, spec.table, spec.key, rows, spec.files, spec.erase)
         for ch in spec.children:
-            ctable = wb.schema[ch.database][ch.table]
+            ctable = inst.table(ch.database, ch.table)
             crows = _fetch(conn, ctable, ch.parent, present,
                            [ch.key, *[f.column for f in ch.files]]) if present else []
             if crows:

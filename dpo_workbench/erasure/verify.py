@@ -7,53 +7,62 @@ Checks, in order:
    column;
 3. every planned file is gone from its store;
 4. with the criteria: the same search no longer finds any erased item, and no
-   column of a kept (anonymized) row still contains the searched e-mail address
-   or the phone number's digits.
+   column of a kept (anonymized) row still mentions a searched identifier (the
+   e-mail address, the phone number's digits, the name), as each match kind
+   recognises it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, select
 
 from ..batches import chunks, existing_keys
-from ..criteria import Criteria, strip_separators
-from ..details import resolve_file
-from ..strategies import STRATEGIES, RowAction
+from ..criteria import Criteria
+from ..files import resolve_file
+from ..installation import Installation
+from ..matchkinds import MATCH_KINDS
+from ..search import SearchResult
 from .journal import Run
 from .plan import ErasurePlan, Target
+from .strategies import STRATEGIES, RowAction
+
+#: Searches again with the criteria (the workbench's search, so it is audit-logged).
+Search = Callable[[Criteria], SearchResult]
 
 
-def verify_run(wb: Any, run: Run, criteria: Criteria | None = None) -> dict[str, Any]:
+def verify_run(inst: Installation, run: Run, criteria: Criteria | None = None,
+               search: Search | None = None) -> dict[str, Any]:
     """Check that a finished run left nothing behind; return the receipt.
 
     The receipt holds counts, table names, the run's token and the keyed hash of
-    the criteria: no personal data.
+    the criteria: no personal data. With ``criteria``, ``search`` runs the same
+    search again (checking that no erased item is found).
     """
     plan = run.plan
     problems: list[str] = []
     checks: list[str] = []
     for t in plan.targets:
-        problems += _check_target(wb, t)
+        problems += _check_target(inst, t)
     checks.append(f"{len(plan.targets)} table(s) checked row by row")
     missing_files = 0
     for f in plan.files:
         if not f.relative_path:
             continue
-        path, _ = resolve_file(wb.settings.files.get(f.store), f.relative_path)
+        path, _ = resolve_file(inst.stores.get(f.store), f.relative_path)
         if path is not None and path.exists():
             missing_files += 1
     if missing_files:
         problems.append(f"{missing_files} file(s) still exist in their stores")
     checks.append(f"{len(plan.files)} file(s) checked")
-    if criteria is not None:
-        problems += _check_search(wb, plan, criteria)
-        problems += _check_residue(wb, plan, criteria)
+    if criteria is not None and search is not None:
+        problems += _check_search(search(criteria), plan)
+        problems += _check_residue(inst, plan, criteria)
         checks.append("searched again with the same criteria")
-        checks.append("erased rows scanned for the e-mail address and phone digits")
+        checks.append("erased rows scanned for the searched identifiers")
     else:
         checks.append("not searched again (criteria not given)")
     rows: dict[str, dict[str, dict[str, int]]] = {}
@@ -77,10 +86,10 @@ def verify_run(wb: Any, run: Run, criteria: Criteria | None = None) -> dict[str,
     }
 
 
-def _check_target(wb: Any, t: Target) -> list[str]:
-    table = wb.schema[t.database][t.table]
+def _check_target(inst: Installation, t: Target) -> list[str]:
+    table = inst.table(t.database, t.table)
     keys = list(t.keys)
-    with wb.connect(t.database) as conn:
+    with inst.connect(t.database) as conn:
         if t.action is RowAction.DELETE:
             left = len(existing_keys(conn, table, t.key_column, keys))
             return [f"{t.location}: {left} row(s) that should be deleted still exist"] if left \
@@ -91,13 +100,12 @@ def _check_target(wb: Any, t: Target) -> list[str]:
             stmt = select(*cols).where(table.c[t.key_column].in_(chunk))
             for row in conn.execute(stmt).mappings():
                 for c, strategy in t.columns.items():
-                    if row[c] is not None and row[c] != STRATEGIES[strategy].value():
+                    if not STRATEGIES[strategy].holds(row[c]):
                         bad += 1
     return [f"{t.location}: {bad} anonymized value(s) still hold data"] if bad else []
 
 
-def _check_search(wb: Any, plan: ErasurePlan, criteria: Criteria) -> list[str]:
-    result = wb.search(criteria)
+def _check_search(result: SearchResult, plan: ErasurePlan) -> list[str]:
     erased = {(r.database, r.table, r.key) for r in plan.items}
     for t in plan.targets:
         if not t.is_child:
@@ -106,39 +114,26 @@ def _check_search(wb: Any, plan: ErasurePlan, criteria: Criteria) -> list[str]:
     return [f"the search still finds {len(found)} erased item(s)"] if found else []
 
 
-def _needles(criteria: Criteria) -> tuple[str | None, str | None]:
-    email = criteria.email.casefold() if criteria.email else None
-    digits = criteria.phone_tail if criteria.phone else None
-    return email, digits
-
-
-def _check_residue(wb: Any, plan: ErasurePlan, criteria: Criteria) -> list[str]:
-    email, digits = _needles(criteria)
+def _check_residue(inst: Installation, plan: ErasurePlan, criteria: Criteria) -> list[str]:
+    kinds = [k for k in MATCH_KINDS.values() if k.given(criteria)]
     problems = []
     for t in plan.targets:
         if t.action is not RowAction.ANONYMIZE:
             continue
-        table = wb.schema[t.database][t.table]
+        table = inst.table(t.database, t.table)
         text_cols = [c for c in table.c if isinstance(c.type, String)]
         hits = 0
-        with wb.connect(t.database) as conn:
+        with inst.connect(t.database) as conn:
             keys = list(t.keys)
             for chunk in chunks(keys):
                 stmt = select(*text_cols).where(table.c[t.key_column].in_(chunk))
                 for row in conn.execute(stmt):
-                    hits += sum(1 for v in row if _holds(v, email, digits))
+                    hits += sum(1 for v in row if isinstance(v, str)
+                                and any(k.mentioned_in(v, criteria) for k in kinds))
         if hits:
             problems.append(f"{t.location}: {hits} value(s) of erased rows still contain the "
-                            "searched e-mail address or phone digits")
+                            "searched identifiers")
     return problems
-
-
-def _holds(value: object, email: str | None, digits: str | None) -> bool:
-    if not isinstance(value, str):
-        return False
-    if email and email in value.casefold():
-        return True
-    return bool(digits and digits in strip_separators(value))
 
 
 def summarize(receipt: Mapping[str, Any]) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..details import Details, FileInfo
+from ..details import Details
+from ..files import FileInfo
 from .common import button, download_link, esc, fields_table, frame_table, safe
 from .state import DashboardState
 
@@ -81,7 +82,7 @@ class DetailsView:
         rows: list[w.Widget] = []
         if d.files:
             rows.append(w.HTML("<h4>Files</h4>"))
-            if self.state.options.require_listen_reason and any(f.kind == "audio"
+            if self.state.listen_reason_required and any(f.kind == "audio"
                                                                 for f in d.files):
                 rows.append(self.reason)
         for info in d.files:

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Settings
 from ..errors import ConfigError
+from ..settings import Settings
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def dashboard_settings(settings: Settings) -> DashboardSettings:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from dpo_workbench.config import load_settings
+    >>> from dpo_workbench.settings import load_settings
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n"
     ...                               "dashboard: {page_size: 20}\\n")

@@ -29,14 +29,15 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, Unicode
 
-from ..audit import Action, open_audit_log, personal_data_reason
+from ..audit import Action, open_audit_log
 from ..auth import Authenticator, auth_settings
-from ..config import Settings, load_settings
 from ..criteria import Criteria
 from ..datamap import Group
-from ..details import FileInfo
-from ..errors import ActionRefused, InvalidCriteria, LogonError
+from ..erasure.execute import check_confirmation
+from ..errors import ActionRefused, ErasureIncomplete, InvalidCriteria, LogonError
+from ..files import FileInfo
 from ..selection import RowRef, Selection
+from ..settings import Settings, load_settings
 from .settings import DashboardSettings, dashboard_settings
 
 log = logging.getLogger("dpo_workbench.ui")
@@ -366,24 +367,23 @@ class DashboardState(HasTraits):
     def read_file(self, info: FileInfo, action: str, reason: str | None = None) -> bytes:
         """The content of a file of the opened item, for playing, showing or downloading.
 
-        Every read is audit-logged (by the Workbench). ``reason`` is required for
-        playing when the settings say ``dashboard: {require_listen_reason: true}``.
+        Every read is audit-logged (by the Workbench), which also applies the rule
+        on ``reason``: required for playing when the settings say
+        ``access: {require_listen_reason: true}``, never personal data.
         """
         wb = self._guard()
         self._require(action in FILE_ACTIONS, "Unknown file action.")
         self._require(self.details is not None and info in self.details.files,
                       "That file does not belong to the opened item.")
         self._require(info.exists, f"The file cannot be opened: {info.problem or 'missing'}.")
-        reason = (reason or "").strip() or None
-        if action == "play" and self.options.require_listen_reason and not reason:
-            raise ActionRefused("Enter the reason for listening to this recording first.")
-        if reason and personal_data_reason(reason):
-            # The reason goes into the audit log, which keeps no personal data.
-            raise ActionRefused("The reason must not contain personal data (an e-mail address or a "
-                          "long number): describe why without it, e.g. 'complaint review'.")
         if action == "show" and info.media_type not in _SHOWABLE_IMAGES:
             action = "download"  # only plain images are shown in the page
         return bytes(wb.read_file(info, action, reason=reason))
+
+    @property
+    def listen_reason_required(self) -> bool:
+        """Whether playing a recording needs a reason (the installation's access rules)."""
+        return self.settings.access.require_listen_reason
 
     @staticmethod
     def showable(info: FileInfo) -> bool:
@@ -448,7 +448,7 @@ class DashboardState(HasTraits):
         Returns the receipt. Raises :class:`ActionRefused` (nothing changed) when no plan is
         armed, the selection changed since, or ``typed`` is not the plan's token.
         """
-        from ..erasure import ErasureIncomplete, summarize
+        from ..erasure.verify import summarize
 
         wb = self._guard()
         plan = self.plan
@@ -457,13 +457,11 @@ class DashboardState(HasTraits):
         self._require(self.selection is not None
                       and tuple(self.selection.selected()) == tuple(plan.items),
                       "The selection changed after the plan was made: make the plan again.")
-        self._require(isinstance(typed, str) and typed.strip().upper() == plan.token,
-                      "The confirmation does not match the token of this plan. Nothing was "
-                      "deleted.")
+        token = check_confirmation(plan, typed)
         self.plan, self.plan_text = None, ""  # one plan, one run: a second click does nothing
         self.progress, self.progress_text = 0.0, "erasing"
         try:
-            receipt = wb.erase(plan, typed.strip().upper(), criteria=self.criteria,
+            receipt = wb.erase(plan, token, criteria=self.criteria,
                                progress=self.on_progress)
         except ErasureIncomplete as exc:
             self.refresh_unfinished()
@@ -491,7 +489,7 @@ class DashboardState(HasTraits):
 
     def resume(self, run_id: str) -> dict[str, Any]:
         """Complete an interrupted erasure run; return its receipt."""
-        from ..erasure import ErasureIncomplete, summarize
+        from ..erasure.verify import summarize
 
         wb = self._guard()
         self._require(run_id in {r for r, _ in self.unfinished},

@@ -38,7 +38,7 @@ from .errors import ConfigError
 
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _TOP_KEYS = {"name", "datamap", "databases", "files", "state", "search", "auth", "dashboard",
-             "demo", "audit"}
+             "demo", "audit", "access"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,13 @@ class SearchSettings:
 
     digits: int = DEFAULT_DIGITS
     too_many: int = 1000
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """Rules for reading the data subject's files."""
+
+    require_listen_reason: bool = False  # a reason is recorded before a recording plays
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class Settings:
     files: Mapping[str, Path]
     state_url: URL
     search: SearchSettings = SearchSettings()
+    access: AccessSettings = AccessSettings()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -170,8 +178,18 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     if not MIN_DIGITS <= search.digits <= MAX_DIGITS:
         raise ConfigError(f"{p}: search.digits must be between {MIN_DIGITS} and {MAX_DIGITS}.")
 
+    access_raw = data.get("access") or {}
+    dashboard_raw = data.get("dashboard") or {}
+    # Older settings files keep the rule under dashboard: (the dashboard was its only face).
+    legacy = dashboard_raw.get("require_listen_reason") if isinstance(dashboard_raw, dict) \
+        else None
+    if not isinstance(access_raw, dict) or set(access_raw) - {"require_listen_reason"}:
+        raise ConfigError(f"{p}: 'access' must be a mapping with the key require_listen_reason.")
+    access = AccessSettings(require_listen_reason=bool(access_raw.get(
+        "require_listen_reason", legacy or False)))
+
     extra = {k: v for k, v in data.items()
-             if k not in {"name", "datamap", "databases", "files", "state", "search"}}
+             if k not in {"name", "datamap", "databases", "files", "state", "search", "access"}}
     return Settings(path=p.resolve(), name=str(data.get("name", p.stem)),
                     datamap_path=datamap_path, databases=databases, files=files,
-                    state_url=state_url, search=search, extra=extra)
+                    state_url=state_url, search=search, access=access, extra=extra)

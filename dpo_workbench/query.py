@@ -8,44 +8,44 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, Table, or_, select
 
-from .criteria import Criteria, phone_matches
+from .criteria import Criteria
 from .datamap import Datamap, Group, TableSpec
-from .matching import (
-    ascii_lower,
-    case_variants,
-    email_condition,
-    name_condition,
-    phone_condition,
-    unindexed,
-)
+from .installation import Installation
+from .matchkinds import MATCH_KINDS, MatchKind
+from .sqlfuncs import unindexed
 
 
 @dataclass(frozen=True)
 class MatchTerm:
-    """One way a row of a table can match: a criterion on one column (or a name pair)."""
+    """One way a row of a table can match: a match kind on its columns."""
 
-    criterion: str  # phone, email, name
+    kind: MatchKind
     columns: tuple[str, ...]
+
+    @property
+    def criterion(self) -> str:
+        """The match kind's name (``phone``, ``email``, ``name``)."""
+        return self.kind.name
 
     def words(self, criteria: Criteria) -> str:
         """The term in words, without the searched value."""
-        cols = " and ".join(self.columns)
-        if self.criterion == "phone":
-            return f"{cols} ends with the last {len(criteria.phone_tail or '')} digits"
-        if self.criterion == "email":
-            return f"{cols} equals the e-mail address (any letter case)"
-        return f"{cols} equal the first and last name (any letter case)"
+        return self.kind.words(self.columns, criteria)
 
     def reason(self, criteria: Criteria) -> str:
         """The match reason shown with a row, e.g. ``phone ends 1234567 in remote_number``."""
-        if self.criterion == "phone":
-            return f"phone ends {criteria.phone_tail} in {self.columns[0]}"
-        if self.criterion == "email":
-            return f"e-mail in {self.columns[0]}"
-        return f"name in {', '.join(self.columns)}"
+        return self.kind.reason(self.columns, criteria)
+
+    def matches(self, row: Mapping[str, object], criteria: Criteria) -> bool:
+        """Whether a fetched row satisfies the term (the SQL's semantics, in Python).
+
+        This repeats the SQL on the few rows the database returned, so the match
+        reasons cost no extra SQL.
+        """
+        return self.kind.matches([row.get(c) for c in self.columns], criteria)
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class TableQuery:
         dialects = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect(),
                     "mysql": mysql.dialect(), "mariadb": mysql.dialect()}
         return str(self.statement.compile(dialect=dialects.get(self.dialect, sqlite.dialect())))
+
+    def reasons(self, row: Mapping[str, object], criteria: Criteria) -> str:
+        """Why a fetched row matched, every term it satisfies, in words."""
+        return "; ".join(t.reason(criteria) for t in self.terms if t.matches(row, criteria))
 
 
 @dataclass(frozen=True)
@@ -107,17 +111,11 @@ class QueryPlan:
 def _terms(spec: TableSpec, criteria: Criteria) -> tuple[list[MatchTerm], str | None]:
     wanted = criteria.kinds
     usable = wanted & spec.criteria
-    terms: list[MatchTerm] = []
-    if "phone" in usable:
-        terms += [MatchTerm("phone", (c,)) for c in spec.phone]
-    if "email" in usable:
-        terms += [MatchTerm("email", (c,)) for c in spec.email]
-    if "name" in usable and spec.name:
-        terms.append(MatchTerm("name", (spec.name.first, spec.name.last)))
+    terms = [MatchTerm(kind, columns) for name, kind in MATCH_KINDS.items() if name in usable
+             for columns in spec.match.get(name, ())]
     if terms:
         return terms, None
-    rule = {"name": "a name", "email": "an e-mail address", "phone": "a phone number"}
-    given = " or ".join(rule[w] for w in sorted(wanted))
+    given = " or ".join(MATCH_KINDS[w].label for w in sorted(wanted))
     if wanted - spec.group.criteria:
         return [], f"{spec.group.title} are not found by {given}"
     return [], f"it declares no column for {given}"
@@ -130,9 +128,6 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
     ``schema`` holds the reflected tables per logical database and ``dialects``
     each database's dialect name (the match expressions differ per engine).
     """
-    email_variants = case_variants(criteria.email) if criteria.email else ()
-    first_variants = case_variants(criteria.first_name) if criteria.first_name else ()
-    last_variants = case_variants(criteria.last_name) if criteria.last_name else ()
     queries: list[TableQuery] = []
     skipped: list[tuple[TableSpec, str]] = []
     for spec in datamap.tables:
@@ -142,17 +137,7 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
             continue
         table = schema[spec.database][spec.table]
         dialect = dialects[spec.database]
-        conditions = []
-        for term in terms:
-            if term.criterion == "phone":
-                conditions.append(phone_condition(table, term.columns[0],
-                                                  criteria.phone_tail or "", dialect))
-            elif term.criterion == "email":
-                conditions.append(email_condition(table, term.columns[0], email_variants,
-                                                  dialect))
-            else:
-                conditions.append(name_condition(table, term.columns[0], term.columns[1],
-                                                 first_variants, last_variants, dialect))
+        conditions = [t.kind.condition(table, t.columns, criteria, dialect) for t in terms]
         wanted = [spec.key, *spec.show, *spec.match_columns]
         if spec.time:
             wanted.append(spec.time)
@@ -169,24 +154,22 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
     return QueryPlan(criteria=criteria, queries=tuple(queries), skipped=tuple(skipped))
 
 
-def term_matches(term: MatchTerm, row: Mapping[str, object], criteria: Criteria) -> bool:
-    """Whether ``row`` (a fetched result row) satisfies ``term``, for its match reason.
+def engine_plans(inst: Installation, plan: QueryPlan) -> dict[str, str]:
+    """Each table's query plan as its engine reports it (EXPLAIN), by table id.
 
-    This repeats the SQL semantics on the few rows the database returned, so the
-    reasons cost no extra SQL.
+    Shows whether a search seeks the workbench's indexes or scans a table.
     """
-    if term.criterion == "phone":
-        value = row.get(term.columns[0])
-        return isinstance(value, str) and phone_matches(value, criteria.phone or "",
-                                                        criteria.digits)
-    if term.criterion == "email":
-        return _text_equal(row.get(term.columns[0]), case_variants(criteria.email or ""))
-    return (_text_equal(row.get(term.columns[0]), case_variants(criteria.first_name or ""))
-            and _text_equal(row.get(term.columns[1]), case_variants(criteria.last_name or "")))
-
-
-def _text_equal(value: object, variants: tuple[str, ...]) -> bool:
-    if not isinstance(value, str):
-        return False
-    v = value.strip(" ")
-    return ascii_lower(v) in variants or v.lower() in variants
+    out = {}
+    for q in plan.queries:
+        with inst.connect(q.spec.database) as conn:
+            compiled = q.statement.compile(dialect=conn.dialect,
+                                           compile_kwargs={"render_postcompile": True})
+            prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+            params = compiled.construct_params()
+            if compiled.positiontup is not None:
+                args: Any = tuple(params[k] for k in compiled.positiontup)
+            else:
+                args = params
+            rows = conn.exec_driver_sql(prefix + str(compiled), args).fetchall()
+        out[q.spec.id] = "\n".join(" | ".join(str(v) for v in r) for r in rows)
+    return out

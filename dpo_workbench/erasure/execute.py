@@ -12,21 +12,20 @@ key IN``), so a crash between a commit and its journal entry is harmless.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, case, delete, literal, update
+from sqlalchemy import Connection, Table, delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..batches import chunks
-from ..details import resolve_file
 from ..errors import ConfirmationError, ErasureIncomplete
-from ..strategies import ANONYMIZED, STRATEGIES, RowAction
+from ..files import overwrite_and_remove, resolve_file
+from ..installation import Installation
+from ..progress import Progress
 from .journal import COMMITTED, DONE, FAILED, FINISHED, INCOMPLETE, PENDING, Journal, Run
 from .plan import ErasurePlan, FileTarget, Target
+from .strategies import STRATEGIES, RowAction
 
 log = logging.getLogger("dpo_workbench.erasure")
 
@@ -38,20 +37,34 @@ class StepResult:
     rows: dict[str, dict[str, int]]
 
 
-def start(journal: Journal, plan: ErasurePlan, token: str, *, user: str,
-          criteria_hash: str | None) -> str:
-    """Check the confirmation and record the run; return its id."""
+def check_confirmation(plan: ErasurePlan, typed: object) -> str:
+    """The plan's token, when ``typed`` confirms it (any letter case, spaces around).
+
+    The one rule for every face: the command line, the API and the dashboard.
+
+    Raises
+    ------
+    ConfirmationError
+        Nothing is planned, or ``typed`` is not the plan's token; nothing was changed.
+    """
     if not plan.targets:
         raise ConfirmationError("Nothing is selected, so there is nothing to erase.")
-    if token.strip().upper() != plan.token:
+    if not isinstance(typed, str) or typed.strip().upper() != plan.token:
         raise ConfirmationError(
             "The confirmation does not match this plan's token. Nothing was changed. Make the "
             "plan again, read it, and confirm with the token it shows.")
+    return plan.token
+
+
+def start(journal: Journal, plan: ErasurePlan, token: str, *, user: str,
+          criteria_hash: str | None) -> str:
+    """Check the confirmation and record the run; return its id."""
+    check_confirmation(plan, token)
     return journal.start(plan, user, criteria_hash)
 
 
-def resume(wb: Any, journal: Journal, run_id: str, *, on_step: StepHook | None = None,
-           progress: Callable[[str, int, int], None] | None = None) -> Run:
+def resume(inst: Installation, journal: Journal, run_id: str, *,
+           on_step: StepHook | None = None, progress: Progress | None = None) -> Run:
     """Carry a run forward until every database is done; return the journal's record.
 
     Raises
@@ -68,7 +81,7 @@ def resume(wb: Any, journal: Journal, run_id: str, *, on_step: StepHook | None =
             progress(f"erasing in {db}", i, total)
         if step.status in (PENDING, FAILED):
             try:
-                result = _apply(wb, db, plan.targets_in(db))
+                result = _apply(inst, db, plan.targets_in(db))
             except SQLAlchemyError as exc:
                 kind = type(getattr(exc, "orig", None) or exc).__name__
                 journal.set_step(run_id, db, FAILED, error=f"{type(exc).__name__}: {kind}")
@@ -82,10 +95,10 @@ def resume(wb: Any, journal: Journal, run_id: str, *, on_step: StepHook | None =
         else:
             step_status = step.status
         if step_status == COMMITTED:
-            files = delete_files(wb, plan.files_in(db))
+            files = delete_files(inst, plan.files_in(db))
             journal.set_step(run_id, db, DONE, files=files)
             journal.forget_file_paths(run_id, db)
-            _scrub(wb, db)
+            _scrub(inst, db)
             if on_step:
                 on_step(db, DONE)
     if progress:
@@ -94,24 +107,24 @@ def resume(wb: Any, journal: Journal, run_id: str, *, on_step: StepHook | None =
     return journal.load(run_id)
 
 
-def _apply(wb: Any, database: str, targets: Sequence[Target]) -> StepResult:
+def _apply(inst: Installation, database: str, targets: Sequence[Target]) -> StepResult:
     rows: dict[str, dict[str, int]] = {}
     if not targets:
         return StepResult(rows)
-    engine = wb.engines[database]
+    engine = inst.engines[database]
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             # Freed space is zeroed, so erased values do not linger in free pages.
             conn.exec_driver_sql("PRAGMA secure_delete = ON")
         for t in targets:
-            n = _apply_target(conn, wb.schema[database][t.table], t)
+            n = _apply_target(conn, inst.table(database, t.table), t)
             key = "deleted" if t.action is RowAction.DELETE else "anonymized"
             by_table = rows.setdefault(t.table, {})
             by_table[key] = by_table.get(key, 0) + n
     return StepResult(rows)
 
 
-def _apply_target(conn: Connection, table: Any, target: Target) -> int:
+def _apply_target(conn: Connection, table: Table, target: Target) -> int:
     n = 0
     keys = list(target.keys)
     key_col = table.c[target.key_column]
@@ -119,57 +132,35 @@ def _apply_target(conn: Connection, table: Any, target: Target) -> int:
         if target.action is RowAction.DELETE:
             stmt = delete(table).where(key_col.in_(chunk))
         else:
-            values = {}
-            for col, strategy in target.columns.items():
-                c = table.c[col]
-                if STRATEGIES[strategy].value() is None:
-                    values[col] = None
-                else:
-                    # NULL stays NULL: nothing was there to anonymize.
-                    values[col] = case((c.is_(None), None), else_=literal(ANONYMIZED))
+            values = {col: STRATEGIES[strategy].value(table.c[col])
+                      for col, strategy in target.columns.items()}
             stmt = update(table).where(key_col.in_(chunk)).values(**values)
         n += conn.execute(stmt).rowcount or 0
     return n
 
 
-def delete_files(wb: Any, files: Sequence[FileTarget]) -> dict[str, int]:
+def delete_files(inst: Installation, files: Sequence[FileTarget]) -> dict[str, int]:
     """Delete the plan's files of one database; count deleted and already missing."""
     deleted = missing = refused = 0
     for f in files:
         if not f.relative_path:
             continue  # deleted by an earlier attempt; the journal forgot its path
-        path, problem = resolve_file(wb.settings.files.get(f.store), f.relative_path)
+        path, problem = resolve_file(inst.stores.get(f.store), f.relative_path)
         if path is None:
             refused += 1
             log.warning("erasure: a file path outside its store was not touched (%s)", problem)
             continue
         try:
-            _overwrite_and_remove(path)
+            overwrite_and_remove(path)
             deleted += 1
         except FileNotFoundError:
             missing += 1
     return {"deleted": deleted, "missing": missing, "refused": refused}
 
 
-def _overwrite_and_remove(path: Path) -> None:
-    # Overwriting first keeps the content out of reach of a plain undelete on
-    # file systems that write in place; copy-on-write storage needs the DBA's care.
-    size = path.stat().st_size
-    with open(path, "r+b") as fh:
-        remaining = size
-        zeros = b"\0" * 65536
-        while remaining > 0:
-            chunk = zeros[:min(remaining, len(zeros))]
-            fh.write(chunk)
-            remaining -= len(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
-    path.unlink()
-
-
-def _scrub(wb: Any, database: str) -> None:
+def _scrub(inst: Installation, database: str) -> None:
     """Move committed changes out of SQLite's write-ahead log into the scrubbed file."""
-    engine = wb.engines[database]
+    engine = inst.engines[database]
     if engine.dialect.name != "sqlite":
         return
     with engine.connect() as conn:

@@ -1,0 +1,193 @@
+"""An installation, opened: settings, datamap, one engine per database, the live schema.
+
+Every step of the flow (search, details, reports, erasure, indexes, log-on)
+receives an :class:`Installation` and takes from it only what it needs: the
+datamap, a reflected table, a connection, a file store. It holds no personal data
+and performs no step itself.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect
+from sqlalchemy.exc import SAWarning, SQLAlchemyError
+
+from .datamap import Datamap, TableSpec, check_against_schema, load_datamap
+from .engines import database_engine, unreachable
+from .errors import DatabaseError, NotFound, UsageError
+from .selection import RowRef
+from .settings import Settings, load_settings
+
+
+class Installation:
+    """The opened installation that every step of the workbench works on.
+
+    Open it with :meth:`Installation.open`: that reads the settings file and the
+    datamap, connects to every database the datamap names, reflects the tables it
+    names and checks the datamap against them, so a wrong column name fails here,
+    naming the file, table and column, before anything is searched.
+
+    Examples
+    --------
+    >>> inst = Installation.open("demo-install/workbench.yaml")      # doctest: +SKIP
+    >>> inst.table("operative", "contact_events").c.keys()[:2]        # doctest: +SKIP
+    ['id', 'started_at']
+    """
+
+    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine]):
+        self.settings = settings
+        self.datamap = datamap
+        self.engines: dict[str, Engine] = dict(engines)
+        self.schema: dict[str, dict[str, Table]] = {}
+        # One thread per database, kept for the installation's life: starting threads
+        # per search costs more than a warm index lookup.
+        self.pool = ThreadPoolExecutor(max_workers=max(1, len(self.engines)),
+                                       thread_name_prefix="dpo-search")
+        self.reflect()
+
+    @classmethod
+    def open(cls, settings_path: str | os.PathLike[str]) -> Installation:
+        """Read the settings file and its datamap, connect, reflect and check."""
+        settings = load_settings(settings_path)
+        datamap = load_datamap(settings.datamap_path)
+        # A database the datamap names but the settings lack is reported by the
+        # schema check, table by table.
+        engines = {db: database_engine(db, settings.databases[db], settings.path)
+                   for db in datamap.databases if db in settings.databases}
+        try:
+            return cls(settings, datamap, engines)
+        except BaseException:
+            for engine in engines.values():
+                engine.dispose()
+            raise
+
+    def close(self) -> None:
+        """Release every database connection and the search threads."""
+        self.pool.shutdown(wait=False)
+        for engine in self.engines.values():
+            engine.dispose()
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the live schema ------------------------------------------------------------
+
+    def reflect(self) -> None:
+        """Read the live schema of every table the datamap names, then check the datamap."""
+        wanted = self.datamap.tables_by_database()
+        schema: dict[str, dict[str, Table]] = {}
+        for db, engine in self.engines.items():
+            try:
+                with engine.connect() as conn:
+                    present = set(inspect(conn).get_table_names())
+                    md = MetaData()
+                    only = sorted(wanted.get(db, set()) & present)
+                    with warnings.catch_warnings():
+                        # Expression indexes (the workbench's own) are not reflected.
+                        warnings.simplefilter("ignore", SAWarning)
+                        md.reflect(bind=conn, only=only)
+            except SQLAlchemyError as exc:
+                raise unreachable(db, self.settings.databases[db], self.settings.path,
+                                  exc) from None
+            schema[db] = dict(md.tables)
+        check_against_schema(self.datamap, schema, file_stores=self.settings.files)
+        self.schema = schema
+
+    def table(self, database: str, name: str) -> Table:
+        """The reflected table ``name`` of logical database ``database``."""
+        return self.schema[database][name]
+
+    def spec_of(self, ref: RowRef) -> TableSpec:
+        """The datamap table a reference names.
+
+        Raises
+        ------
+        NotFound
+            The reference names no table of the datamap.
+        """
+        try:
+            return self.datamap.by_location(ref.database, ref.table)
+        except KeyError:
+            raise NotFound(f"{ref.database}.{ref.table} is not a table of the datamap.") \
+                from None
+
+    def typed_ref(self, ref: RowRef) -> RowRef:
+        """``ref`` with its key converted to the type of the table's key column.
+
+        A key typed as text (``"13570"`` from a command line or a CSV) finds the row
+        whose integer key is 13570.
+
+        Raises
+        ------
+        NotFound
+            The reference names no table of the datamap.
+        UsageError
+            The key cannot be a value of the key column (``"abc"`` for an integer key).
+        """
+        spec = self.spec_of(ref)
+        column = self.table(ref.database, ref.table).c[spec.key]
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            return ref
+        if isinstance(ref.key, python_type) and not isinstance(ref.key, bool):
+            return ref
+        try:
+            if python_type is int:
+                whole = isinstance(ref.key, float) and ref.key.is_integer()
+                key: object = int(ref.key) if whole else int(str(ref.key).strip())
+            elif python_type is str:
+                key = str(ref.key)
+            else:
+                return ref
+        except ValueError:
+            raise UsageError(f"{ref.database}.{ref.table} has whole-number keys; the key given "
+                             "is not one.") from None
+        return RowRef(ref.database, ref.table, key)
+
+    def dialect(self, database: str) -> str:
+        """The dialect name of a database (``sqlite``, ``postgresql``, ``mysql``...)."""
+        return self.engines[database].dialect.name
+
+    @property
+    def dialects(self) -> dict[str, str]:
+        """The dialect name of every database."""
+        return {db: e.dialect.name for db, e in self.engines.items()}
+
+    # -- connections ----------------------------------------------------------------
+
+    @contextmanager
+    def connect(self, database: str) -> Iterator[Connection]:
+        """A connection to one logical database (errors become DatabaseError)."""
+        try:
+            with self.engines[database].connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            # The driver's message can quote parameter values (personal data): name
+            # the failure, not the statement.
+            raise DatabaseError(f"reading database '{database}' failed "
+                                f"({type(exc).__name__}).") from None
+
+    # -- files ----------------------------------------------------------------------
+
+    @property
+    def stores(self) -> Mapping[str, Path]:
+        """The file stores: name -> folder."""
+        return self.settings.files
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def __repr__(self) -> str:
+        return (f"Installation({self.settings.name!r}, {len(self.engines)} databases, "
+                f"{len(self.datamap.tables)} tables)")
