@@ -101,13 +101,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .config import expand_env
-from .engines import IMMEDIATE, state_engine
-from .errors import ConfigError, DatabaseError
+from ..config import expand_env
+from ..engines import IMMEDIATE, state_engine
+from ..errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .criteria import Criteria
+    from ..config import Settings
+    from ..criteria import Criteria
 
 #: ``prev_hash`` of the first event.
 GENESIS_HASH = "0" * 64

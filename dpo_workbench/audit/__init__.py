@@ -1,0 +1,40 @@
+"""The audit log: who did what, when, on which tables and how many rows.
+
+The package is being split by concern; for now everything is in :mod:`.log`.
+"""
+
+from __future__ import annotations
+
+from .log import (
+    DEFAULT_KEY_FILE,
+    GENESIS_HASH,
+    KEY_BYTES,
+    Action,
+    AuditEvent,
+    AuditLog,
+    Scalar,
+    StoredEvent,
+    VerifyReport,
+    audit_key_path,
+    format_events,
+    load_or_create_key,
+    open_audit_log,
+    personal_data_reason,
+)
+
+__all__ = [
+    "DEFAULT_KEY_FILE",
+    "GENESIS_HASH",
+    "KEY_BYTES",
+    "Action",
+    "AuditEvent",
+    "AuditLog",
+    "Scalar",
+    "StoredEvent",
+    "VerifyReport",
+    "audit_key_path",
+    "format_events",
+    "load_or_create_key",
+    "open_audit_log",
+    "personal_data_reason",
+]
