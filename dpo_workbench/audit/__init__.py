@@ -1,25 +1,22 @@
 """The audit log: who did what, when, on which tables and how many rows.
 
-The package is being split by concern; for now everything is in :mod:`.log`.
+The package is being split by concern: the events are in :mod:`.events`, the
+rest in :mod:`.log` for now.
 """
 
 from __future__ import annotations
 
+from .events import Action, AuditEvent, Scalar, StoredEvent, personal_data_reason
 from .log import (
     DEFAULT_KEY_FILE,
     GENESIS_HASH,
     KEY_BYTES,
-    Action,
-    AuditEvent,
     AuditLog,
-    Scalar,
-    StoredEvent,
     VerifyReport,
     audit_key_path,
     format_events,
     load_or_create_key,
     open_audit_log,
-    personal_data_reason,
 )
 
 __all__ = [
