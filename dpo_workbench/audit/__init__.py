@@ -1,23 +1,14 @@
 """The audit log: who did what, when, on which tables and how many rows.
 
-The package is being split by concern: the events are in :mod:`.events`, the
-rest in :mod:`.log` for now.
+The package is being split by concern: the events are in :mod:`.events`, the key
+file in :mod:`.keys`, the rest in :mod:`.log` for now.
 """
 
 from __future__ import annotations
 
 from .events import Action, AuditEvent, Scalar, StoredEvent, personal_data_reason
-from .log import (
-    DEFAULT_KEY_FILE,
-    GENESIS_HASH,
-    KEY_BYTES,
-    AuditLog,
-    VerifyReport,
-    audit_key_path,
-    format_events,
-    load_or_create_key,
-    open_audit_log,
-)
+from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key
+from .log import GENESIS_HASH, AuditLog, VerifyReport, format_events, open_audit_log
 
 __all__ = [
     "DEFAULT_KEY_FILE",
