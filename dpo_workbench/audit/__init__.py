@@ -1,14 +1,16 @@
 """The audit log: who did what, when, on which tables and how many rows.
 
 The package is being split by concern: the events are in :mod:`.events`, the key
-file in :mod:`.keys`, the rest in :mod:`.log` for now.
+file in :mod:`.keys`, the hash chain in :mod:`.chain`, the rest in :mod:`.log`
+for now.
 """
 
 from __future__ import annotations
 
+from .chain import GENESIS_HASH, VerifyReport
 from .events import Action, AuditEvent, Scalar, StoredEvent, personal_data_reason
 from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key
-from .log import GENESIS_HASH, AuditLog, VerifyReport, format_events, open_audit_log
+from .log import AuditLog, format_events, open_audit_log
 
 __all__ = [
     "DEFAULT_KEY_FILE",

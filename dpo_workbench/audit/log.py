@@ -7,33 +7,6 @@ database (``state:`` in the settings file; SQLite by default, PostgreSQL and
 MariaDB work too). The log is **append-only**: :class:`AuditLog` has no update or
 delete method.
 
-The chain
----------
-Each stored event carries ``prev_hash``, the hash of the event before it (64
-zeros for the first), and its own ``hash``: HMAC-SHA256, under a sub-key derived
-from the audit key, of a canonical JSON of ``id``, ``at``, ``user``, ``action``,
-``criteria_hash``, ``tables``, ``detail`` and ``prev_hash``. Event ids are
-consecutive (1, 2, 3 ...) because the log assigns them itself while holding the
-append lock. A keyed hash rather than a plain SHA-256 means that someone who can
-write to the state database but cannot read the key file cannot edit an event
-and recompute the chain after it. :meth:`AuditLog.verify` reports
-
-- an **edited** event: its content does not match its hash;
-- a **deleted or inserted** event: a gap in the ids, or a ``prev_hash`` that is
-  not the hash of the event before;
-- a **truncated end**: the log also keeps a *head* record (table ``audit_head``:
-  the last event's id and hash, authenticated with the key) written in the same
-  transaction as each event. Deleting the last events leaves the head pointing
-  past the end of the log, which ``verify`` reports at once; and the next append
-  chains on the head, so the gap stays visible afterwards too.
-
-Limits: someone holding both the database and the key can rewrite anything;
-someone who saved an old copy of the head row can put it back after deleting
-the events written since, and someone who deletes both the tail and the head is
-detected by ``verify`` only until the next append (which re-anchors the head on
-the last remaining event). Copying :attr:`VerifyReport.last_hash` to another
-system from time to time closes these gaps.
-
 Serialised appends
 ------------------
 Two processes appending at once must not both chain on the same event. Each
@@ -48,11 +21,8 @@ duplicate-key error rather than a fork; the append then retries.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +43,17 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..engines import IMMEDIATE, state_engine
 from ..errors import DatabaseError
+from .chain import (
+    GENESIS_HASH,
+    HEAD_NAME,
+    Head,
+    VerifyReport,
+    chain_key,
+    head_mac,
+    make_row,
+    next_link,
+    verify_chain,
+)
 from .events import MAX_USER, Action, AuditEvent, Scalar, StoredEvent, time_text
 from .keys import audit_key_path, load_or_create_key
 
@@ -80,51 +61,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..criteria import Criteria
 
-#: ``prev_hash`` of the first event.
-GENESIS_HASH = "0" * 64
-
-
-_HEAD_NAME = "chain"
 _APPEND_ATTEMPTS = 5
-
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """The outcome of :meth:`AuditLog.verify`.
-
-    ``problems`` holds one sentence per problem, naming the event id and what
-    happened to it; ``last_id`` / ``last_hash`` are the end of the chain, worth
-    copying elsewhere to detect a rewrite of the whole log.
-    """
-
-    checked: int
-    problems: list[str]
-    last_id: int
-    last_hash: str
-
-    @property
-    def ok(self) -> bool:
-        """True when the log is intact."""
-        return not self.problems
-
-    def describe(self) -> str:
-        """The report in words, one problem a line.
-
-        Examples
-        --------
-        >>> VerifyReport(3, [], 3, "ab" * 32).describe()
-        'Audit log intact: 3 events checked; last event 3, hash abababababab.'
-        """
-        if self.ok:
-            return (f"Audit log intact: {self.checked} event{'s' if self.checked != 1 else ''} "
-                    f"checked; last event {self.last_id}, hash {self.last_hash[:12]}.")
-        n = len(self.problems)
-        lines = [f"Audit log TAMPERED: {n} problem{'s' if n != 1 else ''} in {self.checked} "
-                 f"event{'s' if self.checked != 1 else ''} checked:"]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
-
 
 # -- storage ----------------------------------------------------------------------------
 
@@ -154,12 +91,8 @@ _head = Table(
 )
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
-
-
 def _since_text(since: datetime | date) -> str:
+    """``since`` as stored time text, to compare with the ``at`` column."""
     if not isinstance(since, datetime):
         since = datetime.combine(since, time.min, tzinfo=UTC)
     elif since.tzinfo is None:
@@ -167,31 +100,8 @@ def _since_text(since: datetime | date) -> str:
     return time_text(since)
 
 
-@dataclass(frozen=True)
-class _Head:
-    last_id: int
-    last_hash: str
-    valid: bool
-
-
-def _event_payload(row: Mapping[str, Any], tables: Any, detail: Any) -> bytes:
-    return _canonical({
-        "id": row["id"], "at": row["at"], "user": row["user_name"], "action": row["action"],
-        "criteria_hash": row["criteria_hash"], "tables": tables, "detail": detail,
-        "prev_hash": row["prev_hash"],
-    }).encode("utf-8")
-
-
-def _head_payload(last_id: int, last_hash: str) -> bytes:
-    return _canonical({"head": _HEAD_NAME, "last_id": last_id,
-                       "last_hash": last_hash}).encode("utf-8")
-
-
-def _span(first: int, last: int) -> str:
-    return f"event {first} is" if first == last else f"events {first} to {last} are"
-
-
 def _is_retryable(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` came from a racing appender, so that trying again is right."""
     # A racing appender that the lock could not hold back (see the module docstring).
     if isinstance(exc, IntegrityError):
         return True
@@ -228,8 +138,7 @@ class AuditLog:
             raise ValueError("The audit key must be at least 16 bytes (load_or_create_key).")
         self._url = make_url(url)
         self._key = key
-        # A sub-key keeps the chain's MACs apart from the criteria fingerprints.
-        self._chain_key = hmac.new(key, b"dpo-workbench audit chain v1", hashlib.sha256).digest()
+        self._chain_key = chain_key(key)
         self._backend = self._url.get_backend_name()
         self._engine = state_engine(self._url)
         try:
@@ -362,13 +271,9 @@ class AuditLog:
             with self._snapshot() as conn:
                 head = self._read_head(conn, lock=False)
                 rows = conn.execute(select(_events).order_by(_events.c.id))
-                problems, checked, last_id, last_hash = self._check_chain(
-                    r._mapping for r in rows)
+                return verify_chain(self._chain_key, (r._mapping for r in rows), head)
         except SQLAlchemyError as exc:
             raise self._db_error("read", exc) from None
-        problems += self._check_head(head, checked, last_id, last_hash)
-        return VerifyReport(checked=checked, problems=problems, last_id=last_id,
-                            last_hash=last_hash)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -386,6 +291,7 @@ class AuditLog:
     # -- setup ------------------------------------------------------------------------
 
     def _create_tables(self) -> None:
+        """Create ``audit_events`` and ``audit_head`` where missing."""
         try:
             _metadata.create_all(self._engine, checkfirst=True)
         except SQLAlchemyError:
@@ -396,6 +302,7 @@ class AuditLog:
                 raise
 
     def _ensure_head(self) -> None:
+        """Write the head record of a new, empty log."""
         # A fresh log gets its head now, so that MariaDB appenders have a row to lock.
         with self._engine.connect() as conn:
             if conn.execute(select(_head.c.name)).first() is not None:
@@ -416,6 +323,7 @@ class AuditLog:
 
     @contextlib.contextmanager
     def _append_transaction(self) -> Iterator[Connection]:
+        """A transaction holding the append lock of this engine."""
         with self._engine.connect() as conn:
             if self._backend == "sqlite":
                 conn.execution_options(**{IMMEDIATE: True})
@@ -429,6 +337,7 @@ class AuditLog:
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one state of the log."""
         # verify() reads head and events in one snapshot, so a concurrent append
         # cannot look like a truncated or extended log.
         with self._engine.connect() as conn:
@@ -439,47 +348,42 @@ class AuditLog:
 
     # -- appending --------------------------------------------------------------------
 
-    def _mac(self, payload: bytes) -> str:
-        return hmac.new(self._chain_key, payload, hashlib.sha256).hexdigest()
-
-    def _read_head(self, conn: Connection, *, lock: bool) -> _Head | None:
-        stmt = select(_head).where(_head.c.name == _HEAD_NAME)
+    def _read_head(self, conn: Connection, *, lock: bool) -> Head | None:
+        """The head record, or ``None`` when there is none; ``lock`` takes MariaDB's append lock."""
+        stmt = select(_head).where(_head.c.name == HEAD_NAME)
         if lock and self._backend in ("mysql", "mariadb"):
             stmt = stmt.with_for_update()  # the append lock on MariaDB/MySQL
         row = conn.execute(stmt).first()
         if row is None:
             return None
-        expected = self._mac(_head_payload(row.last_id, row.last_hash))
-        return _Head(row.last_id, row.last_hash, hmac.compare_digest(expected, row.mac))
+        return Head.from_stored(self._chain_key, row.last_id, row.last_hash, row.mac)
 
     def _write_head(self, conn: Connection, last_id: int, last_hash: str, *,
                     exists: bool) -> None:
+        """Point the head record at event ``last_id``, inserting it unless it ``exists``."""
         values = {"last_id": last_id, "last_hash": last_hash,
-                  "mac": self._mac(_head_payload(last_id, last_hash))}
+                  "mac": head_mac(self._chain_key, last_id, last_hash)}
         if exists:
-            conn.execute(update(_head).where(_head.c.name == _HEAD_NAME).values(**values))
+            conn.execute(update(_head).where(_head.c.name == HEAD_NAME).values(**values))
         else:
-            conn.execute(_head.insert().values(name=_HEAD_NAME, **values))
+            conn.execute(_head.insert().values(name=HEAD_NAME, **values))
 
-    def _chain_point(self, conn: Connection, head: _Head | None) -> tuple[int, str]:
+    def _chain_point(self, conn: Connection, head: Head | None) -> tuple[int, str]:
+        """The id and prev_hash of the event to append (see :func:`.chain.next_link`)."""
         last = conn.execute(select(_events.c.id, _events.c.hash)
                             .order_by(_events.c.id.desc()).limit(1)).first()
         last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
-        if head is not None and head.valid and head.last_id >= last_id:
-            # Chain on the head, so events deleted from the end stay a visible gap.
-            return head.last_id + 1, head.last_hash
-        return last_id + 1, last_hash
+        return next_link(last_id, last_hash, head)
 
     def _append_locked(self, conn: Connection, event: AuditEvent) -> StoredEvent:
+        """Store ``event`` and move the head, the append lock being held."""
         head = self._read_head(conn, lock=True)
         new_id, prev_hash = self._chain_point(conn, head)
         at = datetime.now(UTC)
-        tables, detail = dict(event.tables), dict(event.detail)
-        row = {"id": new_id, "at": time_text(at), "user_name": event.user,
-               "action": event.action.value, "criteria_hash": event.criteria_hash,
-               "tables_json": _canonical(tables), "detail_json": _canonical(detail),
-               "prev_hash": prev_hash}
-        row["hash"] = self._mac(_event_payload(row, tables, detail))
+        row = make_row(self._chain_key, event_id=new_id, at=time_text(at), user=event.user,
+                       action=event.action.value, criteria_hash=event.criteria_hash,
+                       tables=dict(event.tables), detail=dict(event.detail),
+                       prev_hash=prev_hash)
         conn.execute(_events.insert().values(**row))
         self._write_head(conn, new_id, row["hash"], exists=head is not None)
         return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
@@ -489,6 +393,7 @@ class AuditLog:
     # -- reading and checking ---------------------------------------------------------
 
     def _stored(self, r: Mapping[str, Any]) -> StoredEvent:
+        """The event of the stored row ``r``."""
         try:
             at = datetime.fromisoformat(r["at"]).astimezone(UTC)
             tables = json.loads(r["tables_json"])
@@ -504,62 +409,8 @@ class AuditLog:
                            criteria_hash=r["criteria_hash"], tables=tables, detail=detail,
                            prev_hash=r["prev_hash"], hash=r["hash"])
 
-    def _event_problem(self, r: Mapping[str, Any]) -> str | None:
-        try:
-            tables, detail = json.loads(r["tables_json"]), json.loads(r["detail_json"])
-            expected = self._mac(_event_payload(r, tables, detail))
-        except (TypeError, ValueError):
-            return f"event {r['id']}: its tables or detail are not valid JSON: it was edited."
-        if not hmac.compare_digest(expected, str(r["hash"])):
-            return f"event {r['id']}: its content does not match its hash: it was edited."
-        return None
-
-    def _check_chain(
-        self, rows: Iterator[Mapping[str, Any]]
-    ) -> tuple[list[str], int, int, str]:
-        problems: list[str] = []
-        checked, last_id, last_hash = 0, 0, GENESIS_HASH
-        for r in rows:
-            checked += 1
-            if r["id"] <= last_id:
-                problems.append(f"event {r['id']}: its id is before the start of the log: "
-                                "it was inserted.")
-            elif r["id"] > last_id + 1:
-                problems.append(f"{_span(last_id + 1, r['id'] - 1).capitalize()} missing: "
-                                "deleted from the log.")
-            elif r["prev_hash"] != last_hash:
-                before = f"event {last_id}" if last_id else "the start of the log"
-                problems.append(f"event {r['id']}: its prev_hash is not the hash of {before}: "
-                                "an event was deleted, inserted or replaced there.")
-            problem = self._event_problem(r)
-            if problem:
-                problems.append(problem)
-            last_id, last_hash = max(last_id, r["id"]), str(r["hash"])
-        return problems, checked, last_id, last_hash
-
-    @staticmethod
-    def _check_head(head: _Head | None, checked: int, last_id: int, last_hash: str) -> list[str]:
-        if head is None:
-            if checked == 0:
-                return []
-            return ["the head record (id and hash of the last event) is missing: it was "
-                    "deleted, so events at the end of the log may have been deleted too."]
-        if not head.valid:
-            return ["the head record (id and hash of the last event) was edited: events at "
-                    "the end of the log may have been deleted."]
-        if head.last_id > last_id:
-            return [f"{_span(last_id + 1, head.last_id).capitalize()} missing: the end of the "
-                    "log was deleted."]
-        if head.last_id < last_id:
-            return [f"{_span(head.last_id + 1, last_id).capitalize()} not recorded in the "
-                    "head record: written outside the workbench, or the head was replaced "
-                    "by an older copy."]
-        if head.last_hash != last_hash:
-            return [f"event {last_id}: its hash is not the one in the head record: it was "
-                    "replaced."]
-        return []
-
     def _db_error(self, verb: str, exc: SQLAlchemyError) -> DatabaseError:
+        """The error to raise when a statement failed, without the driver's details."""
         # The driver's message names statements and values; keep only its class.
         where = self._url.render_as_string(hide_password=True)
         return DatabaseError(f"Cannot {verb} the audit log in {where} "
