@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .text import describe_report
+
 #: ``prev_hash`` of the first event.
 GENESIS_HASH = "0" * 64
 #: Name of the head record, part of what its MAC covers.
@@ -231,14 +233,7 @@ class VerifyReport:
         >>> VerifyReport(3, [], 3, "ab" * 32).describe()
         'Audit log intact: 3 events checked; last event 3, hash abababababab.'
         """
-        if self.ok:
-            return (f"Audit log intact: {self.checked} event{'s' if self.checked != 1 else ''} "
-                    f"checked; last event {self.last_id}, hash {self.last_hash[:12]}.")
-        n = len(self.problems)
-        lines = [f"Audit log TAMPERED: {n} problem{'s' if n != 1 else ''} in {self.checked} "
-                 f"event{'s' if self.checked != 1 else ''} checked:"]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        return describe_report(self)
 
 
 def _span(first: int, last: int) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -434,37 +434,3 @@ def open_audit_log(settings: Settings) -> AuditLog:
     True
     """
     return AuditLog(settings.state_url, load_or_create_key(audit_key_path(settings)))
-
-
-def format_events(events: Sequence[StoredEvent]) -> str:
-    """A text table of ``events``: a header, then one line per event.
-
-    Columns: id, time (UTC, to the second), user, action, rows, tables
-    (``database.table=rows``), and the first 12 digits of the event's hash.
-
-    Examples
-    --------
-    >>> e = StoredEvent(7, datetime(2025, 3, 1, 9, 30, tzinfo=UTC), "dpo", Action.SEARCH,
-    ...                 None, {"op.contacts": 2}, {}, GENESIS_HASH, "ab" * 32)
-    >>> print(format_events([e]))
-    id  time (UTC)            user  action  rows  tables         hash
-     7  2025-03-01T09:30:00Z  dpo   search     2  op.contacts=2  abababababab
-    >>> format_events([])
-    'No audit events.'
-    """
-    if not events:
-        return "No audit events."
-    header = ("id", "time (UTC)", "user", "action", "rows", "tables", "hash")
-    lines = [header] + [
-        (str(e.id), e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), e.user, str(e.action),
-         str(e.rows), ", ".join(f"{t}={n}" for t, n in e.tables.items()) or "-", e.hash[:12])
-        for e in events
-    ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {0, 4}  # numbers line up on the right
-    out = []
-    for line in lines:
-        cells = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
-        out.append("  ".join(cells).rstrip())
-    return "\n".join(out)
