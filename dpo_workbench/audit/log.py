@@ -21,23 +21,11 @@ duplicate-key error rather than a fork; the append then retries.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    inspect,
-    select,
-    update,
-)
+from sqlalchemy import Connection, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -54,50 +42,15 @@ from .chain import (
     next_link,
     verify_chain,
 )
-from .events import MAX_USER, Action, AuditEvent, Scalar, StoredEvent, time_text
+from .events import Action, AuditEvent, Scalar, StoredEvent, time_text
 from .keys import audit_key_path, load_or_create_key
+from .tables import create_tables, events_query, events_table, head_table, stored_event
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..criteria import Criteria
 
 _APPEND_ATTEMPTS = 5
-
-# -- storage ----------------------------------------------------------------------------
-
-_metadata = MetaData()
-_events = Table(
-    "audit_events", _metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("at", String(32), nullable=False),
-    Column("user_name", String(MAX_USER), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("criteria_hash", String(64)),
-    Column("tables_json", Text, nullable=False),
-    Column("detail_json", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    # Binary collation: user names and actions compare exactly, as on the other engines.
-    mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin",
-)
-_head = Table(
-    "audit_head", _metadata,
-    Column("name", String(16), primary_key=True),
-    Column("last_id", Integer, nullable=False),
-    Column("last_hash", String(64), nullable=False),
-    Column("mac", String(64), nullable=False),
-    # Binary collation: user names and actions compare exactly, as on the other engines.
-    mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin",
-)
-
-
-def _since_text(since: datetime | date) -> str:
-    """``since`` as stored time text, to compare with the ``at`` column."""
-    if not isinstance(since, datetime):
-        since = datetime.combine(since, time.min, tzinfo=UTC)
-    elif since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)  # naive times are taken as UTC, like the log's
-    return time_text(since)
 
 
 def _is_retryable(exc: SQLAlchemyError) -> bool:
@@ -142,7 +95,7 @@ class AuditLog:
         self._backend = self._url.get_backend_name()
         self._engine = state_engine(self._url)
         try:
-            self._create_tables()
+            create_tables(self._engine)
             self._ensure_head()
         except SQLAlchemyError as exc:
             self._engine.dispose()
@@ -237,24 +190,13 @@ class AuditLog:
         >>> [e.id for e in log.events(user="dpo")], [e.id for e in log.events(limit=1)]
         ([1, 3], [3])
         """
-        t = _events
-        stmt = select(t).order_by(t.c.id.desc())
-        if since is not None:
-            stmt = stmt.where(t.c.at >= _since_text(since))
-        if action is not None:
-            stmt = stmt.where(t.c.action == str(Action(action)))
-        if user is not None:
-            stmt = stmt.where(t.c.user_name == user)
-        if limit is not None:
-            if limit < 1:
-                raise ValueError("limit must be at least 1.")
-            stmt = stmt.limit(limit)
+        stmt = events_query(since=since, action=action, user=user, limit=limit)
         try:
             with self._engine.connect() as conn:
                 rows = [r._mapping for r in conn.execute(stmt)]
         except SQLAlchemyError as exc:
             raise self._db_error("read", exc) from None
-        return [self._stored(r) for r in reversed(rows)]
+        return [stored_event(r) for r in reversed(rows)]
 
     def verify(self) -> VerifyReport:
         """Check every event's hash, the chain, the ids and the head record.
@@ -270,7 +212,7 @@ class AuditLog:
         try:
             with self._snapshot() as conn:
                 head = self._read_head(conn, lock=False)
-                rows = conn.execute(select(_events).order_by(_events.c.id))
+                rows = conn.execute(select(events_table).order_by(events_table.c.id))
                 return verify_chain(self._chain_key, (r._mapping for r in rows), head)
         except SQLAlchemyError as exc:
             raise self._db_error("read", exc) from None
@@ -290,28 +232,17 @@ class AuditLog:
 
     # -- setup ------------------------------------------------------------------------
 
-    def _create_tables(self) -> None:
-        """Create ``audit_events`` and ``audit_head`` where missing."""
-        try:
-            _metadata.create_all(self._engine, checkfirst=True)
-        except SQLAlchemyError:
-            # Another process may have created them a moment ago (PostgreSQL reports a
-            # duplicate type then); only a table that is still missing is an error.
-            names = set(inspect(self._engine).get_table_names())
-            if not {"audit_events", "audit_head"} <= names:
-                raise
-
     def _ensure_head(self) -> None:
         """Write the head record of a new, empty log."""
         # A fresh log gets its head now, so that MariaDB appenders have a row to lock.
         with self._engine.connect() as conn:
-            if conn.execute(select(_head.c.name)).first() is not None:
+            if conn.execute(select(head_table.c.name)).first() is not None:
                 return  # the usual case: no need to take the append lock
         try:
             with self._append_transaction() as conn:
                 if self._read_head(conn, lock=True) is not None:
                     return
-                if conn.execute(select(_events.c.id).limit(1)).first() is not None:
+                if conn.execute(select(events_table.c.id).limit(1)).first() is not None:
                     return  # head deleted from a non-empty log: verify reports it
                 self._write_head(conn, 0, GENESIS_HASH, exists=False)
         except SQLAlchemyError as exc:
@@ -350,7 +281,7 @@ class AuditLog:
 
     def _read_head(self, conn: Connection, *, lock: bool) -> Head | None:
         """The head record, or ``None`` when there is none; ``lock`` takes MariaDB's append lock."""
-        stmt = select(_head).where(_head.c.name == HEAD_NAME)
+        stmt = select(head_table).where(head_table.c.name == HEAD_NAME)
         if lock and self._backend in ("mysql", "mariadb"):
             stmt = stmt.with_for_update()  # the append lock on MariaDB/MySQL
         row = conn.execute(stmt).first()
@@ -364,14 +295,14 @@ class AuditLog:
         values = {"last_id": last_id, "last_hash": last_hash,
                   "mac": head_mac(self._chain_key, last_id, last_hash)}
         if exists:
-            conn.execute(update(_head).where(_head.c.name == HEAD_NAME).values(**values))
+            conn.execute(update(head_table).where(head_table.c.name == HEAD_NAME).values(**values))
         else:
-            conn.execute(_head.insert().values(name=HEAD_NAME, **values))
+            conn.execute(head_table.insert().values(name=HEAD_NAME, **values))
 
     def _chain_point(self, conn: Connection, head: Head | None) -> tuple[int, str]:
         """The id and prev_hash of the event to append (see :func:`.chain.next_link`)."""
-        last = conn.execute(select(_events.c.id, _events.c.hash)
-                            .order_by(_events.c.id.desc()).limit(1)).first()
+        last = conn.execute(select(events_table.c.id, events_table.c.hash)
+                            .order_by(events_table.c.id.desc()).limit(1)).first()
         last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
         return next_link(last_id, last_hash, head)
 
@@ -384,30 +315,13 @@ class AuditLog:
                        action=event.action.value, criteria_hash=event.criteria_hash,
                        tables=dict(event.tables), detail=dict(event.detail),
                        prev_hash=prev_hash)
-        conn.execute(_events.insert().values(**row))
+        conn.execute(events_table.insert().values(**row))
         self._write_head(conn, new_id, row["hash"], exists=head is not None)
         return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
                            criteria_hash=event.criteria_hash, tables=event.tables,
                            detail=event.detail, prev_hash=prev_hash, hash=row["hash"])
 
     # -- reading and checking ---------------------------------------------------------
-
-    def _stored(self, r: Mapping[str, Any]) -> StoredEvent:
-        """The event of the stored row ``r``."""
-        try:
-            at = datetime.fromisoformat(r["at"]).astimezone(UTC)
-            tables = json.loads(r["tables_json"])
-            detail = json.loads(r["detail_json"])
-        except (TypeError, ValueError):
-            raise DatabaseError(f"Audit event {r['id']} is unreadable (edited outside the "
-                                "workbench?). Run `dpo-workbench audit verify`.") from None
-        try:
-            action: Action | str = Action(r["action"])
-        except ValueError:
-            action = r["action"]
-        return StoredEvent(id=r["id"], at=at, user=r["user_name"], action=action,
-                           criteria_hash=r["criteria_hash"], tables=tables, detail=detail,
-                           prev_hash=r["prev_hash"], hash=r["hash"])
 
     def _db_error(self, verb: str, exc: SQLAlchemyError) -> DatabaseError:
         """The error to raise when a statement failed, without the driver's details."""
