@@ -1,8 +1,31 @@
 """The audit log: who did what, when, on which tables and how many rows.
 
-The package is being split by concern: the events are in :mod:`.events`, the key
-file in :mod:`.keys`, the hash chain in :mod:`.chain`, the texts in :mod:`.text`,
-the rest in :mod:`.log` for now.
+Every step of the workbench (log on, search, details viewed, file downloaded,
+report created, erasure planned / executed / verified ...) appends one
+:class:`AuditEvent` to the table ``audit_events`` in the workbench's own state
+database (``state:`` in the settings file; SQLite by default, PostgreSQL and
+MariaDB work too). The log is **append-only**: :class:`AuditLog` has no update or
+delete method. It keeps no personal data: the search criteria only as a keyed
+hash, and every ``detail`` text passes :func:`personal_data_reason`.
+
+One concern a module:
+
+- :mod:`.events`: :class:`Action`, :class:`AuditEvent` (checked on
+  construction), :class:`StoredEvent` and the personal-data guard;
+- :mod:`.keys`: the audit key file (:func:`load_or_create_key`,
+  :func:`audit_key_path`) and why the key matters;
+- :mod:`.chain`: the keyed hash chain and its checks, pure functions over plain
+  rows (:class:`VerifyReport`), and what tampering they detect;
+- :mod:`.tables`: the two tables in the state database and reading a row back;
+- :mod:`.log`: :class:`AuditLog` (appends serialised per engine, listing,
+  verifying) and :func:`open_audit_log`;
+- :mod:`.text`: :func:`format_events` and the verify report in words.
+
+Examples
+--------
+>>> log = AuditLog("sqlite://", b"k" * 32)
+>>> log.record("dpo", Action.LOGIN).id, log.verify().ok
+(1, True)
 """
 
 from __future__ import annotations

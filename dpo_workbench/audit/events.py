@@ -1,5 +1,4 @@
-"""What the audit log records: the actions, the event before and after storing, and the guard
-that keeps personal data out of it.
+"""What the audit log records: actions, events before and after storing, no personal data.
 
 An event names the workbench user (the DPO, not the data subject), the action,
 the tables touched with their row counts, and non-personal facts in ``detail``
@@ -269,8 +268,9 @@ class StoredEvent:
 
         Examples
         --------
+        >>> from dpo_workbench.audit.chain import GENESIS_HASH
         >>> e = StoredEvent(1, datetime(2025, 1, 2, tzinfo=UTC), "dpo", Action.LOGIN, None, {},
-        ...                 {}, "0" * 64, "ab" * 32)
+        ...                 {}, GENESIS_HASH, "ab" * 32)
         >>> e.to_dict()["at"], e.to_dict()["action"]
         ('2025-01-02T00:00:00.000000+00:00', 'login')
         """

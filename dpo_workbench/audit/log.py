@@ -1,11 +1,8 @@
-"""The audit log: who did what, when, on which tables and how many rows.
+""":class:`AuditLog`, the append-only, hash-chained audit log in the state database.
 
-Every step of the workbench (log on, search, details viewed, file downloaded,
-report created, erasure planned / executed / verified ...) appends one
-:class:`AuditEvent` to the table ``audit_events`` in the workbench's own state
-database (``state:`` in the settings file; SQLite by default, PostgreSQL and
-MariaDB work too). The log is **append-only**: :class:`AuditLog` has no update or
-delete method.
+It stores events (:mod:`.events`) in the tables of :mod:`.tables`, chains them
+with :mod:`.chain` under a sub-key of the audit key (:mod:`.keys`), and lists
+and verifies them. It has no update or delete method.
 
 Serialised appends
 ------------------
