@@ -1,0 +1,114 @@
+"""The audit key file: the secret behind the criteria fingerprints and the chain's MACs.
+
+The search criteria are stored only as a keyed hash (see :mod:`.events`). The
+key matters: a phone search compares the last seven digits, and the ten
+million possible suffixes are hashed in seconds, so an *unkeyed* hash of the
+criteria could be reversed by anyone who can read the state database. The key
+is therefore kept apart from the database, in a file only the workbench's
+account can read (:func:`load_or_create_key`, mode 0600, default
+``<settings folder>/state/audit.key``; move it elsewhere with
+``audit: {key_file: ...}`` in the settings file). Back it up with the database:
+without it, :meth:`AuditLog.verify` cannot check the log and repeated searches
+can no longer be recognised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+from ..settings import expand_env
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+#: Length of the audit key in bytes.
+KEY_BYTES = 32
+#: Where the key file goes, relative to the settings file's folder, by default.
+DEFAULT_KEY_FILE = Path("state") / "audit.key"
+
+
+def _read_key(path: Path) -> bytes:
+    """The key held in the file at ``path``, or a ConfigError saying to restore it."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise ConfigError(f"The audit key file {path} is unreadable or not {KEY_BYTES * 2} "
+                          "hexadecimal digits. Restore it from the backup.") from None
+    if len(key) != KEY_BYTES:
+        raise ConfigError(f"The audit key file {path} does not hold a {KEY_BYTES}-byte key. "
+                          "Restore it from the backup.")
+    return key
+
+
+def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
+    """Read the audit key from ``path``, creating a random one the first time.
+
+    The file (and any missing folder) is created readable by the owner only
+    (mode 0600, folders 0700); it holds the key as hexadecimal text. Two
+    processes creating it at once end up with the same key: the file appears
+    atomically, complete, and the loser reads the winner's.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "state" / "audit.key"
+    >>> k = load_or_create_key(p)
+    >>> len(k), load_or_create_key(p) == k, oct(p.stat().st_mode & 0o777)
+    (32, True, '0o600')
+    """
+    p = Path(path)
+    if p.exists():
+        return _read_key(p)
+    try:
+        p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".audit-key-")  # mode 0600
+    except OSError as exc:
+        raise ConfigError(f"Cannot create the audit key file {p}: {exc.strerror}. Make its "
+                          "folder writable or set audit.key_file in the settings.") from None
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_bytes(KEY_BYTES).hex() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        # A hard link never replaces an existing file, so a concurrent creator's key wins.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, p)
+    finally:
+        os.unlink(tmp)
+    return _read_key(p)
+
+
+def audit_key_path(settings: Settings) -> Path:
+    """The audit key file of an installation.
+
+    ``audit: {key_file: ...}`` in the settings file, relative to its folder;
+    by default ``state/audit.key`` next to the settings file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.settings import load_settings
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
+    >>> audit_key_path(load_settings(d / "w.yaml")) == d.resolve() / "state" / "audit.key"
+    True
+    """
+    audit = settings.extra.get("audit") or {}
+    if not isinstance(audit, Mapping):
+        raise ConfigError(f"{settings.path}: 'audit' must be a mapping (key_file).")
+    unknown = sorted(set(audit) - {"key_file"})
+    if unknown:
+        raise ConfigError(f"{settings.path}: unknown key(s) audit.{', audit.'.join(unknown)}; "
+                          "the valid key is audit.key_file.")
+    raw = audit.get("key_file")
+    if raw is None:
+        return settings.folder / DEFAULT_KEY_FILE
+    return (settings.folder / expand_env(str(raw), f"{settings.path}: audit.key_file")).resolve()

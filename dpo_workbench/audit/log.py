@@ -1,0 +1,347 @@
+""":class:`AuditLog`, the append-only, hash-chained audit log in the state database.
+
+It stores events (:mod:`.events`) in the tables of :mod:`.tables`, chains them
+with :mod:`.chain` under a sub-key of the audit key (:mod:`.keys`), and lists
+and verifies them. It has no update or delete method.
+
+Serialised appends
+------------------
+Two processes appending at once must not both chain on the same event. Each
+append runs in one transaction that first takes a lock every appender takes:
+SQLite ``BEGIN IMMEDIATE`` (the database's write lock), PostgreSQL
+``LOCK TABLE audit_events IN EXCLUSIVE MODE`` (readers still read), MariaDB/MySQL
+``SELECT ... FOR UPDATE`` on the head row. Ids are the primary key, so even a
+lock that could not be taken (a deleted head row on MariaDB) ends in a
+duplicate-key error rather than a fork; the append then retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..engines import IMMEDIATE, state_engine
+from ..errors import DatabaseError
+from .chain import (
+    GENESIS_HASH,
+    HEAD_NAME,
+    Head,
+    VerifyReport,
+    chain_key,
+    head_mac,
+    make_row,
+    next_link,
+    verify_chain,
+)
+from .events import Action, AuditEvent, Scalar, StoredEvent, time_text
+from .keys import audit_key_path, load_or_create_key
+from .tables import create_tables, events_query, events_table, head_table, stored_event
+
+if TYPE_CHECKING:
+    from ..criteria import Criteria
+    from ..settings import Settings
+
+_APPEND_ATTEMPTS = 5
+
+
+def _is_retryable(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` came from a racing appender, so that trying again is right."""
+    # A racing appender that the lock could not hold back (see the module docstring).
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "args", (None,))[0]
+    return code in (1213, 1205) or "database is locked" in str(getattr(exc, "orig", ""))
+
+
+class AuditLog:
+    """The append-only, hash-chained audit log in the state database.
+
+    Parameters
+    ----------
+    url
+        The state database (any SQLAlchemy URL); tables ``audit_events`` and
+        ``audit_head`` are created if missing, and for SQLite the file's folder.
+    key
+        The audit key (:func:`load_or_create_key`), at least 16 bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> log = AuditLog(f"sqlite:///{d}/state/workbench.sqlite", b"k" * 32)
+    >>> e = log.record("dpo", Action.LOGIN)
+    >>> e.id, e.prev_hash == GENESIS_HASH
+    (1, True)
+    >>> log.verify().ok
+    True
+    >>> log.close()
+    """
+
+    def __init__(self, url: str | URL, key: bytes):
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise ValueError("The audit key must be at least 16 bytes (load_or_create_key).")
+        self._url = make_url(url)
+        self._key = key
+        self._chain_key = chain_key(key)
+        self._backend = self._url.get_backend_name()
+        self._engine = state_engine(self._url)
+        try:
+            create_tables(self._engine)
+            self._ensure_head()
+        except SQLAlchemyError as exc:
+            self._engine.dispose()
+            raise self._db_error("open", exc) from None
+
+    # -- public -----------------------------------------------------------------------
+
+    @property
+    def key(self) -> bytes:
+        """The audit key (for :meth:`AuditEvent.build`)."""
+        return self._key
+
+    def criteria_hash(self, criteria: Criteria) -> str:
+        """The keyed hash of ``criteria`` this log stores instead of the criteria.
+
+        Examples
+        --------
+        >>> from dpo_workbench.criteria import Criteria
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> log.criteria_hash(Criteria.parse(email="a@b.fi")) == Criteria.parse(
+        ...     email="A@B.FI").fingerprint(b"k" * 32)
+        True
+        """
+        return criteria.fingerprint(self._key)
+
+    def record(
+        self,
+        user: str,
+        action: Action | str,
+        *,
+        criteria: Criteria | None = None,
+        tables: Mapping[str, int] | None = None,
+        detail: Mapping[str, Scalar] | None = None,
+    ) -> StoredEvent:
+        """Build an event with this log's key and append it.
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> log.record("dpo", Action.REPORT_CREATED, tables={"op.contacts": 2},
+        ...            detail={"format": "csv"}).rows
+        2
+        """
+        return self.append(AuditEvent.build(user, action, criteria=criteria, key=self._key,
+                                            tables=tables, detail=detail))
+
+    def append(self, event: AuditEvent) -> StoredEvent:
+        """Store ``event`` at the end of the chain and return it as stored.
+
+        Appends from any number of threads and processes are serialised (see the
+        module docstring), so the chain never forks.
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> first = log.append(AuditEvent("dpo", Action.LOGIN))
+        >>> second = log.append(AuditEvent("dpo", Action.LOGOUT))
+        >>> second.id, second.prev_hash == first.hash
+        (2, True)
+        """
+        if not isinstance(event, AuditEvent):
+            raise TypeError("append() takes an AuditEvent (see AuditEvent.build).")
+        for attempt in range(_APPEND_ATTEMPTS):
+            try:
+                with self._append_transaction() as conn:
+                    stored = self._append_locked(conn, event)
+                return stored
+            except SQLAlchemyError as exc:
+                if attempt + 1 < _APPEND_ATTEMPTS and _is_retryable(exc):
+                    continue
+                raise self._db_error("append to", exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def events(
+        self,
+        *,
+        since: datetime | date | None = None,
+        action: Action | str | None = None,
+        user: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        """Stored events, oldest first; with ``limit``, the newest ``limit`` of them.
+
+        ``since`` keeps events at or after that time (a naive time is UTC, a date
+        means its midnight UTC).
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> _ = [log.record(u, a) for u, a in [("dpo", "login"), ("ann", "login"),
+        ...                                    ("dpo", "logout")]]
+        >>> [e.id for e in log.events(user="dpo")], [e.id for e in log.events(limit=1)]
+        ([1, 3], [3])
+        """
+        stmt = events_query(since=since, action=action, user=user, limit=limit)
+        try:
+            with self._engine.connect() as conn:
+                rows = [r._mapping for r in conn.execute(stmt)]
+        except SQLAlchemyError as exc:
+            raise self._db_error("read", exc) from None
+        return [stored_event(r) for r in reversed(rows)]
+
+    def verify(self) -> VerifyReport:
+        """Check every event's hash, the chain, the ids and the head record.
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> _ = log.record("dpo", "login")
+        >>> r = log.verify()
+        >>> r.ok, r.checked, r.problems
+        (True, 1, [])
+        """
+        try:
+            with self._snapshot() as conn:
+                head = self._read_head(conn, lock=False)
+                rows = conn.execute(select(events_table).order_by(events_table.c.id))
+                return verify_chain(self._chain_key, (r._mapping for r in rows), head)
+        except SQLAlchemyError as exc:
+            raise self._db_error("read", exc) from None
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AuditLog({self._url.render_as_string(hide_password=True)!r})"
+
+    # -- setup ------------------------------------------------------------------------
+
+    def _ensure_head(self) -> None:
+        """Write the head record of a new, empty log."""
+        # A fresh log gets its head now, so that MariaDB appenders have a row to lock.
+        with self._engine.connect() as conn:
+            if conn.execute(select(head_table.c.name)).first() is not None:
+                return  # the usual case: no need to take the append lock
+        try:
+            with self._append_transaction() as conn:
+                if self._read_head(conn, lock=True) is not None:
+                    return
+                if conn.execute(select(events_table.c.id).limit(1)).first() is not None:
+                    return  # head deleted from a non-empty log: verify reports it
+                self._write_head(conn, 0, GENESIS_HASH, exists=False)
+        except SQLAlchemyError as exc:
+            if not _is_retryable(exc):
+                raise
+            # A concurrent opener wrote it (or will: an append writes a missing head too).
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _append_transaction(self) -> Iterator[Connection]:
+        """A transaction holding the append lock of this engine."""
+        with self._engine.connect() as conn:
+            if self._backend == "sqlite":
+                conn.execution_options(**{IMMEDIATE: True})
+            elif self._backend == "postgresql":
+                # Each statement after the lock must see the rows committed before it.
+                conn.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                if self._backend == "postgresql":
+                    conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+                yield conn
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one state of the log."""
+        # verify() reads head and events in one snapshot, so a concurrent append
+        # cannot look like a truncated or extended log.
+        with self._engine.connect() as conn:
+            if self._backend in ("postgresql", "mysql", "mariadb"):
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    # -- appending --------------------------------------------------------------------
+
+    def _read_head(self, conn: Connection, *, lock: bool) -> Head | None:
+        """The head record, or ``None`` when there is none; ``lock`` takes MariaDB's append lock."""
+        stmt = select(head_table).where(head_table.c.name == HEAD_NAME)
+        if lock and self._backend in ("mysql", "mariadb"):
+            stmt = stmt.with_for_update()  # the append lock on MariaDB/MySQL
+        row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        return Head.from_stored(self._chain_key, row.last_id, row.last_hash, row.mac)
+
+    def _write_head(self, conn: Connection, last_id: int, last_hash: str, *,
+                    exists: bool) -> None:
+        """Point the head record at event ``last_id``, inserting it unless it ``exists``."""
+        values = {"last_id": last_id, "last_hash": last_hash,
+                  "mac": head_mac(self._chain_key, last_id, last_hash)}
+        if exists:
+            conn.execute(update(head_table).where(head_table.c.name == HEAD_NAME).values(**values))
+        else:
+            conn.execute(head_table.insert().values(name=HEAD_NAME, **values))
+
+    def _chain_point(self, conn: Connection, head: Head | None) -> tuple[int, str]:
+        """The id and prev_hash of the event to append (see :func:`.chain.next_link`)."""
+        last = conn.execute(select(events_table.c.id, events_table.c.hash)
+                            .order_by(events_table.c.id.desc()).limit(1)).first()
+        last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
+        return next_link(last_id, last_hash, head)
+
+    def _append_locked(self, conn: Connection, event: AuditEvent) -> StoredEvent:
+        """Store ``event`` and move the head, the append lock being held."""
+        head = self._read_head(conn, lock=True)
+        new_id, prev_hash = self._chain_point(conn, head)
+        at = datetime.now(UTC)
+        row = make_row(self._chain_key, event_id=new_id, at=time_text(at), user=event.user,
+                       action=event.action.value, criteria_hash=event.criteria_hash,
+                       tables=dict(event.tables), detail=dict(event.detail),
+                       prev_hash=prev_hash)
+        conn.execute(events_table.insert().values(**row))
+        self._write_head(conn, new_id, row["hash"], exists=head is not None)
+        return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
+                           criteria_hash=event.criteria_hash, tables=event.tables,
+                           detail=event.detail, prev_hash=prev_hash, hash=row["hash"])
+
+    # -- reading and checking ---------------------------------------------------------
+
+    def _db_error(self, verb: str, exc: SQLAlchemyError) -> DatabaseError:
+        """The error to raise when a statement failed, without the driver's details."""
+        # The driver's message names statements and values; keep only its class.
+        where = self._url.render_as_string(hide_password=True)
+        return DatabaseError(f"Cannot {verb} the audit log in {where} "
+                             f"({type(getattr(exc, 'orig', exc)).__name__}). Check that the "
+                             "state database is reachable and writable.")
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """Open the installation's audit log (state database + key file).
+
+    Needs neither the datamap nor the installation's databases.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.settings import load_settings
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
+    >>> with open_audit_log(load_settings(d / "w.yaml")) as log:
+    ...     log.verify().ok
+    True
+    """
+    return AuditLog(settings.state_url, load_or_create_key(audit_key_path(settings)))
