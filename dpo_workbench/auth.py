@@ -39,8 +39,8 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -63,7 +63,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .engines import database_engine, state_engine
 from .errors import ConfigError, DatabaseError, LogonError
 from .passwords import hash_password, verify_password
-from .settings import Settings
+from .settings import AuthSettings, Settings
 
 Clock = Callable[[], float]
 
@@ -72,84 +72,8 @@ Clock = Callable[[], float]
 WRONG_CREDENTIALS = "The user name or the password is not right."
 
 
-# -- settings ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UsersTable:
-    """Where the users are: a table and the names of its columns."""
-
-    table: str = "users"
-    id: str = "id"
-    username: str = "username"
-    password_hash: str = "password_hash"
-    active: str | None = "active"
-    display_name: str | None = "display_name"
-
-
-@dataclass(frozen=True)
-class RightsTable:
-    """Where the users' rights are: one row per user, module and permission."""
-
-    table: str = "user_rights"
-    user_id: str = "user_id"
-    module: str = "module"
-    permission: str = "permission"
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    """The ``auth:`` section of the settings file (see the module notes)."""
-
-    database: str = "configuration"
-    users: UsersTable = field(default_factory=UsersTable)
-    rights: RightsTable = field(default_factory=RightsTable)
-    module: str = "DPO"
-    permission: str = "Use"
-    idle_minutes: float = 15.0
-    failure_delay_seconds: float = 1.0
-    max_delay_seconds: float = 60.0
-    forget_failures_after_minutes: float = 15.0
-
-
-_AUTH_KEYS = {"database", "users", "rights", "require", "idle_minutes", "failure_delay_seconds",
-              "max_delay_seconds", "forget_failures_after_minutes"}
-
-
-def _section(raw: Any, cls: type, where: str, nullable: set[str]) -> Any:
-    if raw is None:
-        return cls()
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where} must be a mapping.")
-    valid = set(cls.__dataclass_fields__)
-    unknown = sorted(set(raw) - valid)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys are "
-                          f"{', '.join(sorted(valid))}.")
-    values: dict[str, Any] = {}
-    for k, v in raw.items():
-        if v is None and k in nullable:
-            values[k] = None
-        elif not isinstance(v, str) or not v:
-            raise ConfigError(f"{where}.{k} must be a table or column name.")
-        else:
-            values[k] = v
-    return cls(**values)
-
-
-def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = raw.get(key, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}.{key} must be a number.") from None
-    if not math.isfinite(number) or number < 0:
-        raise ConfigError(f"{where}.{key} must be a number >= 0.")
-    return number
-
-
 def auth_settings(settings: Settings) -> AuthSettings:
-    """Read the ``auth:`` section of ``settings`` (defaults fit the demo).
+    """The ``auth:`` section of ``settings`` (defaults fit the demo; checked at load).
 
     Examples
     --------
@@ -162,33 +86,7 @@ def auth_settings(settings: Settings) -> AuthSettings:
     >>> a.users.table, a.module, a.permission, a.idle_minutes
     ('users', 'DPO', 'Use', 5.0)
     """
-    raw = settings.extra.get("auth") or {}
-    where = f"{settings.path}: auth"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where} must be a mapping (database, users, rights, require ...).")
-    unknown = sorted(set(raw) - _AUTH_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys are "
-                          f"{', '.join(sorted(_AUTH_KEYS))}.")
-    database = raw.get("database", "configuration")
-    if not isinstance(database, str) or database not in settings.databases:
-        raise ConfigError(f"{where}.database must name a database of 'databases:' "
-                          f"({', '.join(settings.databases)}).")
-    require = raw.get("require") or {}
-    if not isinstance(require, Mapping) or set(require) - {"module", "permission"}:
-        raise ConfigError(f"{where}.require must be a mapping with keys module and permission.")
-    return AuthSettings(
-        database=database,
-        users=_section(raw.get("users"), UsersTable, f"{where}.users",
-                       {"active", "display_name"}),
-        rights=_section(raw.get("rights"), RightsTable, f"{where}.rights", set()),
-        module=str(require.get("module", "DPO")),
-        permission=str(require.get("permission", "Use")),
-        idle_minutes=_number(raw, "idle_minutes", 15.0, where),
-        failure_delay_seconds=_number(raw, "failure_delay_seconds", 1.0, where),
-        max_delay_seconds=_number(raw, "max_delay_seconds", 60.0, where),
-        forget_failures_after_minutes=_number(raw, "forget_failures_after_minutes", 15.0, where),
-    )
+    return settings.auth
 
 
 # -- throttling -------------------------------------------------------------------------
@@ -413,7 +311,7 @@ class Authenticator:
                 f"'{c.database}' could not be read ({type(exc).__name__}). Check auth.users.table "
                 "and auth.rights.table.") from None
         for label, table, spec in (("users", users, c.users), ("rights", rights, c.rights)):
-            for attr in spec.__dataclass_fields__:
+            for attr in spec.__struct_fields__:
                 col = getattr(spec, attr)
                 if attr == "table" or col is None:
                     continue

@@ -41,7 +41,6 @@ from typing import Any
 from .errors import WorkbenchError
 from .settings import Settings, load_settings
 from .ui import CONFIG_ENV
-from .ui.settings import dashboard_settings
 
 LOG_ENV = "DPO_WORKBENCH_LOG"  # the same name as dpo_workbench.ui.app.LOG_ENV (no widgets here)
 NOTEBOOK_NAME = "dpo_dashboard.ipynb"
@@ -130,7 +129,7 @@ def prepare(settings_path: Path, ip: str | None, port: int | None, private: Path
         The settings file is missing or wrong.
     """
     settings = load_settings(settings_path)
-    options = dashboard_settings(settings)
+    options = settings.dashboard
     ip = ip or options.ip
     port = port or options.port
     cull = max(60, round(options.cull_idle_minutes * 60))
@@ -210,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _is_loopback(serving.ip):
             print(f"warning: listening on {serving.ip}, reachable from other machines over plain "
                   "HTTP. Put a TLS reverse proxy in front of it.", file=sys.stderr, flush=True)
-        if "demo" in settings.extra:
+        if settings.demo is not None:
             print("Demo logins: dpo / dpo-demo (DPO right), agent / agent-demo (refused: "
                   "no DPO right). Stop with Ctrl+C.", flush=True)
         proc = subprocess.Popen(serving.command, env=serving.env, cwd=private)

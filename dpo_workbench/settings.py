@@ -1,6 +1,6 @@
 """The workbench settings file: where the installation's databases and files are.
 
-A settings file is YAML::
+A settings file is YAML; every section is typed and checked when it is loaded::
 
     name: Demo contact centre
     datamap: datamap.yaml              # relative to this file
@@ -14,10 +14,17 @@ A settings file is YAML::
     search:
       digits: 7                        # default "digits used in search"
       too_many: 1000                   # above this many items the DPO is advised to narrow
+    access:
+      require_listen_reason: false     # a reason is recorded before a recording plays
+    audit:
+      key_file: state/audit.key        # the audit key (default: state/audit.key)
+    auth: ...                          # where the users are (dpo_workbench.auth)
+    dashboard: ...                     # how the dashboard is served (docs/dashboard.md)
 
 ``${VAR}`` and ``${VAR:-default}`` are replaced from the environment, so that
-passwords stay out of the file. Relative SQLite paths and folders are relative
-to the settings file.
+passwords stay out of the file. **Relative paths** (SQLite files, file stores, the
+datamap, the audit key) **are relative to the folder of the settings file**, not
+to the folder the command runs in.
 """
 
 from __future__ import annotations
@@ -25,40 +32,133 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from msgspec import Meta
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .criteria import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from .errors import ConfigError
+from .typedyaml import Model, convert, dotted, problems
 
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_TOP_KEYS = {"name", "datamap", "databases", "files", "state", "search", "auth", "dashboard",
-             "demo", "audit", "access"}
+
+Name = Annotated[str, Meta(min_length=1)]
+Minutes = Annotated[float, Meta(ge=0)]
 
 
-@dataclass(frozen=True)
-class SearchSettings:
+class SearchSettings(Model):
     """Defaults of the search."""
 
-    digits: int = DEFAULT_DIGITS
-    too_many: int = 1000
+    digits: Annotated[int, Meta(ge=MIN_DIGITS, le=MAX_DIGITS)] = DEFAULT_DIGITS
+    too_many: Annotated[int, Meta(ge=1)] = 1000
 
 
-@dataclass(frozen=True)
-class AccessSettings:
+class AccessSettings(Model):
     """Rules for reading the data subject's files."""
 
-    require_listen_reason: bool = False  # a reason is recorded before a recording plays
+    require_listen_reason: bool = False
+
+
+class UsersTable(Model):
+    """Where the users are: a table and the names of its columns (None: no such column)."""
+
+    table: Name = "users"
+    id: Name = "id"
+    username: Name = "username"
+    password_hash: Name = "password_hash"
+    active: Name | None = "active"
+    display_name: Name | None = "display_name"
+
+
+class RightsTable(Model):
+    """Where the users' rights are: one row per user, module and permission."""
+
+    table: Name = "user_rights"
+    user_id: Name = "user_id"
+    module: Name = "module"
+    permission: Name = "permission"
+
+
+class RequiredRight(Model):
+    """The right a user needs to use the workbench."""
+
+    module: Name = "DPO"
+    permission: Name = "Use"
+
+
+class AuthSettings(Model):
+    """The ``auth:`` section: the installation's users and the right they need.
+
+    See :mod:`dpo_workbench.auth` for how log-on and throttling use it.
+    """
+
+    database: Name = "configuration"
+    users: UsersTable = UsersTable()
+    rights: RightsTable = RightsTable()
+    require: RequiredRight = RequiredRight()
+    idle_minutes: Minutes = 15.0
+    failure_delay_seconds: Minutes = 1.0
+    max_delay_seconds: Minutes = 60.0
+    forget_failures_after_minutes: Minutes = 15.0
+
+    @property
+    def module(self) -> str:
+        return self.require.module
+
+    @property
+    def permission(self) -> str:
+        return self.require.permission
+
+
+class DashboardSettings(Model):
+    """The ``dashboard:`` section: how the DPO dashboard is served and shown."""
+
+    ip: Name = "127.0.0.1"
+    port: Annotated[int, Meta(ge=1, le=65535)] = 8866
+    page_size: Annotated[int, Meta(ge=1, le=500)] = 50
+    cull_idle_minutes: Annotated[float, Meta(gt=0)] = 20.0
+    #: Read into ``access.require_listen_reason`` (where older files kept it).
+    require_listen_reason: bool | None = None
+
+
+class AuditSettings(Model):
+    """The ``audit:`` section."""
+
+    key_file: Name | None = None
+
+
+class DemoSettings(Model):
+    """The ``demo:`` section, written by ``dpo-workbench demo build``."""
+
+    events: int = 0
+    seed: int = 0
+
+
+class SettingsFile(Model, kw_only=True):
+    """The settings file as written (see the module notes)."""
+
+    name: Name | None = None
+    datamap: Annotated[Name, Meta(extra={"missing": "give the path of the datamap file."})]
+    databases: Annotated[dict[str, Name], Meta(min_length=1, extra={
+        "missing": "map each logical database name to a URL."})]
+    files: dict[str, Name] = {}
+    state: Name = "sqlite:///state/workbench.sqlite"
+    search: SearchSettings = SearchSettings()
+    access: AccessSettings = AccessSettings()
+    auth: AuthSettings = AuthSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    audit: AuditSettings = AuditSettings()
+    demo: DemoSettings | None = None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """A parsed settings file. Build it with :func:`load_settings`."""
+    """A loaded settings file, paths resolved. Build it with :func:`load_settings`."""
 
     path: Path
     name: str
@@ -68,7 +168,10 @@ class Settings:
     state_url: URL
     search: SearchSettings = SearchSettings()
     access: AccessSettings = AccessSettings()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    auth: AuthSettings = AuthSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    audit_key_file: Path | None = None
+    demo: DemoSettings | None = None
 
     @property
     def folder(self) -> Path:
@@ -98,10 +201,12 @@ def resolve_url(raw: str, folder: Path, where: str) -> URL:
     """Parse a database URL; make a relative SQLite path relative to ``folder``."""
     try:
         url = make_url(expand_env(str(raw), where))
-    except ArgumentError as exc:
+        url.get_backend_name()
+        _ = url.port  # a malformed port fails here, not at connect time
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(
-            f"{where} is not a database URL ({exc}). Write it like "
-            "sqlite:///operative.sqlite or postgresql+psycopg://user@host/db.") from None
+            f"{where} is not a database URL ({type(exc).__name__}). Write it like "
+            "sqlite:///operative.sqlite or postgresql+psycopg://user@host:5432/db.") from None
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         db = Path(url.database)
         if not db.is_absolute():
@@ -112,11 +217,28 @@ def resolve_url(raw: str, folder: Path, where: str) -> URL:
     return url
 
 
-def load_settings(path: str | os.PathLike[str]) -> Settings:
-    """Read and check a settings file.
+def _read_yaml(p: Path) -> Any:
+    if not p.is_file():
+        raise ConfigError(f"Settings file {p} does not exist. Give the path of the installation's "
+                          "settings file (the demo writes workbench.yaml into its folder).")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p} is not UTF-8 text. Save it as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{p} cannot be read ({exc.strerror}). Check its permissions.") \
+            from None
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p} is not valid YAML: {exc}") from None
 
-    Raises :class:`~dpo_workbench.errors.ConfigError` naming the file and the key
-    when something is missing or malformed.
+
+def load_settings(path: str | os.PathLike[str]) -> Settings:
+    """Read and check a settings file, every section.
+
+    Raises :class:`~dpo_workbench.errors.ConfigError` naming the file and each key
+    that is missing, unknown or malformed.
 
     Examples
     --------
@@ -126,70 +248,40 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     >>> s = load_settings(d / "w.yaml")
     >>> s.databases["op"].database == str((d / "op.sqlite").resolve())
     True
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {op: x}\\n"
+    ...                               "search: {digit: 7}\\n")
+    >>> load_settings(d / "w.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dpo_workbench.errors.ConfigError: .../w.yaml: search: unknown key 'digit' (valid keys: ...).
     """
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"Settings file {p} does not exist. Give the path of the installation's "
-                          "settings file (the demo writes workbench.yaml into its folder).")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p} is not valid YAML: {exc}") from None
+    data = _read_yaml(p)
     if not isinstance(data, dict):
         raise ConfigError(f"{p} must be a YAML mapping with keys such as datamap and databases.")
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(f"{p}: unknown key(s) {', '.join(unknown)}; valid keys are "
-                          f"{', '.join(sorted(_TOP_KEYS))}.")
+    found = problems(data, SettingsFile, dotted)
+    if found:
+        raise ConfigError("\n".join(f"{p}: {problem}" for problem in found))
+    raw: SettingsFile = convert(data, SettingsFile)
     folder = p.resolve().parent
 
-    if "datamap" not in data:
-        raise ConfigError(f"{p}: the key 'datamap' (path of the datamap file) is missing.")
-    datamap_path = (folder / str(data["datamap"])).resolve()
-
-    dbs = data.get("databases")
-    if not isinstance(dbs, dict) or not dbs:
-        raise ConfigError(f"{p}: 'databases' must map each logical database name to a URL.")
-    databases = {str(name): resolve_url(url, folder, f"{p}: databases.{name}")
-                 for name, url in dbs.items()}
-
-    files_raw = data.get("files") or {}
-    if not isinstance(files_raw, dict):
-        raise ConfigError(f"{p}: 'files' must map each file store name to a folder.")
-    files = {str(name): (folder / expand_env(str(f), f"{p}: files.{name}")).resolve()
-             for name, f in files_raw.items()}
-
-    state_url = resolve_url(data.get("state", "sqlite:///state/workbench.sqlite"), folder,
-                            f"{p}: state")
-
-    search_raw = data.get("search") or {}
-    if not isinstance(search_raw, dict):
-        raise ConfigError(f"{p}: 'search' must be a mapping (digits, too_many).")
-    unknown = sorted(set(search_raw) - {"digits", "too_many"})
-    if unknown:
-        raise ConfigError(f"{p}: unknown key(s) search.{', search.'.join(unknown)}; valid keys are "
-                          "search.digits and search.too_many.")
-    try:
-        search = SearchSettings(digits=int(search_raw.get("digits", DEFAULT_DIGITS)),
-                                too_many=int(search_raw.get("too_many", 1000)))
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"{p}: search.digits and search.too_many must be whole numbers.") from None
-    if not MIN_DIGITS <= search.digits <= MAX_DIGITS:
-        raise ConfigError(f"{p}: search.digits must be between {MIN_DIGITS} and {MAX_DIGITS}.")
-
-    access_raw = data.get("access") or {}
-    dashboard_raw = data.get("dashboard") or {}
-    # Older settings files keep the rule under dashboard: (the dashboard was its only face).
-    legacy = dashboard_raw.get("require_listen_reason") if isinstance(dashboard_raw, dict) \
-        else None
-    if not isinstance(access_raw, dict) or set(access_raw) - {"require_listen_reason"}:
-        raise ConfigError(f"{p}: 'access' must be a mapping with the key require_listen_reason.")
-    access = AccessSettings(require_listen_reason=bool(access_raw.get(
-        "require_listen_reason", legacy or False)))
-
-    extra = {k: v for k, v in data.items()
-             if k not in {"name", "datamap", "databases", "files", "state", "search", "access"}}
-    return Settings(path=p.resolve(), name=str(data.get("name", p.stem)),
-                    datamap_path=datamap_path, databases=databases, files=files,
-                    state_url=state_url, search=search, access=access, extra=extra)
+    databases = {name: resolve_url(url, folder, f"{p}: databases.{name}")
+                 for name, url in raw.databases.items()}
+    files = {name: (folder / expand_env(f, f"{p}: files.{name}")).resolve()
+             for name, f in raw.files.items()}
+    if "auth" in data and raw.auth.database not in databases:
+        raise ConfigError(f"{p}: auth.database must name a database of 'databases:' "
+                          f"({', '.join(databases)}); it is '{raw.auth.database}'.")
+    access = raw.access
+    if "access" not in data and raw.dashboard.require_listen_reason is not None:
+        access = AccessSettings(require_listen_reason=raw.dashboard.require_listen_reason)
+    key_file = None
+    if raw.audit.key_file is not None:
+        key_file = (folder / expand_env(raw.audit.key_file, f"{p}: audit.key_file")).resolve()
+    return Settings(
+        path=p.resolve(), name=raw.name or p.stem,
+        datamap_path=(folder / expand_env(raw.datamap, f"{p}: datamap")).resolve(),
+        databases=databases, files=files,
+        state_url=resolve_url(raw.state, folder, f"{p}: state"),
+        search=raw.search, access=access, auth=raw.auth, dashboard=raw.dashboard,
+        audit_key_file=key_file, demo=raw.demo)

@@ -18,12 +18,10 @@ import contextlib
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..settings import expand_env
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -101,14 +99,4 @@ def audit_key_path(settings: Settings) -> Path:
     >>> audit_key_path(load_settings(d / "w.yaml")) == d.resolve() / "state" / "audit.key"
     True
     """
-    audit = settings.extra.get("audit") or {}
-    if not isinstance(audit, Mapping):
-        raise ConfigError(f"{settings.path}: 'audit' must be a mapping (key_file).")
-    unknown = sorted(set(audit) - {"key_file"})
-    if unknown:
-        raise ConfigError(f"{settings.path}: unknown key(s) audit.{', audit.'.join(unknown)}; "
-                          "the valid key is audit.key_file.")
-    raw = audit.get("key_file")
-    if raw is None:
-        return settings.folder / DEFAULT_KEY_FILE
-    return (settings.folder / expand_env(str(raw), f"{settings.path}: audit.key_file")).resolve()
+    return settings.audit_key_file or settings.folder / DEFAULT_KEY_FILE

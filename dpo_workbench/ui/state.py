@@ -30,15 +30,14 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, Unicode
 
 from ..audit import Action, open_audit_log
-from ..auth import Authenticator, auth_settings
+from ..auth import Authenticator
 from ..criteria import Criteria
 from ..datamap import Group
 from ..erasure.execute import check_confirmation
 from ..errors import ActionRefused, ErasureIncomplete, InvalidCriteria, LogonError
 from ..files import FileInfo
 from ..selection import RowRef, Selection
-from ..settings import Settings, load_settings
-from .settings import DashboardSettings, dashboard_settings
+from ..settings import DashboardSettings, Settings, load_settings
 
 log = logging.getLogger("dpo_workbench.ui")
 
@@ -100,8 +99,8 @@ class DashboardState(HasTraits):
         self.clock = clock
         self.session_id = uuid.uuid4().hex
         self.settings: Settings = load_settings(self.settings_path)
-        self.options: DashboardSettings = dashboard_settings(self.settings)
-        self.idle_seconds = auth_settings(self.settings).idle_minutes * 60
+        self.options: DashboardSettings = self.settings.dashboard
+        self.idle_seconds = self.settings.auth.idle_minutes * 60
         self.page_size = self.options.page_size
         self.auth = authenticator or Authenticator(self.settings, clock=clock)
         self.criteria: Criteria | None = None

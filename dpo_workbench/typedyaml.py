@@ -1,0 +1,218 @@
+"""Typed YAML files: models declared as msgspec structs, every problem reported at once.
+
+The settings file and the datamap are declared as :class:`Model` classes (msgspec
+structs: typed, frozen, unknown keys refused). :func:`problems` walks the loaded
+YAML against a model and lists **every** problem in words a DBA can act on (an
+unknown key with the valid ones, a missing key, a value of the wrong kind, a
+value out of range), each naming where it is; only when there is none does
+:func:`convert` build the typed value. msgspec was chosen over heavier schema
+libraries because the command line reads both files on every start: it imports
+in milliseconds and validates in microseconds.
+
+A field's ``Meta(extra={"hint": ..., "missing": ...})`` words what a value must be
+and what to write when the key is missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+
+#: Where a value is, from its path of keys: ``("tables", "x", "key")`` -> text.
+Where = Callable[[Sequence[str]], str]
+
+
+class Model(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Base of every typed YAML section: frozen, unknown keys refused.
+
+    A subclass whose required fields follow optional ones says ``kw_only=True``.
+    """
+
+
+def dotted(path: Sequence[str]) -> str:
+    """The path as ``a.b.c`` (the top level as ``top level``)."""
+    return ".".join(path) or "top level"
+
+
+def problems(raw: Any, model: type[Model], where: Where = dotted) -> list[str]:
+    """Every problem of ``raw`` (loaded YAML) against ``model``, in words.
+
+    Examples
+    --------
+    >>> class Top(Model):
+    ...     datamap: str
+    ...     digits: int = 7
+    >>> problems({"digits": "seven", "digit": 7}, Top)  # doctest: +NORMALIZE_WHITESPACE
+    ["top level: unknown key 'digit' (valid keys: datamap, digits).",
+     "top level: the key 'datamap' is missing.",
+     'digits must be a whole number, not str.']
+    """
+    out: list[str] = []
+    _walk(raw, mi.type_info(model), (), where, out)
+    return out
+
+
+def convert(raw: Any, model: type[Any]) -> Any:
+    """Build the typed value of ``raw`` (check :func:`problems` first).
+
+    Empty sections (``search:`` with nothing under it) are their defaults; names
+    given as numbers (``key: 1``) are texts.
+    """
+    return msgspec.convert(_clean(raw, mi.type_info(model)), model, str_keys=True)
+
+
+# --------------------------------------------------------------------------------------
+
+
+def _meta(t: mi.Type) -> tuple[mi.Type, dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    while isinstance(t, mi.Metadata):
+        extra.update(t.extra or {})
+        t = t.type
+    return t, extra
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _clean(value: Any, t: mi.Type) -> Any:
+    """``value`` with empty sections as mappings and numbers as names where text is wanted."""
+    t, _ = _meta(t)
+    if isinstance(t, mi.StructType):
+        if value is None:
+            return {}
+        fields = {f.encode_name: f.type for f in t.fields}
+        return {k: _clean(v, fields[k]) if k in fields else v for k, v in value.items()}
+    if isinstance(t, mi.DictType):
+        return {str(k): _clean(v, t.value_type) for k, v in (value or {}).items()}
+    if isinstance(t, mi.ListType | mi.VarTupleType):
+        return [_clean(v, t.item_type) for v in (value or [])]
+    if isinstance(t, mi.StrType) and _is_name(value):
+        return str(value)
+    if isinstance(t, mi.UnionType):
+        for alt in t.types:
+            if _fits(value, alt):
+                return _clean(value, alt)
+    return value
+
+
+def _fits(value: Any, t: mi.Type) -> bool:
+    out: list[str] = []
+    _walk(value, t, (), dotted, out)
+    return not out
+
+
+def _walk(value: Any, t: mi.Type, path: tuple[str, ...], where: Where, out: list[str]) -> None:
+    t, extra = _meta(t)
+    if isinstance(t, mi.StructType):
+        _walk_struct(value, t, path, where, out)
+    elif isinstance(t, mi.DictType):
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            out.append(f"{where(path)} must be a mapping (key: value lines).")
+            return
+        for k, v in value.items():
+            _walk(v, t.value_type, (*path, str(k)), where, out)
+    elif isinstance(t, mi.ListType | mi.VarTupleType):
+        if value is None:
+            return
+        if not isinstance(value, list):
+            out.append(f"{where(path)} must be {extra.get('hint', 'a list')}.")
+            return
+        for i, v in enumerate(value):
+            _walk(v, t.item_type, (*path, str(i)), where, out)
+    elif isinstance(t, mi.UnionType):
+        if not any(_fits(value, alt) for alt in t.types):
+            out.append(f"{where(path)} must be {extra.get('hint') or _union_hint(t)}.")
+    else:
+        problem = _leaf_problem(value, t)
+        if problem:
+            out.append(_leaf_message(value, t, path, where, problem, extra))
+
+
+def _walk_struct(value: Any, t: mi.StructType, path: tuple[str, ...], where: Where,
+                 out: list[str]) -> None:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        out.append(f"{where(path)} must be a mapping (key: value lines).")
+        return
+    fields = {f.encode_name: f for f in t.fields}
+    for k in value:
+        if k not in fields:
+            out.append(f"{where(path)}: unknown key '{k}' (valid keys: "
+                       f"{', '.join(sorted(fields))}).")
+    for name, f in fields.items():
+        if name in value:
+            _walk(value[name], f.type, (*path, name), where, out)
+        elif f.required:
+            hint = _meta(f.type)[1].get("missing")
+            out.append(f"{where(path)}: the key '{name}' is missing"
+                       + (f": {hint}" if hint else "."))
+
+
+def _union_hint(t: mi.UnionType) -> str:
+    return " or ".join(_hint(_meta(alt)[0]) for alt in t.types)
+
+
+def _hint(t: mi.Type) -> str:
+    hints = {mi.StrType: "a text", mi.IntType: "a whole number", mi.FloatType: "a number",
+             mi.BoolType: "true or false", mi.NoneType: "empty", mi.ListType: "a list",
+             mi.DictType: "a mapping", mi.StructType: "a mapping"}
+    if isinstance(t, mi.LiteralType):
+        return "one of " + ", ".join(str(v) for v in t.values)
+    return hints.get(type(t), "a value")
+
+
+def _leaf_problem(value: Any, t: mi.Type) -> str | None:
+    """Why ``value`` is not of the leaf type ``t`` ("type", "range", "empty"), or None."""
+    if isinstance(t, mi.AnyType):
+        return None
+    if isinstance(t, mi.NoneType):
+        return None if value is None else "type"
+    if isinstance(t, mi.LiteralType):
+        return None if value in t.values else "literal"
+    if isinstance(t, mi.StrType):
+        if not _is_name(value):
+            return "type"
+        return "empty" if t.min_length and len(str(value)) < t.min_length else None
+    if isinstance(t, mi.BoolType):
+        return None if isinstance(value, bool) else "type"
+    if isinstance(t, mi.IntType | mi.FloatType):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or (isinstance(t, mi.IntType) and not float(value).is_integer()) \
+                or not math.isfinite(value):
+            return "type"
+        low = t.ge if t.ge is not None else t.gt
+        high = t.le if t.le is not None else t.lt
+        if (t.ge is not None and value < t.ge) or (t.gt is not None and value <= t.gt) \
+                or (t.le is not None and value > t.le) or (t.lt is not None and value >= t.lt):
+            return f"range:{low}:{high}:{t.gt is not None}"
+        return None
+    return None if not isinstance(value, dict | list) else "type"
+
+
+def _leaf_message(value: Any, t: mi.Type, path: tuple[str, ...], where: Where, problem: str,
+                  extra: dict[str, Any]) -> str:
+    if problem == "literal":
+        assert isinstance(t, mi.LiteralType)
+        return f"{where(path[:-1])}: {path[-1]} '{value}' is not one of " \
+               f"{', '.join(str(v) for v in t.values)}."
+    if problem == "empty":
+        return f"{where(path)} must not be empty."
+    if problem.startswith("range:"):
+        _, low, high, exclusive = problem.split(":")
+        if low != "None" and high != "None":
+            return f"{where(path)} must be between {low} and {high}."
+        if low != "None":
+            return f"{where(path)} must be {'more than' if exclusive == 'True' else 'at least'} " \
+                   f"{low}."
+        return f"{where(path)} must be at most {high}."
+    hint = extra.get("hint") or _hint(t)
+    return f"{where(path)} must be {hint}, not {type(value).__name__}."
