@@ -53,7 +53,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import os
 import tempfile
 import unicodedata
@@ -61,13 +60,9 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
-
-import numpy as np
-import pandas as pd
 
 from .audit import Action
 from .criteria import Criteria
@@ -76,6 +71,7 @@ from .details import Details, FileInfo
 from .errors import ReportError
 from .gather import ChildFrames, gather_details
 from .selection import RowRef, Selection
+from .values import cell_text, json_value
 from .workbench import Workbench
 
 #: The CSV header, in order.
@@ -208,62 +204,7 @@ def build_report(wb: Workbench, selection: Selection, *, criteria: Criteria | No
 
 
 # --------------------------------------------------------------------------------------
-# Values
-
-
-def _plain(value: Any) -> Any:
-    """A Python value for a pandas/numpy one; None for every kind of missing value."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    elif isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def cell_text(value: Any) -> str:
-    """The CSV text of a value (before formula neutralisation).
-
-    Examples
-    --------
-    >>> cell_text(datetime(2025, 3, 1, 14, 5, 9)), cell_text(None), cell_text(True)
-    ('2025-03-01T14:05:09', '', 'true')
-    >>> cell_text(1234.0)  # an integer column that held a None became float
-    '1234'
-    """
-    value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return str(value)
-
-
-def json_value(value: Any) -> Any:
-    """The JSON value of a database value (ISO 8601 for times, None for missing)."""
-    value = _plain(value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)  # exact, unlike a float
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return str(value)
+# Formula neutralisation
 
 
 def neutralise(cell: str) -> str:
