@@ -64,15 +64,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .audit import Action
-from .criteria import Criteria
-from .datamap import Group
-from .details import Details, FileInfo
-from .errors import ReportError
-from .gather import ChildFrames, gather_details
-from .selection import RowRef, Selection
-from .values import cell_text, json_value
-from .workbench import Workbench
+from ..audit import Action
+from ..criteria import Criteria
+from ..datamap import Group
+from ..details import Details, FileInfo
+from ..errors import ReportError
+from ..gather import ChildFrames, gather_details
+from ..selection import RowRef, Selection
+from ..values import cell_text, json_value
+from ..workbench import Workbench
 
 #: The CSV header, in order.
 CSV_COLUMNS: tuple[str, ...] = ("group", "item", "part", "part_row", "field", "value")
