@@ -144,9 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_criteria(rep)
     _add_exclusions(rep)
     rep.add_argument("--out", required=True, metavar="PATH", help="the file to write")
-    rep.add_argument("--format", choices=("csv", "json", "zip"), default=None,
-                     help="csv (for people), json (portable), zip (CSV, JSON, the files and a "
-                          "manifest); default: from --out's extension, else csv")
+    from .report.formats import DEFAULT_FORMAT, FORMATS, REGISTRY
+
+    rep.add_argument("--format", choices=FORMATS, default=None,
+                     help=", ".join(f"{f.name} ({f.description})" for f in REGISTRY.values())
+                     + f"; default: from --out's extension, else {DEFAULT_FORMAT}")
     rep.add_argument("--no-bom", action="store_true",
                      help="write the CSV without the UTF-8 byte-order mark")
 

@@ -32,11 +32,14 @@ from sqlalchemy import event
 
 import dpo_workbench as dw
 from dpo_workbench import batches
+from dpo_workbench.cli import build_parser
 from dpo_workbench.demo.samples import AINO
 from dpo_workbench.details import Details
 from dpo_workbench.gather import gather_details
 from dpo_workbench.report import (
     CSV_COLUMNS,
+    FORMATS,
+    REGISTRY,
     Report,
     build_report,
     create_report,
@@ -571,6 +574,24 @@ def test_create_report_writes_the_format_of_the_file_name(wb, tmp_path):
     assert format_for("x.CSV") == "csv" and format_for("x") == "csv"
     with pytest.raises(ValueError, match="formats are csv, json, zip"):
         format_for("x.csv", "xlsx")
+
+
+def test_every_registered_format_is_chosen_written_and_offered_by_the_command_line(wb, result,
+                                                                                  tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    assert tuple(REGISTRY) == FORMATS
+    for f in REGISTRY.values():
+        path = tmp_path / f"r{f.extension.upper()}"
+        assert format_for(path) == f.name
+        write_report(report, path)
+        buf = io.BytesIO()  # every writer takes an open binary file
+        f.write(report, buf, bom=True)
+        assert buf.getvalue() == path.read_bytes()
+        assert build_parser().parse_args(["report", "-c", "x.yaml", "--out", "y",
+                                          "--format", f.name]).format == f.name
+    assert zipfile.is_zipfile(tmp_path / "r.ZIP")
+    assert json.loads((tmp_path / "r.JSON").read_bytes())["counts"] == report.counts
+    assert (tmp_path / "r.CSV").read_bytes().decode("utf-8") == _csv_text(report)
 
 
 # -- every engine ---------------------------------------------------------------------------

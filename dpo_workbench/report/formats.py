@@ -1,10 +1,19 @@
-"""One call for the command line and the dashboard: the format of a file, and writing in it."""
+"""The report formats, in one registry that the writers, the command line and the dashboard share.
+
+Each format is a :class:`ReportFormat`: its name, file extension, a few words for
+help texts, whether it is binary, and its writer. :func:`write_report` writes
+through the registry, and the command line's ``report --format`` offers its
+names, so a format added to :data:`REGISTRY` is offered and written everywhere.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Protocol
 
 from ..criteria import Criteria
 from ..selection import RowRef, Selection
@@ -13,9 +22,51 @@ from .bundle import write_zip
 from .csvfile import write_csv
 from .jsonfile import write_json
 from .model import Progress, Report, build_report
+from .output import PathOrBinary
 
-#: The formats :func:`write_report` writes.
-FORMATS: tuple[str, ...] = ("csv", "json", "zip")
+
+class Writer(Protocol):
+    """Writes a report to a path (atomically) or an open binary file."""
+
+    def __call__(self, report: Report, path_or_file: PathOrBinary, /, *, bom: bool) -> object:
+        """Write ``report``; ``bom`` asks for a UTF-8 byte-order mark before CSV text."""
+
+
+@dataclass(frozen=True)
+class ReportFormat:
+    """One format a report can be written in.
+
+    Examples
+    --------
+    >>> REGISTRY["zip"].extension, REGISTRY["zip"].binary
+    ('.zip', True)
+    """
+
+    name: str  # what --format takes
+    extension: str  # with its dot; a file name ending in it selects the format
+    description: str  # a few words for help texts
+    binary: bool  # whether an open file given to the writer must be binary
+    write: Writer
+
+
+def _write_json(report: Report, path_or_file: PathOrBinary, /, *, bom: bool) -> None:
+    """:func:`write_json` as a :class:`Writer`: JSON never has a byte-order mark."""
+    write_json(report, path_or_file)
+
+
+#: The report formats by name; the first is the default.
+REGISTRY: Mapping[str, ReportFormat] = MappingProxyType({f.name: f for f in (
+    ReportFormat("csv", ".csv", "for people", binary=False, write=write_csv),
+    ReportFormat("json", ".json", "portable", binary=False, write=_write_json),
+    ReportFormat("zip", ".zip", "CSV, JSON, the files and a manifest", binary=True,
+                 write=write_zip),
+)})
+#: The names of the formats :func:`write_report` writes.
+FORMATS: tuple[str, ...] = tuple(REGISTRY)
+#: The format of a file name whose extension names none.
+DEFAULT_FORMAT: str = FORMATS[0]
+
+_BY_EXTENSION = {f.extension: f.name for f in REGISTRY.values()}
 
 
 def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
@@ -48,9 +99,8 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     ValueError: unknown report format 'xlsx'; formats are csv, json, zip.
     """
     if fmt is None:
-        suffix = Path(path).suffix.lower().lstrip(".")
-        fmt = suffix if suffix in FORMATS else "csv"
-    if fmt not in FORMATS:
+        fmt = _BY_EXTENSION.get(Path(path).suffix.lower(), DEFAULT_FORMAT)
+    if fmt not in REGISTRY:
         raise ValueError(f"unknown report format {fmt!r}; formats are {', '.join(FORMATS)}.")
     return fmt
 
@@ -79,13 +129,7 @@ def write_report(report: Report, path: str | os.PathLike[str], fmt: str | None =
     >>> write_report(report, "request.zip")                  # doctest: +SKIP
     PosixPath('request.zip')
     """
-    fmt = format_for(path, fmt)
-    if fmt == "csv":
-        write_csv(report, path, bom=bom)
-    elif fmt == "json":
-        write_json(report, path)
-    else:
-        write_zip(report, path, bom=bom)
+    REGISTRY[format_for(path, fmt)].write(report, path, bom=bom)
     return Path(path)
 
 
