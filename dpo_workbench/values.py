@@ -69,8 +69,9 @@ def cell_text(value: Any) -> str:
     Returns
     -------
     str
-        Empty for a missing value, ``true``/``false`` for booleans, ISO 8601 for
-        times, hexadecimal for bytes, whole floats without ``.0``, else ``str``.
+        The text of :func:`json_value`: empty for a missing value, ``true`` or
+        ``false`` for booleans, ISO 8601 for times, hexadecimal for bytes, whole
+        floats without ``.0``.
 
     Examples
     --------
@@ -79,17 +80,11 @@ def cell_text(value: Any) -> str:
     >>> cell_text(1234.0)  # an integer column that held a None became float
     '1234'
     """
-    value = plain(value)
+    value = json_value(value)  # the CSV says what the JSON says, as text
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
     return str(value)
 
 
