@@ -197,7 +197,7 @@ def report_timings(wb: Any, runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {"items": len(refs)}
     with tempfile.TemporaryDirectory() as tmp:
         def build() -> Any:
-            return build_report(wb, selection, criteria=result.criteria)
+            return build_report(wb.installation, selection, criteria=result.criteria)
 
         build_times, report = measure(build, runs)
         csv_times, _ = measure(lambda: write_csv(report, Path(tmp) / "r.csv"), runs)

@@ -21,7 +21,6 @@ from .errors import (
     EXIT_OK,
     EXIT_USAGE,
     InvalidCriteria,
-    UsageError,
     WorkbenchError,
     exit_status,
 )
@@ -125,9 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_criteria(rep)
     _add_exclusions(rep)
     rep.add_argument("--out", required=True, metavar="PATH", help="the file to write")
-    rep.add_argument("--format", choices=("csv", "json", "zip"), default=None,
-                     help="csv (for people), json (portable), zip (CSV, JSON, the files and a "
-                          "manifest); default: from --out's extension, else csv")
+    from .report.formats import DEFAULT_FORMAT, FORMATS, REGISTRY
+
+    rep.add_argument("--format", choices=FORMATS, default=None,
+                     help=", ".join(f"{f.name} ({f.description})" for f in REGISTRY.values())
+                     + f"; default: from --out's extension, else {DEFAULT_FORMAT}")
     rep.add_argument("--no-bom", action="store_true",
                      help="write the CSV without the UTF-8 byte-order mark")
 
@@ -269,24 +270,19 @@ def _print_result(result: Any, fmt: str, out: TextIO, err: TextIO) -> int:
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .report import build_report, format_for, write_report
+    from .report import format_for
     from .workbench import open_workbench
 
-    try:
-        fmt = format_for(args.out, args.format)  # a wrong format fails before any search
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    fmt = format_for(args.out, args.format)  # a wrong format fails before any search
     with open_workbench(args.config, user=args.user) as wb:
         criteria = wb.criteria(**_criteria_fields(args))
         selection = _selection(wb.search(criteria), args)
-        report = build_report(wb, selection, criteria=criteria)
-        write_report(report, Path(args.out), fmt, bom=not args.no_bom)
+        report = wb.report(selection, criteria=criteria, out=Path(args.out), fmt=fmt,
+                           bom=not args.no_bom)
     print(f"{report.total} item(s) written to {args.out}", file=out)
-    vanished = sum(len(refs) for refs in report.missing.values())
-    if vanished:
-        print(f"note: {vanished} selected item(s) no longer exist", file=err)
+    if report.missing_count:
+        print(f"note: {report.missing_count} selected item(s) no longer exist", file=err)
     return EXIT_OK
-
 
 
 def _erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

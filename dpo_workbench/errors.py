@@ -58,7 +58,7 @@ class InvalidCriteria(WorkbenchError):
         super().__init__("; ".join(self.problems.values()))
 
 
-class UsageError(WorkbenchError):
+class UsageError(WorkbenchError, ValueError):
     """An argument is malformed (a row reference, a file name, an option); nothing was done."""
 
 

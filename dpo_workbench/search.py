@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -26,6 +26,7 @@ from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, TableQuery
 from .selection import RowRef
+from .values import json_value
 
 PROVENANCE = ("_database", "_table", "_key", "_matched", "_copies")
 
@@ -102,22 +103,9 @@ class SearchResult:
         }
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:  # NaN from an absent column
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: _jsonable(v) for k, v in row.items() if k != "_copies"}
+    """A result row as JSON values, with ``_copies`` as a list of places."""
+    out = {k: json_value(v) for k, v in row.items() if k != "_copies"}
     out["_copies"] = [c for c in str(row.get("_copies") or "").split(", ") if c]
     return out
 

@@ -12,7 +12,8 @@ import getpass
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
@@ -31,6 +32,7 @@ from .files import FileInfo, check_reason, read_file
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
+from .report import REGISTRY, Report, build_report, format_for
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
 from .settings import Settings
@@ -254,6 +256,49 @@ class Workbench:
     def listen_reason_required(self) -> bool:
         """Whether playing a recording needs a reason (``access.require_listen_reason``)."""
         return self.settings.access.require_listen_reason
+
+    # -- reports ------------------------------------------------------------------------
+
+    def report(self, selection: Selection, *, criteria: Criteria | None = None,
+               out: str | os.PathLike[str] | BinaryIO | None = None, fmt: str | None = None,
+               bom: bool = True, created_at: datetime | None = None,
+               progress: Progress | None = None) -> Report:
+        """Everything about the selected items; written to ``out`` when given.
+
+        Parameters
+        ----------
+        selection : Selection
+            The selected items (for example ``Selection.all(result)``).
+        criteria : Criteria, optional
+            The search's criteria; the report describes them in words (no values).
+        out : path or binary file, optional
+            Where to write the report. A path is written atomically; its extension
+            chooses the format unless ``fmt`` says.
+        fmt : str, optional
+            A name of :data:`dpo_workbench.report.FORMATS`.
+
+        Records ``report_created`` in the audit log once the report is complete (the
+        file written, or the report returned): the items read per table, the
+        format, and the criteria only as their keyed hash.
+
+        Examples
+        --------
+        >>> result = wb.search(phone="+358 40 123 4567")              # doctest: +SKIP
+        >>> wb.report(Selection.all(result), out="aino.zip").counts    # doctest: +SKIP
+        {'contacts': 31, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 3}
+        """
+        if out is not None:
+            # A wrong format fails before anything is read.
+            fmt = format_for(out, fmt) if isinstance(out, str | os.PathLike) \
+                else format_for("", fmt)
+        report = build_report(self.installation, selection, criteria=criteria,
+                              created_at=created_at, progress=progress)
+        if out is not None and fmt is not None:
+            REGISTRY[fmt].write(report, out, bom=bom)
+        self.record(Action.REPORT_CREATED, criteria=criteria, tables=report.tables(),
+                    detail={"items": report.total, "missing": report.missing_count,
+                            "format": fmt or "python"})
+        return report
 
     # -- erasure ------------------------------------------------------------------------
 

@@ -32,13 +32,15 @@ from sqlalchemy import event
 
 import dpo_workbench as dw
 from dpo_workbench import batches
+from dpo_workbench.cli import build_parser
 from dpo_workbench.demo.samples import AINO
 from dpo_workbench.details import Details, gather_details
 from dpo_workbench.report import (
     CSV_COLUMNS,
+    FORMATS,
+    REGISTRY,
     Report,
     build_report,
-    create_report,
     format_for,
     neutralise,
     report_document,
@@ -222,7 +224,7 @@ def result(wb):
 
 
 def _report(wb, selection: Selection, result) -> Report:
-    return build_report(wb, selection, criteria=result.criteria, created_at=CREATED)
+    return build_report(wb.installation, selection, criteria=result.criteria, created_at=CREATED)
 
 
 def _csv_text(report: Report, bom: bool = True) -> str:
@@ -559,9 +561,9 @@ def test_safe_names(name, safe):
 # -- one call -------------------------------------------------------------------------------
 
 
-def test_create_report_writes_the_format_of_the_file_name(wb, tmp_path):
-    criteria = wb.criteria(phone=PHONE, email=EMAIL)
-    report = create_report(wb, criteria, tmp_path / "r.zip")
+def test_a_report_written_by_the_workbench_takes_the_format_of_the_file_name(wb, tmp_path):
+    result = wb.search(phone=PHONE, email=EMAIL)
+    report = wb.report(Selection.all(result), criteria=result.criteria, out=tmp_path / "r.zip")
     assert report.counts == {"contacts": 2, "directory_entries": 1, "campaign_customers": 1,
                              "consents": 2}
     assert zipfile.is_zipfile(tmp_path / "r.zip")
@@ -570,6 +572,24 @@ def test_create_report_writes_the_format_of_the_file_name(wb, tmp_path):
     assert format_for("x.CSV") == "csv" and format_for("x") == "csv"
     with pytest.raises(ValueError, match="formats are csv, json, zip"):
         format_for("x.csv", "xlsx")
+
+
+def test_every_registered_format_is_chosen_written_and_offered_by_the_command_line(wb, result,
+                                                                                  tmp_path):
+    report = _report(wb, Selection.all(result), result)
+    assert tuple(REGISTRY) == FORMATS
+    for f in REGISTRY.values():
+        path = tmp_path / f"r{f.extension.upper()}"
+        assert format_for(path) == f.name
+        write_report(report, path)
+        buf = io.BytesIO()  # every writer takes an open binary file
+        f.write(report, buf, bom=True)
+        assert buf.getvalue() == path.read_bytes()
+        assert build_parser().parse_args(["report", "-c", "x.yaml", "--out", "y",
+                                          "--format", f.name]).format == f.name
+    assert zipfile.is_zipfile(tmp_path / "r.ZIP")
+    assert json.loads((tmp_path / "r.JSON").read_bytes())["counts"] == report.counts
+    assert (tmp_path / "r.CSV").read_bytes().decode("utf-8") == _csv_text(report)
 
 
 # -- every engine ---------------------------------------------------------------------------
@@ -587,8 +607,8 @@ def test_gathered_details_and_reports_on_every_engine(shared_demo, tmp_path):
         assert gathered.missing == [] and len(gathered) == len(refs)
         for ref, d in zip(refs, gathered, strict=True):
             assert_same_details(d, wb.details(ref))
-        report = build_report(wb, Selection.all(result), criteria=result.criteria,
-                              created_at=CREATED)
+        report = build_report(wb.installation, Selection.all(result),
+                              criteria=result.criteria, created_at=CREATED)
         manifest = write_zip(report, tmp_path / f"{kind}.zip")
     assert report.counts == result.counts()
     with zipfile.ZipFile(tmp_path / f"{kind}.zip") as zf:
@@ -598,14 +618,14 @@ def test_gathered_details_and_reports_on_every_engine(shared_demo, tmp_path):
     assert doc["counts"] == result.counts()
 
 
-def test_building_a_report_is_audit_logged_without_personal_data(wb, result):
-    build_report(wb, Selection.all(result).unselect_group("consents"), criteria=result.criteria,
-                 created_at=CREATED)
+def test_a_report_is_audit_logged_without_personal_data(wb, result, tmp_path):
+    wb.report(Selection.all(result).unselect_group("consents"), criteria=result.criteria,
+              out=tmp_path / "r.csv", created_at=CREATED)
     event = [e for e in wb.audit.events() if e.action == "report_created"][-1]
     assert dict(event.tables) == {"operative.contact_events": 2,
                                   "directory.directory_entries": 1,
                                   "outbound.campaign_customers": 1}
-    assert dict(event.detail) == {"items": 4, "missing": 0}
+    assert dict(event.detail) == {"items": 4, "missing": 0, "format": "csv"}
     assert event.criteria_hash == wb.audit.criteria_hash(result.criteria)
     # The hashes are random hexadecimal text that may contain "765" by chance.
     readable = {k: v for k, v in event.to_dict().items()

@@ -29,7 +29,7 @@ import pandas as pd
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, Unicode
 
-from ..audit import Action, open_audit_log
+from ..audit import Action, AuditLog, open_audit_log
 from ..auth import Authenticator
 from ..criteria import Criteria
 from ..datamap import Group
@@ -38,6 +38,7 @@ from ..errors import ActionRefused, ErasureIncomplete, InvalidCriteria, LogonErr
 from ..files import FileInfo
 from ..selection import RowRef, Selection
 from ..settings import DashboardSettings, Settings, load_settings
+from ..workbench import Workbench, open_workbench
 
 log = logging.getLogger("dpo_workbench.ui")
 
@@ -104,8 +105,8 @@ class DashboardState(HasTraits):
         self.page_size = self.options.page_size
         self.auth = authenticator or Authenticator(self.settings, clock=clock)
         self.criteria: Criteria | None = None
-        self._wb: Any = None
-        self._audit_log: Any = None
+        self._wb: Workbench | None = None
+        self._audit_log: AuditLog | None = None
         self._last_activity = 0.0
 
     # -- status -------------------------------------------------------------------------
@@ -136,7 +137,7 @@ class DashboardState(HasTraits):
             return True
         return False
 
-    def _guard(self) -> Any:
+    def _guard(self) -> Workbench:
         """Check that an action is allowed now; return the open Workbench."""
         if not self.logged_on:
             raise ActionRefused("Log on first.")
@@ -148,6 +149,7 @@ class DashboardState(HasTraits):
             self.log_off(reason="right_withdrawn")
             raise ActionRefused(f"The user {user} no longer holds the DPO right; logged off.")
         self._last_activity = self.clock()
+        assert self._wb is not None  # logged_on says so
         return self._wb
 
     def _require(self, condition: bool, message: str) -> None:
@@ -184,8 +186,6 @@ class DashboardState(HasTraits):
                 self._audit(name if known else "(unknown)", "login_failed",
                             detail={"reason": exc.reason})
             raise
-        from ..workbench import open_workbench
-
         self._wb = open_workbench(self.settings_path, user=user.username)
         self.user = user.username
         self.display_name = user.display_name
@@ -254,7 +254,7 @@ class DashboardState(HasTraits):
         self._run_search(criteria)
 
     def _run_search(self, criteria: Criteria) -> None:
-        wb = self._wb
+        wb = self._guard()
         self._clear_work()
         self.progress, self.progress_text = 0.0, "searching"
         result = wb.search(criteria, progress=self.on_progress)
@@ -406,18 +406,12 @@ class DashboardState(HasTraits):
         self.progress, self.progress_text = 1.0, ""
         return self._report_name(fmt), bytes(data)
 
-    def _report_here(self, wb: Any, fmt: str) -> bytes:
+    def _report_here(self, wb: Workbench, fmt: str) -> bytes:
         # In memory: a report on disk could outlive the session (and Voila must not serve
-        # it). build_report records the report in the audit log.
-        from ..report import build_report, write_csv, write_zip
-
-        report = build_report(wb, self.selection, criteria=self.criteria,
-                              progress=self.on_progress)
+        # it). The Workbench records the report in the audit log.
         buf = io.BytesIO()
-        if fmt == "csv":
-            write_csv(report, buf, bom=True)
-        else:
-            write_zip(report, buf)
+        wb.report(self.selection, criteria=self.criteria, out=buf, fmt=fmt,
+                  progress=self.on_progress)
         return buf.getvalue()
 
     # -- erasure ------------------------------------------------------------------------
@@ -484,7 +478,9 @@ class DashboardState(HasTraits):
         if not self.logged_on:
             self.unfinished = []
             return
-        self.unfinished = [(r.run_id, r.story()) for r in self._wb.journal.unfinished()]
+        wb = self._wb
+        assert wb is not None  # logged_on says so
+        self.unfinished = [(r.run_id, r.story()) for r in wb.journal.unfinished()]
 
     def resume(self, run_id: str) -> dict[str, Any]:
         """Complete an interrupted erasure run; return its receipt."""

@@ -1,0 +1,159 @@
+"""The report as one CSV file in *long* form, readable in a spreadsheet.
+
+The CSV layout
+--------------
+Columns ``group,item,part,part_row,field,value``, one value per line:
+
+=================  ==========================================================
+``part``           lines
+=================  ==========================================================
+``report``         first lines, no item: ``installation``, ``created_at``,
+                   ``search`` (the criteria described in words, without the
+                   searched values) and one ``items`` line per group (count)
+``record``         the item's own columns, in table column order
+``lookup:<name>``  the shown columns of a looked-up row (agent, campaign...)
+``child:<name>``   child rows; ``part_row`` numbers them from 1
+``file``           each file: ``name``, ``kind``, ``size``, ``store``, ``path``,
+                   ``owner`` (the row naming it) and ``status``
+                   (``available`` or why not); ``part_row`` from 1
+``copy``           each copy in another database: field ``item``
+``missing``        an item deleted since the search: field ``status``
+=================  ==========================================================
+
+``group`` is the group's title (``Contacts``...), ``item`` is
+``database.table#key``. Items come in group order, then search order; an item's
+parts in the order of the table above. Datetimes are ISO 8601
+(``2025-03-01T14:05:09``), ``None`` is an empty cell, booleans are
+``true``/``false`` (see :func:`~dpo_workbench.values.cell_text`). Lines end with
+CR LF (RFC 4180, the :mod:`csv` default); a line break inside a value stays in the
+value, quoted. The file is UTF-8, with a byte-order mark by default so that Excel
+shows names with diacritics.
+
+**Formula neutralisation.** A spreadsheet runs a cell that starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return as a formula (CSV injection). Every
+such cell of the CSV, whatever its column, gets a single quote ``'`` in front,
+which spreadsheets show as text. This also marks phone numbers (``'+358 ...``) and
+negative numbers; the JSON form is not changed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from ..datamap import Group
+from ..details import Details, FileInfo
+from ..values import cell_text
+from .model import Report, child_records
+from .output import PathOrFile, text_out
+
+#: The CSV header, in order.
+CSV_COLUMNS: tuple[str, ...] = ("group", "item", "part", "part_row", "field", "value")
+#: The first characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+_FILE_FIELDS = ("name", "kind", "size", "store", "path", "owner", "status")
+_AVAILABLE = "available"
+_MISSING_ITEM = "no longer exists (deleted after the search)"
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula.
+
+    Parameters
+    ----------
+    cell : str
+        The cell's text.
+
+    Returns
+    -------
+    str
+        ``cell``, with ``'`` in front when it starts with one of :data:`FORMULA_STARTS`.
+
+    Examples
+    --------
+    >>> neutralise("=SUM(A1)"), neutralise("+358 40 765 4321"), neutralise("Aino")
+    ("'=SUM(A1)", "'+358 40 765 4321", 'Aino')
+    """
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _file_values(f: FileInfo) -> tuple[Any, ...]:
+    """A file's values in :data:`_FILE_FIELDS` order."""
+    return (f.name, f.kind, f.size, f.store, f.relative_path, str(f.owner),
+            _AVAILABLE if f.exists else (f.problem or "missing"))
+
+
+def _item_rows(title: str, d: Details) -> Iterator[tuple[str, ...]]:
+    """The CSV lines of one item: record, lookups, child rows, files, copies."""
+    item = str(d.ref)
+    for k, v in d.fields.items():
+        yield title, item, "record", "", k, cell_text(v)
+    for name, values in d.lookups.items():
+        for k, v in values.items():
+            yield title, item, f"lookup:{name}", "", k, cell_text(v)
+    for name in d.children:
+        for i, rec in enumerate(child_records(d, name), start=1):
+            for k, v in rec.items():
+                yield title, item, f"child:{name}", str(i), k, cell_text(v)
+    for i, f in enumerate(d.files, start=1):
+        for k, v in zip(_FILE_FIELDS, _file_values(f), strict=True):
+            yield title, item, "file", str(i), k, cell_text(v)
+    for i, c in enumerate(d.copies, start=1):
+        yield title, item, "copy", str(i), "item", str(c)
+
+
+def csv_rows(report: Report) -> Iterator[tuple[str, ...]]:
+    """The CSV's lines after the header, as text cells, before formula neutralisation.
+
+    Parameters
+    ----------
+    report : Report
+
+    Yields
+    ------
+    tuple of str
+        One line's cells, in :data:`CSV_COLUMNS` order.
+
+    Examples
+    --------
+    >>> next(csv_rows(report))                             # doctest: +SKIP
+    ('', '', 'report', '', 'installation', 'Demo contact centre')
+    """
+    yield "", "", "report", "", "installation", report.installation
+    yield "", "", "report", "", "created_at", cell_text(report.created_at)
+    yield "", "", "report", "", "search", report.search
+    for g, n in report.counts.items():
+        yield Group(g).title, "", "report", "", "items", str(n)
+    for g, items in report.groups.items():
+        title = Group(g).title
+        for d in items:
+            yield from _item_rows(title, d)
+        for ref in report.missing.get(g, ()):
+            yield title, str(ref), "missing", "", "status", _MISSING_ITEM
+
+
+def write_csv(report: Report, path_or_file: PathOrFile, *, bom: bool = True) -> None:
+    """Write the report as one CSV file (layout in the module notes).
+
+    Parameters
+    ----------
+    report : Report
+    path_or_file : path, text file or binary file
+        A path is written atomically (a temporary file renamed into place). A text
+        file should be opened with ``newline=""`` so line breaks in values survive.
+    bom : bool
+        Start with a UTF-8 byte-order mark, so that Excel reads UTF-8 (default).
+
+    Examples
+    --------
+    >>> write_csv(build_report(wb, Selection.all(result)), "report.csv")   # doctest: +SKIP
+    """
+    with text_out(path_or_file) as out:
+        if bom:
+            out.write("\ufeff")
+        writer = csv.writer(out)  # excel dialect: minimal quoting, CR LF line ends
+        writer.writerow(CSV_COLUMNS)
+        for row in csv_rows(report):
+            writer.writerow([neutralise(c) for c in row])

@@ -1,0 +1,149 @@
+"""The report as JSON, for the right to data portability.
+
+The same content as the CSV, structured: no formula neutralisation, no byte-order
+mark, values converted by :func:`~dpo_workbench.values.json_value`, and each
+existing file with its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ..details import Details, FileInfo
+from ..values import json_value
+from .model import Report, child_records
+from .output import CHUNK, PathOrFile, text_out
+
+#: ``(item, file index)`` -> ``(sha256, path in the zip bundle or None)``.
+FileHashes = Mapping[tuple[str, int], tuple[str, str | None]]
+
+
+def _sha256(path: Path) -> str:
+    """The SHA-256 of a file, read a chunk at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as src:
+        while chunk := src.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _file_json(f: FileInfo, sha256: str | None, in_bundle: str | None) -> dict[str, Any]:
+    """One file of an item; ``path_in_bundle`` only when written into a zip."""
+    out: dict[str, Any] = {"name": f.name, "kind": f.kind, "size": f.size, "store": f.store,
+                           "path": f.relative_path, "owner": str(f.owner), "exists": f.exists,
+                           "problem": f.problem or None, "sha256": sha256}
+    if in_bundle is not None:
+        out["path_in_bundle"] = in_bundle
+    return out
+
+
+def _item_json(d: Details, hashes: FileHashes | None) -> dict[str, Any]:
+    """One item; its files hashed here unless ``hashes`` has them."""
+    item = str(d.ref)
+    files = []
+    for i, f in enumerate(d.files):
+        if hashes is not None:
+            sha, in_bundle = hashes.get((item, i), (None, None))
+        else:
+            sha, in_bundle = (_sha256(f.path) if f.exists and f.path else None), None
+        files.append(_file_json(f, sha, in_bundle))
+    return {
+        "item": item, "database": d.ref.database, "table": d.ref.table,
+        "key": json_value(d.ref.key),
+        "fields": {k: json_value(v) for k, v in d.fields.items()},
+        "lookups": {n: {k: json_value(v) for k, v in vals.items()}
+                    for n, vals in d.lookups.items()},
+        "children": {n: [{k: json_value(v) for k, v in rec.items()}
+                         for rec in child_records(d, n)]
+                     for n in d.children},
+        "files": files,
+        "copies": [str(c) for c in d.copies],
+    }
+
+
+def report_document(report: Report, *, hashes: FileHashes | None = None) -> dict[str, Any]:
+    """The JSON form of a report, as Python data (files are hashed unless ``hashes``).
+
+    Parameters
+    ----------
+    report : Report
+    hashes : mapping, optional
+        ``(item, file index)`` to ``(sha256, path in bundle)``; the zip writer
+        passes the hashes it computed while copying the files.
+
+    Returns
+    -------
+    dict
+        ``{"installation", "created_at", "search", "counts", "groups", "missing"}``
+        (see :func:`write_json`).
+
+    Examples
+    --------
+    >>> report_document(report)["counts"]                  # doctest: +SKIP
+    {'contacts': 2, 'directory_entries': 1, 'campaign_customers': 1, 'consents': 2}
+    """
+    return {
+        "installation": report.installation,
+        "created_at": report.created_at.isoformat(),
+        "search": report.search,
+        "counts": report.counts,
+        "groups": {g: [_item_json(d, hashes) for d in items]
+                   for g, items in report.groups.items()},
+        "missing": [{"group": g, "item": str(r), "database": r.database, "table": r.table,
+                     "key": json_value(r.key)}
+                    for g, refs in report.missing.items() for r in refs],
+    }
+
+
+def dump_json(doc: Mapping[str, Any], out: IO[str]) -> None:
+    """Write a JSON document as the report writes it: indented, letters as they are.
+
+    Parameters
+    ----------
+    doc : mapping
+        JSON-ready data (see :func:`report_document`).
+    out : text file
+        Where to write; a newline ends the document.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> dump_json({"name": "Eeva Mäkelä"}, out)
+    >>> print(out.getvalue(), end="")
+    {
+      "name": "Eeva Mäkelä"
+    }
+    """
+    # One string and one write: json.dump would write each token separately,
+    # which costs more than the encoding itself. The document is in memory anyway.
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_json(report: Report, path_or_file: PathOrFile) -> None:
+    """Write the report as UTF-8 JSON (no byte-order mark, no formula neutralisation).
+
+    The document is ``{"installation", "created_at", "search", "counts", "groups":
+    {group: [item, ...]}, "missing"}``; each item holds ``item``, ``database``,
+    ``table``, ``key``, ``fields``, ``lookups``, ``children`` (name -> rows),
+    ``files`` (with each existing file's SHA-256) and ``copies``.
+
+    Parameters
+    ----------
+    report : Report
+    path_or_file : path, text file or binary file
+        A path is written atomically (a temporary file renamed into place).
+
+    Examples
+    --------
+    >>> write_json(report, "report.json")                  # doctest: +SKIP
+    >>> json.load(open("report.json", encoding="utf-8"))["counts"]["consents"]  # doctest: +SKIP
+    2
+    """
+    doc = report_document(report)
+    with text_out(path_or_file) as out:
+        dump_json(doc, out)
