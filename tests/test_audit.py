@@ -20,7 +20,6 @@ import dbservers
 import pytest
 from sqlalchemy import URL, create_engine, text
 
-from dpo_workbench import audit_cli
 from dpo_workbench.audit import (
     GENESIS_HASH,
     Action,
@@ -33,6 +32,7 @@ from dpo_workbench.audit import (
     open_audit_log,
     personal_data_reason,
 )
+from dpo_workbench.cli import audit as audit_cli
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.errors import ConfigError
 from dpo_workbench.settings import load_settings

@@ -1,11 +1,7 @@
 """``dpo-workbench audit list`` and ``dpo-workbench audit verify``.
 
-The main command adds these with :func:`register` and runs them with :func:`run`.
 They read only the settings file's ``state`` database and the audit key file:
 neither the datamap nor the installation's databases are needed.
-
-Exit status: 0 success (``verify``: the log is intact), 3 a configuration or
-database error, 4 ``verify`` found the log tampered with.
 """
 
 from __future__ import annotations
@@ -15,25 +11,10 @@ import json
 import sys
 from typing import Any, TextIO
 
-from .audit import Action, AuditLog, format_events, open_audit_log
-from .errors import EXIT_CHECK_FAILED, EXIT_OK, WorkbenchError, exit_status
-from .settings import load_settings
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _add_config(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", "-c", required=True, metavar="FILE",
-                   help="the installation's settings file (the demo's is "
-                        "demo-install/workbench.yaml)")
+from ..audit import AuditLog, format_events, open_audit_log
+from ..errors import EXIT_CHECK_FAILED, EXIT_OK, WorkbenchError, exit_status
+from ..settings import load_settings
+from .parser import add_audit
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -50,24 +31,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     >>> args.audit_command, args.limit, args.format
     ('list', 5, 'text')
     """
-    audit = subparsers.add_parser(
-        "audit", help="the audit log: list its events, verify its hash chain",
-        description="Who did what, when, on which tables and how many rows.")
-    actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-
-    lst = actions.add_parser("list", help="show the audit log, oldest event first")
-    _add_config(lst)
-    lst.add_argument("--action", choices=[a.value for a in Action], metavar="ACTION",
-                     help="only this action (" + ", ".join(a.value for a in Action) + ")")
-    lst.add_argument("--user", help="only events of this workbench user")
-    lst.add_argument("--limit", type=_positive, metavar="N", help="only the newest N events")
-    lst.add_argument("--format", choices=("text", "json"), default="text",
-                     help="output format (default: text)")
-
-    verify = actions.add_parser(
-        "verify", help="check that no event was edited or deleted (exit status 4 if so)")
-    _add_config(verify)
-    return audit
+    return add_audit(subparsers)
 
 
 def _list(log: AuditLog, args: argparse.Namespace, out: TextIO) -> int:

@@ -1,0 +1,171 @@
+"""The commands that work on an installation: each translates its arguments, calls the
+library and prints the result. No rule, no SQL and no key parsing lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..criteria import FIELDS, Criteria
+from ..errors import EXIT_CHECK_FAILED, EXIT_INCOMPLETE, EXIT_OK, ErasureIncomplete
+from ..search import SearchResult
+from ..selection import RowRef, Selection
+from ..workbench import Workbench, open_workbench
+
+
+def _criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in FIELDS}
+
+
+def _selection(result: SearchResult, args: argparse.Namespace) -> Selection:
+    return Selection.all(result).excluding([RowRef.parse(t) for t in args.exclude],
+                                           args.exclude_group)
+
+
+def _open(args: argparse.Namespace) -> Workbench:
+    return open_workbench(args.config, user=args.user)
+
+
+def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``search``: find everything held about one person."""
+    with _open(args) as wb:
+        result = wb.search(wb.criteria(**_criteria_fields(args)))
+    return _print_result(result, args.format, out, err)
+
+
+def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``explain``: what a search would look at, in words (and SQL)."""
+    with _open(args) as wb:
+        criteria = wb.criteria(**_criteria_fields(args))
+        plan = wb.plan(criteria)
+        print(plan.explain(), file=out)
+        if args.sql:
+            engine_plans = wb.engine_plans(criteria)
+            for q in plan.queries:
+                print(f"\n-- {q.spec.location} ({q.dialect})\n{q.sql()}", file=out)
+                print(f"-- engine plan:\n{engine_plans[q.spec.id]}", file=out)
+    return EXIT_OK
+
+
+def details(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``details``: everything about one found item."""
+    with _open(args) as wb:
+        print(wb.details(args.ref).as_text(), file=out)
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``check``: the settings, the datamap and the databases."""
+    with _open(args) as wb:
+        n = len(wb.installation.engines)
+        print(f"{wb.settings.name}: settings, datamap and {n} database(s) OK", file=out)
+        for status in wb.index_status():
+            if not status.exists:
+                print(f"note: index {status.index.name} is missing in "
+                      f"{status.index.database}; run `dpo-workbench indexes --apply` to make "
+                      "searches fast", file=out)
+    return EXIT_OK
+
+
+def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> int:
+    if fmt == "json":
+        json.dump(result.to_dict(), out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+        return EXIT_OK
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(out)
+        writer.writerow(["group", "database", "table", "key", "matched", "summary"])
+        for group, df in result.groups.items():
+            for rec in df.to_dict(orient="records"):
+                summary = "; ".join(f"{k}={v}" for k, v in rec.items()
+                                    if not k.startswith("_") and v is not None and v == v)
+                writer.writerow([group.value, rec["_database"], rec["_table"], rec["_key"],
+                                 rec["_matched"], summary])
+        return EXIT_OK
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", 12, "display.width", 160,
+                           "display.max_colwidth", 40):
+        for group, df in result.groups.items():
+            print(f"\n{group.title}: {len(df)}", file=out)
+            if len(df):
+                print(df.drop(columns=["_copies"]).to_string(index=False, max_rows=50), file=out)
+    print(f"\n{result.total} item(s) in {result.elapsed * 1000:.0f} ms", file=out)
+    if result.too_many:
+        print(f"note: more than {result.too_many_threshold} items were found; consider narrowing "
+              "the criteria (for example a shorter time span).", file=err)
+    return EXIT_OK
+
+
+def report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..report import format_for
+
+    fmt = format_for(args.out, args.format)  # a wrong format fails before any search
+    with _open(args) as wb:
+        criteria = wb.criteria(**_criteria_fields(args))
+        selection = _selection(wb.search(criteria), args)
+        report = wb.report(selection, criteria=criteria, out=Path(args.out), fmt=fmt,
+                           bom=not args.no_bom)
+    print(f"{report.total} item(s) written to {args.out}", file=out)
+    if report.missing_count:
+        print(f"note: {report.missing_count} selected item(s) no longer exist", file=err)
+    return EXIT_OK
+
+
+def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..erasure.verify import summarize
+
+    fields = _criteria_fields(args)
+    given = Criteria.given(fields)
+    with _open(args) as wb:
+        if args.status:
+            runs = wb.journal.unfinished()
+            print("\n".join(r.story() for r in runs) or "no unfinished erasure runs", file=out)
+            return EXIT_OK
+        criteria = wb.criteria(**fields) if given or not args.resume else None
+        try:
+            if args.resume:
+                receipt = wb.resume_erasure(args.resume, criteria=criteria)
+            else:
+                for run in wb.journal.unfinished():
+                    print(f"warning: an earlier erasure did not finish:\n{run.story()}", file=err)
+                result = wb.search(criteria)
+                plan = wb.plan_erasure(_selection(result, args), criteria=criteria)
+                if not args.confirm:
+                    print(plan.describe(), file=out)
+                    if plan.targets:
+                        print(f"\nNothing has been changed. To execute exactly this plan, run the "
+                              f"same command with --confirm {plan.token}", file=out)
+                    return EXIT_OK
+                receipt = wb.erase(plan, args.confirm, criteria=criteria)
+        except ErasureIncomplete as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_INCOMPLETE
+        print(summarize(receipt), file=out)
+        return EXIT_OK if receipt["verified"] else EXIT_CHECK_FAILED
+
+
+def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with _open(args) as wb:
+        if args.apply:
+            built = wb.create_indexes(
+                progress=lambda idx, took: print(f"created {idx.database}.{idx.name} in "
+                                                 f"{took:.1f} s", file=out, flush=True))
+            print(f"{len(built)} index(es) created", file=out)
+        elif args.drop:
+            print(f"{wb.drop_indexes()} index(es) removed", file=out)
+        elif args.status:
+            for status in wb.index_status():
+                state = "present" if status.exists else "missing"
+                print(f"{status.index.database}.{status.index.table}: {status.index.name} "
+                      f"({status.index.kind}) {state}", file=out)
+        else:
+            for idx in wb.index_definitions():
+                print(f"-- {idx.database}: {idx.kind} match on {idx.table}"
+                      f"({', '.join(idx.columns)})\n{idx.sql}\n", file=out)
+    return EXIT_OK

@@ -1,0 +1,59 @@
+"""``dpo-workbench demo``: build the generated demo installation, list its samples."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import EXIT_CONFIG, EXIT_OK, EXIT_USAGE
+
+
+def demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``demo build`` and ``demo samples``."""
+    from ..demo.samples import SAMPLES
+
+    if args.demo_command == "samples":
+        for s in SAMPLES:
+            print(f"{s.first_name} {s.last_name} ({s.country}): phone {s.phone}, "
+                  f"e-mail {s.email}", file=out)
+            for note in s.notes:
+                print(f"    {note}", file=out)
+        return EXIT_OK
+    from ..demo.build import build_demo
+
+    urls = {}
+    for item in args.database:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url:
+            print(f"error: --database takes NAME=URL, e.g. operative=postgresql+psycopg://"
+                  f"user@host/db (got {item.split('=')[0]!r}...)", file=err)
+            return EXIT_USAGE
+        urls[name] = url
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not args.quiet:
+            pct = f" {100 * done // total:3d}%" if total else ""
+            print(f"\r{stage:<48}{pct}", end="", file=err, flush=True)
+
+    try:
+        settings_path = build_demo(Path(args.folder), events=args.events, seed=args.seed,
+                                   urls=urls, max_files=args.max_files, progress=progress,
+                                   replace=args.replace)
+    except FileExistsError as exc:
+        print(f"\nerror: {exc}", file=err)
+        return EXIT_CONFIG
+    except ValueError as exc:
+        print(f"\nerror: {exc}", file=err)
+        return EXIT_USAGE
+    if not args.quiet:
+        print("", file=err)
+    if not args.no_indexes:
+        from ..workbench import open_workbench
+
+        with open_workbench(settings_path) as wb:
+            wb.create_indexes()
+    print(f"Demo installation written: settings file {settings_path}", file=out)
+    print(f"Try: dpo-workbench search --config {settings_path} --phone '+358 40 123 4567'",
+          file=out)
+    return EXIT_OK

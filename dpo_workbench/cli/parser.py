@@ -1,0 +1,174 @@
+"""The command line's arguments: one ``argparse`` parser, every command and option.
+
+The README's command-line reference documents exactly these (a test walks the
+parser and the README both ways).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..criteria import FIELDS
+from ..datamap.model import Group
+
+#: The environment variable that gives ``--config`` when the option is left out.
+CONFIG_ENV = "DPO_WORKBENCH_CONFIG"
+
+_CRITERIA_HELP = {
+    "email": "one e-mail address (any letter case)",
+    "phone": "one phone number; separators are ignored",
+    "first_name": "first name (give the last name too)",
+    "last_name": "last name (give the first name too)",
+    "start": "start date, YYYY-MM-DD (inclusive)",
+    "end": "end date, YYYY-MM-DD (inclusive)",
+    "digits": "digits used in search, counted from the end of the number (at least 3; "
+              "default from the settings, normally 7)",
+}
+
+
+def add_config(p: argparse.ArgumentParser, *, user: bool = True) -> None:
+    """``--config`` (default: ``$DPO_WORKBENCH_CONFIG``) and ``--user``."""
+    default = os.environ.get(CONFIG_ENV) or None
+    p.add_argument("--config", "-c", required=default is None, default=default, metavar="FILE",
+                   help="the installation's settings file (default: $DPO_WORKBENCH_CONFIG; "
+                        "the demo's is demo-install/workbench.yaml)")
+    if user:
+        p.add_argument("--user", default=None,
+                       help="who acts, for the audit log (default: the operating system user)")
+
+
+def _add_criteria(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("criteria (identity criteria combine with OR)")
+    for name in FIELDS:
+        g.add_argument(f"--{name.replace('_', '-')}", default=None, help=_CRITERIA_HELP[name])
+
+
+def _add_exclusions(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("selection (everything found is selected unless excluded)")
+    g.add_argument("--exclude", action="append", default=[], metavar="DATABASE.TABLE#KEY",
+                   help="leave this found item out (repeatable)")
+    g.add_argument("--exclude-group", action="append", default=[], metavar="GROUP",
+                   choices=[g.value for g in Group], help="leave a whole group out (repeatable)")
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo", help="the generated demo installation")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True, metavar="ACTION")
+    build = demo_sub.add_parser("build", help="generate a demo installation into a folder")
+    build.add_argument("folder", nargs="?", default="demo-install",
+                       help="where to write it (default: demo-install)")
+    build.add_argument("--events", type=int, default=20_000,
+                       help="number of contact events (default 20000)")
+    build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    build.add_argument("--database", action="append", default=[], metavar="NAME=URL",
+                       help="put logical database NAME on the server at URL instead of a SQLite "
+                            "file (repeatable), e.g. operative=postgresql+psycopg://u@host/db")
+    build.add_argument("--max-files", type=int, default=2000,
+                       help="most files per file store besides the sample subjects' (default 2000)")
+    build.add_argument("--replace", action="store_true",
+                       help="replace an installation already in the folder")
+    build.add_argument("--no-indexes", action="store_true",
+                       help="do not create the workbench's search indexes")
+    build.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    demo_sub.add_parser("samples", help="list the demo's sample data subjects")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def add_audit(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``audit`` command: ``list`` and ``verify`` (they need only the state database)."""
+    from ..audit import Action
+
+    audit = sub.add_parser(
+        "audit", help="the audit log: list its events, verify its hash chain",
+        description="Who did what, when, on which tables and how many rows.")
+    actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    lst = actions.add_parser("list", help="show the audit log, oldest event first")
+    add_config(lst, user=False)
+    lst.add_argument("--action", choices=[a.value for a in Action], metavar="ACTION",
+                     help="only this action (" + ", ".join(a.value for a in Action) + ")")
+    lst.add_argument("--user", help="only events of this workbench user")
+    lst.add_argument("--limit", type=_positive, metavar="N", help="only the newest N events")
+    lst.add_argument("--format", choices=("text", "json"), default="text",
+                     help="output format (default: text)")
+    verify = actions.add_parser(
+        "verify", help="check that no event was edited or deleted (exit status 4 if so)")
+    add_config(verify, user=False)
+    return audit
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and option of ``dpo-workbench``."""
+    from .. import __version__
+    from ..report.formats import DEFAULT_FORMAT, FORMATS, REGISTRY
+
+    parser = argparse.ArgumentParser(
+        prog="dpo-workbench",
+        description="Find, report and erase one person's data in a contact-centre installation.")
+    parser.add_argument("--version", action="version", version=f"dpo-workbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(sub)
+
+    search = sub.add_parser("search", help="find everything held about one person")
+    add_config(search)
+    _add_criteria(search)
+    search.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                        help="output format (default: table)")
+
+    explain = sub.add_parser("explain", help="say what a search would look at, in words")
+    add_config(explain)
+    _add_criteria(explain)
+    explain.add_argument("--sql", action="store_true",
+                         help="also print each statement and the engine's query plan")
+
+    details = sub.add_parser("details", help="show everything about one found item")
+    add_config(details)
+    details.add_argument("ref", help="DATABASE.TABLE#KEY, as the search output's _database, "
+                                     "_table and _key")
+
+    indexes = sub.add_parser("indexes", help="print (or create) the indexes that make search fast")
+    add_config(indexes)
+    action = indexes.add_mutually_exclusive_group()
+    action.add_argument("--apply", action="store_true", help="create the missing indexes")
+    action.add_argument("--drop", action="store_true", help="remove the workbench's indexes")
+    action.add_argument("--status", action="store_true", help="say which indexes exist")
+
+    rep = sub.add_parser("report", help="write everything about the found items to a file")
+    add_config(rep)
+    _add_criteria(rep)
+    _add_exclusions(rep)
+    rep.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+    rep.add_argument("--format", choices=FORMATS, default=None,
+                     help=", ".join(f"{f.name} ({f.description})" for f in REGISTRY.values())
+                     + f"; default: from --out's extension, else {DEFAULT_FORMAT}")
+    rep.add_argument("--no-bom", action="store_true",
+                     help="write the CSV without the UTF-8 byte-order mark")
+
+    erase = sub.add_parser(
+        "erase", help="erase everything about the found items (plan first, then confirm)",
+        description="Without --confirm, prints the erasure plan (a dry run) and its token. "
+                    "Run again with --confirm TOKEN to execute exactly that plan.")
+    add_config(erase)
+    _add_criteria(erase)
+    _add_exclusions(erase)
+    mode = erase.add_mutually_exclusive_group()
+    mode.add_argument("--plan", action="store_true", help="only show the plan (the default)")
+    mode.add_argument("--confirm", metavar="TOKEN", help="execute the plan with this token")
+    mode.add_argument("--resume", metavar="RUN_ID",
+                      help="complete an interrupted run (criteria, if given, verify it)")
+    mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
+
+    add_audit(sub)
+
+    check = sub.add_parser("check", help="check the settings, the datamap and the databases")
+    add_config(check)
+    return parser
