@@ -45,6 +45,10 @@ from .criteria import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from .errors import ConfigError
 from .typedyaml import Model, convert, dotted, problems
 
+#: The environment variable naming the settings file, for every face: the command
+#: line's default ``--config``, the dashboard, the notebooks.
+CONFIG_ENV = "DPO_WORKBENCH_CONFIG"
+
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 Name = Annotated[str, Meta(min_length=1)]

@@ -20,7 +20,7 @@ from dpo_workbench.auth import WRONG_CREDENTIALS, LogonError
 from dpo_workbench.errors import ActionRefused, InvalidCriteria
 from dpo_workbench.selection import RowRef
 from dpo_workbench.settings import load_settings
-from dpo_workbench.ui.state import DashboardState
+from dpo_workbench.ui.model import DashboardState
 
 CONTACT_CALL = RowRef("operative", "contact_events", 101)
 CONTACT_EMAIL = RowRef("operative", "contact_events", 102)

@@ -23,7 +23,7 @@ from test_auth import Clock, add_users
 from dpo_workbench.datamap import Group
 from dpo_workbench.demo.samples import AINO, SWITCHBOARD
 from dpo_workbench.ui.app import Dashboard, build_dashboard
-from dpo_workbench.ui.state import DashboardState
+from dpo_workbench.ui.model import DashboardState
 
 
 @pytest.fixture

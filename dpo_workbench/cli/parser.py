@@ -11,9 +11,7 @@ import os
 
 from ..criteria import FIELDS
 from ..datamap.model import Group
-
-#: The environment variable that gives ``--config`` when the option is left out.
-CONFIG_ENV = "DPO_WORKBENCH_CONFIG"
+from ..settings import CONFIG_ENV
 
 _CRITERIA_HELP = {
     "email": "one e-mail address (any letter case)",

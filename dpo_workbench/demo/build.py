@@ -44,10 +44,10 @@ from .agents import DEMO_PASSWORDS, Agent, load_configuration
 from .common import BLOCK, DAY, EPOCH, FIXED_STREAM, SPAN_DAYS, Progress, timestamps
 from .contacts import CHILD_COLUMNS, CONTACT_COLUMNS, SHARED, load_contacts
 from .directory import DIRECTORY_COLUMNS, load_directory
+from .draw import MIN_EXACT_EVENTS, Draw, Events, make_draw
 from .loaders import Sink, open_sink
 from .outbound import CALL_COLUMNS, CUSTOMER_COLUMNS, FIELD_COLUMNS, load_outbound
 from .people import FIRST, LAST, People, phone_text
-from .plan import MIN_EXACT_EVENTS, Events, Plan, make_plan
 from .sample_rows import SampleCustomer, SampleEntry, SampleEvent, SampleRows, sample_rows
 from .schema import DATABASES, metadata_for
 
@@ -56,7 +56,7 @@ __all__ = [
     "BLOCK", "CALL_COLUMNS", "CHILD_COLUMNS", "CONTACT_COLUMNS", "CUSTOMER_COLUMNS", "DAY",
     "DEMO_PASSWORDS", "DIRECTORY_COLUMNS", "EPOCH", "FIELD_COLUMNS", "FIRST", "FIXED_STREAM",
     "LAST", "MIN_EXACT_EVENTS", "SETTINGS_FILE", "SHARED", "SPAN_DAYS", "STORES", "Agent",
-    "Events", "People", "Plan", "Progress", "SampleCustomer", "SampleEntry", "SampleEvent",
+    "Events", "People", "Draw", "Progress", "SampleCustomer", "SampleEntry", "SampleEvent",
     "SampleRows", "build_demo", "phone_text", "sample_rows", "timestamps",
 ]
 
@@ -121,7 +121,7 @@ def build_demo(target: str | os.PathLike[str], *, events: int = 20_000, seed: in
     sinks = _open_sinks(target, urls, report)  # first, so that a bad URL fails at once
     try:
         report("plan", 0, 1)
-        plan = make_plan(events, seed, max_files)
+        plan = make_draw(events, seed, max_files)
         report("plan", 1, 1)
         load_configuration(sinks["configuration"], plan.agents, report)
         load_directory(sinks["directory"], plan, target / "files" / "photos", report)

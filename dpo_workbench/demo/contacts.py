@@ -19,10 +19,10 @@ import numpy as np
 from . import names as N
 from .centre import CH, CHANNEL_ARR, DIRECTION_ARR, OUTCOME_ARR, PHONE_CHANNELS
 from .common import BLOCK, S_BLOCK, Progress, dated_path, group_cumsum, random_stream, timestamps
+from .draw import Draw
 from .files import ATTACHMENT_TYPES, attachment_bytes, wav_bytes, write_file
 from .loaders import Row, Sink
 from .people import FIRST, LAST, context, display_name, email_body, nickname, phone_text, place
-from .plan import Plan
 from .sample_rows import SampleEvent, subject_context
 from .samples import SAMPLES
 
@@ -58,7 +58,7 @@ class _Children:
         return row_id
 
 
-def load_contacts(operative: Sink, monitoring: Sink, plan: Plan, files: Path,
+def load_contacts(operative: Sink, monitoring: Sink, plan: Draw, files: Path,
                   report: Progress) -> None:
     """Write the contact events with their children, and the monitoring copies; files too."""
     next_ids = dict.fromkeys(CHILD_COLUMNS, 1)
@@ -76,7 +76,7 @@ def load_contacts(operative: Sink, monitoring: Sink, plan: Plan, files: Path,
         report("operative: contact events", done, plan.operative_events)
 
 
-def _contact_block(plan: Plan, lo: int, hi: int, agents: Mapping[int, str],
+def _contact_block(plan: Draw, lo: int, hi: int, agents: Mapping[int, str],
                    children: _Children, files: Path) -> tuple[list[Row], list[Row]]:
     slots = plan.order[lo:hi]
     ids = np.arange(lo + 1, hi + 1, dtype=np.int64)
@@ -94,7 +94,7 @@ def _contact_block(plan: Plan, lo: int, hi: int, agents: Mapping[int, str],
     return rows, mon
 
 
-def _random_rows(plan: Plan, idx: np.ndarray, ids: np.ndarray, agents: Mapping[int, str],
+def _random_rows(plan: Draw, idx: np.ndarray, ids: np.ndarray, agents: Mapping[int, str],
                  children: _Children, files: Path,
                  rng: np.random.Generator) -> tuple[list[Row], list[Row]]:
     ev = plan.random
@@ -132,7 +132,7 @@ def _scatter(n: int, positions: np.ndarray, values: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _event_texts(plan: Plan, idx: np.ndarray, ids: np.ndarray, agents: Mapping[int, str],
+def _event_texts(plan: Draw, idx: np.ndarray, ids: np.ndarray, agents: Mapping[int, str],
                  rng: np.random.Generator) -> dict[str, list[Any]]:
     """remote_number/address/name, subject and body of random events, and their contexts."""
     ev, people = plan.random, plan.people
@@ -175,7 +175,7 @@ def _event_texts(plan: Plan, idx: np.ndarray, ids: np.ndarray, agents: Mapping[i
             "body": body, "ctx": ctx}
 
 
-def _contexts(plan: Plan, idx: np.ndarray, ids: np.ndarray, person: np.ndarray,
+def _contexts(plan: Draw, idx: np.ndarray, ids: np.ndarray, person: np.ndarray,
               first: list[str], last: list[str],
               agents: Mapping[int, str]) -> list[dict[str, str]]:
     """Placeholder values of the texts of each event ({first}, {order}, {phone}...)."""
@@ -189,7 +189,7 @@ def _contexts(plan: Plan, idx: np.ndarray, ids: np.ndarray, person: np.ndarray,
                 person.tolist(), people.country[person].tolist(), strict=True)]
 
 
-def _subjects_and_bodies(plan: Plan, idx: np.ndarray, ch: np.ndarray, direction: np.ndarray,
+def _subjects_and_bodies(plan: Draw, idx: np.ndarray, ch: np.ndarray, direction: np.ndarray,
                          ctx: list[dict[str, str]],
                          rng: np.random.Generator) -> tuple[list[str | None], list[str | None]]:
     ev, people = plan.random, plan.people
@@ -214,7 +214,7 @@ def _subjects_and_bodies(plan: Plan, idx: np.ndarray, ch: np.ndarray, direction:
     return subject, body
 
 
-def _random_children(plan: Plan, idx: np.ndarray, ids: np.ndarray, started: list[str],
+def _random_children(plan: Draw, idx: np.ndarray, ids: np.ndarray, started: list[str],
                      ctx: list[dict[str, str]], children: _Children, files: Path,
                      rng: np.random.Generator) -> None:
     ev = plan.random
@@ -244,7 +244,7 @@ _ATTACH_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _attachments(plan: Plan, idx: np.ndarray, ids: np.ndarray, started: list[str],
+def _attachments(plan: Draw, idx: np.ndarray, ids: np.ndarray, started: list[str],
                  ctx: list[dict[str, str]], children: _Children, files: Path) -> None:
     ev = plan.random
     for i in np.flatnonzero(ev.attachments[idx]).tolist():
@@ -268,7 +268,7 @@ def _add_attachment(children: _Children, files: Path, contact_id: int, started: 
     children.add("email_attachments", contact_id, file_name, ATTACHMENT_TYPES[ext], size, path)
 
 
-def _transcripts(plan: Plan, idx: np.ndarray, ids: np.ndarray, ctx: list[dict[str, str]],
+def _transcripts(plan: Draw, idx: np.ndarray, ids: np.ndarray, ctx: list[dict[str, str]],
                  children: _Children, rng: np.random.Generator) -> None:
     ev = plan.random
     ch = ev.ch[idx]
@@ -305,7 +305,7 @@ def _transcripts(plan: Plan, idx: np.ndarray, ids: np.ndarray, ctx: list[dict[st
 _GATEWAY_FORMAT = 4
 
 
-def _contact_numbers(plan: Plan, idx: np.ndarray) -> list[str]:  # idx: random event indices
+def _contact_numbers(plan: Draw, idx: np.ndarray) -> list[str]:  # idx: random event indices
     """The person's number as an SMS gateway shows it (international, compact)."""
     p = plan.people
     person = plan.random.person[idx]
@@ -313,7 +313,7 @@ def _contact_numbers(plan: Plan, idx: np.ndarray) -> list[str]:  # idx: random e
             for pl, r in zip(p.plan[person].tolist(), p.rest[person].tolist(), strict=True)]
 
 
-def _notes_and_data(plan: Plan, idx: np.ndarray, ids: np.ndarray,
+def _notes_and_data(plan: Draw, idx: np.ndarray, ids: np.ndarray,
                     ctx: list[dict[str, str]], children: _Children,
                     rng: np.random.Generator) -> None:
     ev, people = plan.random, plan.people

@@ -22,10 +22,10 @@ from .common import (
     random_stream,
     timestamps,
 )
+from .draw import Draw
 from .files import photo_png, write_file
 from .loaders import Row, Sink
 from .people import FIRST, LAST, People, display_name, draw_numbers, phone_text, place
-from .plan import Plan
 from .sample_rows import SAMPLE_PLACES, SampleEntry
 
 DIRECTORY_COLUMNS: tuple[str, ...] = (
@@ -39,7 +39,7 @@ def _company_domain(company: str) -> str:
     return f"{slug}.example.com"
 
 
-def load_directory(sink: Sink, plan: Plan, photos: Path, report: Progress) -> None:
+def load_directory(sink: Sink, plan: Draw, photos: Path, report: Progress) -> None:
     """Write ``directory_entries`` and their photos into the store ``photos``."""
     rows: list[Row] = [_sample_entry(i + 1, e, photos) for i, e in enumerate(plan.samples.entries)]
     sink.insert("directory_entries", DIRECTORY_COLUMNS, rows)

@@ -25,10 +25,10 @@ from .common import (
     random_stream,
     timestamps,
 )
+from .draw import Draw
 from .files import wav_bytes, write_file
 from .loaders import Row, Sink
 from .people import FIRST, LAST, context, draw_numbers, phone_text, place
-from .plan import Plan
 from .sample_rows import SampleCustomer
 
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -39,7 +39,7 @@ CALL_COLUMNS: tuple[str, ...] = ("id", "customer_id", "agent_id", "started_at", 
                                  "call_result", "talk_seconds", "recording_file")
 
 
-def load_outbound(sink: Sink, plan: Plan, recordings: Path, report: Progress) -> None:
+def load_outbound(sink: Sink, plan: Draw, recordings: Path, report: Progress) -> None:
     """Write the campaigns and their customers, fields and calls (recordings into the store)."""
     sink.insert("campaigns", ["id", "name", "status", "created_at"],
                 [(i + 1, name, status, f"{created} 08:00:00.000000")
@@ -105,7 +105,7 @@ class _Customers:
     call_recorded: np.ndarray
 
 
-def _draw_customers(plan: Plan, total: int) -> _Customers:
+def _draw_customers(plan: Draw, total: int) -> _Customers:
     rng = random_stream(plan.seed, S_OUTBOUND)
     extra0 = plan.contact_people + max(200, plan.events // 40)
     from_contacts = rng.random(total) < 0.4
@@ -128,7 +128,7 @@ def _draw_customers(plan: Plan, total: int) -> _Customers:
                       recorded)
 
 
-def _customer_block(plan: Plan, draw: _Customers, lo: int, hi: int, ids: dict[str, int],
+def _customer_block(plan: Draw, draw: _Customers, lo: int, hi: int, ids: dict[str, int],
                     recordings: Path) -> tuple[list[Row], list[Row], list[Row]]:
     rng = random_stream(plan.seed, S_OUTBOUND, 1, lo)
     people = plan.people

@@ -1,7 +1,7 @@
 """The DPO dashboard: a Voila app over the library (see docs/dashboard.md).
 
 ``dashboard()`` builds it for the notebook that Voila serves
-(``notebooks/dpo_dashboard.ipynb``); :mod:`dpo_workbench.ui.state` is its
+(``notebooks/dpo_dashboard.ipynb``); :mod:`dpo_workbench.ui.model` is its
 widget-free model, :mod:`dpo_workbench.ui.app` the widgets.
 """
 
@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONFIG_ENV", "dashboard"]
+from ..settings import CONFIG_ENV
 
-#: The environment variable naming the settings file the dashboard opens.
-CONFIG_ENV = "DPO_WORKBENCH_CONFIG"
+__all__ = ["CONFIG_ENV", "dashboard"]
 
 
 def dashboard(settings_path: str | Path | None = None, **kwargs: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The dashboard's widgets, bound to a :class:`~dpo_workbench.ui.state.DashboardState`.
+"""The dashboard's widgets, bound to a :class:`~dpo_workbench.ui.model.DashboardState`.
 
 :class:`Dashboard` puts a header (installation, user, Log off), a status line, a
 progress bar and the current view together; the views live in their own
@@ -30,8 +30,8 @@ from .criteria import CriteriaView, TooManyView
 from .details import DetailsView
 from .erase import EraseView
 from .logon import LogonView
+from .model import DashboardState
 from .results import ResultsView
-from .state import DashboardState
 
 log = logging.getLogger("dpo_workbench.ui")
 

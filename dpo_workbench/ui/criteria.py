@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as w
 
 from .common import button, esc, safe
-from .state import CRITERIA_FIELDS, DashboardState
+from .model import CRITERIA_FIELDS, DashboardState
 
 _LABELS = {
     "email": ("E-mail", "name@example.com"),

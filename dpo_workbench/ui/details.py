@@ -16,7 +16,7 @@ import ipywidgets as w
 from ..details import Details
 from ..files import FileInfo
 from .common import button, download_link, esc, fields_table, frame_table, safe
-from .state import DashboardState
+from .model import DashboardState
 
 _IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif",
                   "image/webp": "webp"}

@@ -11,7 +11,7 @@ from typing import Any
 import ipywidgets as w
 
 from .common import button, esc, safe
-from .state import DashboardState
+from .model import DashboardState
 
 
 class EraseView:

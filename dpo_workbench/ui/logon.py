@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .common import button, safe
-from .state import DashboardState
+from .model import DashboardState
 
 
 class LogonView:

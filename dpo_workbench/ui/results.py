@@ -17,7 +17,7 @@ import ipywidgets as w
 from ..datamap import Group
 from ..selection import RowRef
 from .common import button, download_link, esc, safe
-from .state import DashboardState
+from .model import DashboardState
 
 _WIDTHS = {"started_at": 140, "given_at": 140, "subject": 150, "remote_address": 180,
            "email_work": 180, "email": 180, "_matched": 220, "_copies": 170,

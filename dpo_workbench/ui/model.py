@@ -3,67 +3,43 @@
 :class:`DashboardState` holds what the DPO sees (which view, the search result,
 the selection, the opened item, the armed erasure plan, the status line) and
 does every action. The widgets in :mod:`dpo_workbench.ui.app` only show these
-traits and call these methods.
-
-Every action checks, here and not in the page, that someone is logged on, that
-they still hold the DPO right, and that the session has not been idle too long;
-erasing also checks that a plan is armed, that it still matches the selection,
-and that the typed confirmation is the plan's token. A page can be made to send
-any widget event (a crafted comm message fires even a hidden or disabled
-button), so these checks are the guard. A refused action raises :class:`ActionRefused`
-and changes nothing.
+traits and call these methods. Every action first passes the session's guard
+(:class:`~dpo_workbench.ui.session.Session`); erasing also checks that a plan is
+armed, that it still matches the selection, and that the typed confirmation is
+the plan's token (the library's rule). A refused action raises
+:class:`~dpo_workbench.errors.ActionRefused` and changes nothing.
 """
 
 from __future__ import annotations
 
 import io
-import logging
-import time
-import uuid
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Dict, Enum, Float, HasTraits, Int, List, Unicode
+from traitlets import Dict, List, Unicode
 
-from ..audit import Action, AuditLog, open_audit_log
-from ..auth import Authenticator
-from ..criteria import Criteria
+from ..criteria import FIELDS, Criteria
 from ..datamap import Group
 from ..erasure.execute import check_confirmation
-from ..errors import ActionRefused, ErasureIncomplete, InvalidCriteria, LogonError
+from ..errors import ActionRefused, ErasureIncomplete, InvalidCriteria
 from ..files import FileInfo
 from ..selection import RowRef, Selection
-from ..settings import DashboardSettings, Settings, load_settings
-from ..workbench import Workbench, open_workbench
+from ..workbench import Workbench
+from .session import Session
 
-log = logging.getLogger("dpo_workbench.ui")
-
-Clock = Callable[[], float]
-
-VIEWS = ("logon", "criteria", "too_many", "results", "details", "erase")
 #: The criteria fields of the form, in the order shown.
-CRITERIA_FIELDS = ("email", "phone", "first_name", "last_name", "start", "end", "digits")
+CRITERIA_FIELDS = FIELDS
 #: What a file can be opened for, as the audit log names it.
 FILE_ACTIONS = ("play", "show", "download")
 _SHOWABLE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
-class DashboardState(HasTraits):
+class DashboardState(Session):
     """What the DPO dashboard shows, and every action it can take.
 
-    Parameters
-    ----------
-    settings_path : path
-        The installation's settings file.
-    clock : callable, optional
-        Wall-clock seconds; tests pass a fake one to test the idle time-out and
-        the log-on delays.
-    authenticator : Authenticator, optional
-        Made from the settings by default.
+    Parameters are those of :class:`~dpo_workbench.ui.session.Session`.
 
     Examples
     --------
@@ -74,14 +50,6 @@ class DashboardState(HasTraits):
     ('results', {'contacts': 13, ...})
     """
 
-    view = Enum(VIEWS, default_value="logon")
-    user = Unicode("")  # the logged-on user name; "" when nobody is logged on
-    display_name = Unicode("")
-    status = Unicode("")
-    status_kind = Enum(("info", "success", "error"), default_value="info")
-    busy = Bool(False)
-    progress = Float(0.0)  # 0..1 of the running search or erasure
-    progress_text = Unicode("")
     criteria_problems = Dict()  # field -> message, from InvalidCriteria.problems
     result = AnyTrait(None)  # SearchResult of the last search
     selection = AnyTrait(None)  # Selection (immutable: every change sets a new one)
@@ -91,138 +59,13 @@ class DashboardState(HasTraits):
     plan_text = Unicode("")
     receipt_text = Unicode("")
     unfinished = List()  # [(run_id, story)] of interrupted erasure runs
-    page_size = Int(50)
 
-    def __init__(self, settings_path: str | Path, *, clock: Clock = time.time,
-                 authenticator: Authenticator | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.settings_path = Path(settings_path)
-        self.clock = clock
-        self.session_id = uuid.uuid4().hex
-        self.settings: Settings = load_settings(self.settings_path)
-        self.options: DashboardSettings = self.settings.dashboard
-        self.idle_seconds = self.settings.auth.idle_minutes * 60
-        self.page_size = self.options.page_size
-        self.auth = authenticator or Authenticator(self.settings, clock=clock)
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.criteria: Criteria | None = None
-        self._wb: Workbench | None = None
-        self._audit_log: AuditLog | None = None
-        self._last_activity = 0.0
-
-    # -- status -------------------------------------------------------------------------
-
-    def say(self, message: str, kind: str = "info") -> None:
-        """Show ``message`` in the status line."""
-        self.status_kind = kind
-        self.status = message
-
-    def on_progress(self, message: str, done: int, total: int) -> None:
-        """The library's progress callback (messages name databases, never data)."""
-        self.progress = (done / total) if total else 0.0
-        self.progress_text = message
-
-    # -- the guard ----------------------------------------------------------------------
-
-    @property
-    def logged_on(self) -> bool:
-        return bool(self.user) and self._wb is not None
-
-    def check_idle(self) -> bool:
-        """Log off when the session has been idle too long; return True if it did."""
-        if self.logged_on and self.clock() - self._last_activity > self.idle_seconds:
-            minutes = round(self.idle_seconds / 60)
-            self.log_off(reason="idle")
-            self.say(f"You were logged off after {minutes} minute{'s' if minutes != 1 else ''} "
-                     "without activity. Log on again to continue.", "error")
-            return True
-        return False
-
-    def _guard(self) -> Workbench:
-        """Check that an action is allowed now; return the open Workbench."""
-        if not self.logged_on:
-            raise ActionRefused("Log on first.")
-        if self.check_idle():
-            raise ActionRefused(self.status)
-        # Rights can be withdrawn while a session is open: ask the database each time.
-        if not self.auth.has_right(self.user):
-            user = self.user
-            self.log_off(reason="right_withdrawn")
-            raise ActionRefused(f"The user {user} no longer holds the DPO right; logged off.")
-        self._last_activity = self.clock()
-        assert self._wb is not None  # logged_on says so
-        return self._wb
-
-    def _require(self, condition: bool, message: str) -> None:
-        if not condition:
-            raise ActionRefused(message)
-
-    # -- audit (log on / log off here; the Workbench records its own actions) -----------
-
-    def _audit(self, user: str, action: str, **kwargs: Any) -> None:
-        if self._audit_log is None:
-            self._audit_log = open_audit_log(self.settings)
-        self._audit_log.record(user, Action(action), **kwargs)
-
-    # -- log on / off -------------------------------------------------------------------
-
-    def log_on(self, username: str, password: str) -> None:
-        """Check the credentials and the DPO right, then open the installation.
-
-        Raises
-        ------
-        LogonError
-            ActionRefused (wrong credentials, no right, or too many failures: wait).
-        """
-        if self.logged_on:
-            raise ActionRefused("Someone is logged on in this window: log off first.")
-        try:
-            user = self.auth.log_on(username, password, session=self.session_id)
-        except LogonError as exc:
-            if exc.reason != "empty":
-                name = username.strip()
-                known = bool(name) and len(name) <= 200 and self.auth.user_exists(name)
-                # A typed name that is no user may be anything (even a password typed
-                # in the wrong field): it is not written to the audit log.
-                self._audit(name if known else "(unknown)", "login_failed",
-                            detail={"reason": exc.reason})
-            raise
-        self._wb = open_workbench(self.settings_path, user=user.username)
-        self.user = user.username
-        self.display_name = user.display_name
-        self._last_activity = self.clock()
-        self._audit(user.username, "login")
-        self.view = "criteria"
-        self.refresh_unfinished()
-        self.say(f"Logged on as {user.display_name}.", "success")
-
-    def log_off(self, reason: str = "user") -> None:
-        """Forget everything shown, close the installation, show the log-on view."""
-        user = self.user
-        wb, self._wb = self._wb, None
-        self.user = ""
-        self.display_name = ""
-        self._clear_work()
-        self.criteria_problems = {}
-        self.unfinished = []
-        self.progress, self.progress_text, self.busy = 0.0, "", False
-        self.view = "logon"
-        if wb is not None:
-            wb.close()
-        if user:
-            try:
-                self._audit(user, "logout", detail={"reason": reason})
-            finally:
-                self.say("Logged off.")
-
-    def close(self) -> None:
-        """Log off and release every connection (the kernel is going away)."""
-        if self.user:
-            self.log_off()
-        self.auth.close()
-        if self._audit_log is not None:
-            self._audit_log.close()
 
     def _clear_work(self) -> None:
+        """Forget the search, the selection, the opened item and the armed plan."""
         self.plan, self.plan_text = None, ""
         self.details = None
         self.selection = None
@@ -230,6 +73,11 @@ class DashboardState(HasTraits):
         self.receipt_text = ""
         self.pages = {}
         self.criteria = None
+
+    def _forget(self) -> None:
+        self._clear_work()
+        self.criteria_problems = {}
+        self.unfinished = []
 
     # -- searching ----------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
-"""The plan of a build: who exists, and which random contact events happen when.
+"""The draw of a build: who exists, and which random contact events happen when.
 
-:func:`make_plan` draws everything before a row is written: the population, the
+:func:`make_draw` draws everything before a row is written: the population, the
 agents and, per random contact event, its attributes as small numpy arrays
-(:class:`Events`). The loaders of the other modules then turn the plan into rows
+(:class:`Events`). The loaders of the other modules then turn the draw into rows
 block by block. Time order mixes the random events with the sample subjects'.
 """
 
@@ -48,7 +48,7 @@ class Events:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Draw:
     """Everything drawn before rows are written."""
 
     seed: int
@@ -75,7 +75,7 @@ class Plan:
 MIN_EXACT_EVENTS = 1_141 + 200
 
 
-def make_plan(events: int, seed: int, max_files: int) -> Plan:
+def make_draw(events: int, seed: int, max_files: int) -> Draw:
     """Draw the population, the agents and the random events of a build."""
     samples = sample_rows()
     in_operative = sum(not e.monitoring_only for e in samples.events)
@@ -89,7 +89,7 @@ def make_plan(events: int, seed: int, max_files: int) -> Plan:
                        people, max_files, events // 20)
     sample_t = np.array([e.started for e in samples.events], dtype=np.int64)
     order = np.argsort(np.concatenate([rnd.t, sample_t]), kind="stable")
-    return Plan(seed, events, max_files, people, n_people, agents, rnd, samples, order)
+    return Draw(seed, events, max_files, people, n_people, agents, rnd, samples, order)
 
 
 def _draw_times(rng: np.random.Generator, n: int) -> np.ndarray:
