@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..passwords import hash_password
+from ..progress import Progress
 from . import names as N
-from .common import DAY, FIXED_STREAM, S_AGENTS, Progress, random_stream, timestamps
+from .common import DAY, FIXED_STREAM, S_AGENTS, random_stream, timestamps
 from .loaders import Row, Sink
 from .people import FIRST, FORBIDDEN_NAMES, LAST, next_last, pick_names
 

@@ -40,8 +40,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import DatabaseError
+from ..progress import Progress
 from .agents import DEMO_PASSWORDS, Agent, load_configuration
-from .common import BLOCK, DAY, EPOCH, FIXED_STREAM, SPAN_DAYS, Progress, timestamps
+from .common import BLOCK, DAY, EPOCH, FIXED_STREAM, SPAN_DAYS, timestamps
 from .contacts import CHILD_COLUMNS, CONTACT_COLUMNS, SHARED, load_contacts
 from .directory import DIRECTORY_COLUMNS, load_directory
 from .draw import MIN_EXACT_EVENTS, Draw, Events, make_draw

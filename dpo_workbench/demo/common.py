@@ -8,11 +8,9 @@ streams), so that changing one part does not shift the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
-
-Progress = Callable[[str, int, int], None]
 
 #: Slots (contact events and monitoring-only rows) materialised at a time.
 BLOCK = 50_000

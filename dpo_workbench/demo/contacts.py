@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from ..progress import Progress
 from . import names as N
 from .centre import CH, CHANNEL_ARR, DIRECTION_ARR, OUTCOME_ARR, PHONE_CHANNELS
-from .common import BLOCK, S_BLOCK, Progress, dated_path, group_cumsum, random_stream, timestamps
+from .common import BLOCK, S_BLOCK, dated_path, group_cumsum, random_stream, timestamps
 from .draw import Draw
 from .files import ATTACHMENT_TYPES, attachment_bytes, wav_bytes, write_file
 from .loaders import Row, Sink

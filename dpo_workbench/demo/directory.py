@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..progress import Progress
 from . import names as N
 from .common import (
     BLOCK,
     DAY,
     S_DIRECTORY,
     SPAN_DAYS,
-    Progress,
     cap,
     dated_path,
     random_stream,

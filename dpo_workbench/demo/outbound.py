@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..progress import Progress
 from . import names as N
 from .centre import CAMPAIGN_STARTS
 from .common import (
     BLOCK,
     DAY,
     S_OUTBOUND,
-    Progress,
     cap,
     dated_path,
     group_cumsum,
