@@ -90,7 +90,7 @@ def test_relative_paths_are_relative_to_the_settings_file_not_the_working_folder
         tmp_path, monkeypatch):
     folder = tmp_path / "install"
     folder.mkdir()
-    path = _settings(folder, """\
+    _settings(folder, """\
         files: {recordings: rec}
         state: sqlite:///state/s.sqlite
         audit: {key_file: keys/audit.key}
