@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 import dpo_workbench as dw
-import dpo_workbench.workbench as workbench_module
+import dpo_workbench.erasure.runs as runs_module
 from dpo_workbench.demo.samples import AINO, SWITCHBOARD, ZOE
 from dpo_workbench.report import build_report, write_csv, write_zip
 from dpo_workbench.selection import Selection
@@ -221,18 +221,18 @@ def erasure_timings(wb: Any) -> dict[str, Any]:
     selection = Selection.all(result)
     plan_s, plan = timed(lambda: wb.plan_erasure(selection, criteria=criteria))
     verify_s: list[float] = []
-    original = workbench_module.verify_run
+    original = runs_module.verify_run
 
     def timed_verify(*args: Any, **kwargs: Any) -> Any:
         took, value = timed(lambda: original(*args, **kwargs))
         verify_s.append(took)
         return value
 
-    workbench_module.verify_run = timed_verify  # measures only; the behaviour is unchanged
+    runs_module.verify_run = timed_verify  # measures only; the behaviour is unchanged
     try:
         erase_s, receipt = timed(lambda: wb.erase(plan, plan.token, criteria=criteria))
     finally:
-        workbench_module.verify_run = original
+        runs_module.verify_run = original
     return {"items": len(plan.items), "rows": plan.total_rows, "files": len(plan.files),
             "verified": receipt["verified"], "problems": receipt["problems"],
             "search_ms": round(search_s * 1000, 1), "plan_ms": round(plan_s * 1000, 1),

@@ -59,6 +59,9 @@ def sqlite_engine(url: str | URL, *, create_folder: bool = False, wal: bool = Fa
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # A stored value that is not valid UTF-8 must not block the whole person's
+        # search, report or erasure: it is read with U+FFFD in place of bad bytes.
+        dbapi_connection.text_factory = _decode_text
         if explicit_begin:
             dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
@@ -75,6 +78,11 @@ def sqlite_engine(url: str | URL, *, create_folder: bool = False, wal: bool = Fa
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _decode_text(raw: bytes) -> str:
+    """SQLite TEXT as Python text, invalid UTF-8 replaced (never an exception)."""
+    return raw.decode("utf-8", "replace")
 
 
 def state_engine(url: str | URL) -> Engine:

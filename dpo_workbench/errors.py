@@ -78,6 +78,17 @@ class ConfirmationError(ActionRefused):
     """An erasure was not confirmed with its plan's token; nothing was changed."""
 
 
+class PlanChanged(ConfirmationError):
+    """The data changed since the plan was made; ``plan`` is the plan of the data now.
+
+    Nothing was changed. The faces show the new plan and ask for its token.
+    """
+
+    def __init__(self, message: str, plan: object):
+        super().__init__(message)
+        self.plan = plan
+
+
 class LogonError(ActionRefused):
     """A log-on was refused; the message can be shown as it is.
 
@@ -89,6 +100,10 @@ class LogonError(ActionRefused):
         super().__init__(message)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class JournalTampered(WorkbenchError):
+    """The erasure journal's stored plan does not match its seal; nothing was executed."""
 
 
 class ReportError(WorkbenchError):
@@ -130,6 +145,7 @@ EXIT_STATUSES: tuple[tuple[type[BaseException], int], ...] = (
     (NotFound, EXIT_USAGE),
     (ActionRefused, EXIT_REFUSED),
     (ErasureIncomplete, EXIT_INCOMPLETE),
+    (JournalTampered, EXIT_CHECK_FAILED),
     (ConfigError, EXIT_CONFIG),
     (DatamapError, EXIT_CONFIG),
     (DatabaseError, EXIT_CONFIG),
@@ -144,8 +160,8 @@ EXIT_MEANINGS: Mapping[int, str] = {
     EXIT_INTERNAL: "an unexpected internal error",
     EXIT_USAGE: "invalid criteria or arguments, or an item or run that does not exist",
     EXIT_CONFIG: "the settings, the datamap or a database is wrong or unreachable",
-    EXIT_CHECK_FAILED: "a check failed: the erasure is not verified, or the audit log was "
-                       "tampered with",
+    EXIT_CHECK_FAILED: "a check failed: the erasure is not verified, or the audit log or the "
+                       "erasure journal was tampered with",
     EXIT_INCOMPLETE: "an erasure stopped part-way: resume it",
     EXIT_REFUSED: "a confirmation was refused (wrong or outdated token): nothing was changed",
     EXIT_INTERRUPTED: "interrupted (Ctrl+C)",

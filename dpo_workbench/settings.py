@@ -18,6 +18,8 @@ A settings file is YAML; every section is typed and checked when it is loaded::
       require_listen_reason: false     # a reason is recorded before a recording plays
     audit:
       key_file: state/audit.key        # the audit key (default: state/audit.key)
+    erasure:
+      lock_timeout_seconds: 10         # longest wait for another session's lock
     auth: ...                          # where the users are (dpo_workbench.auth)
     dashboard: ...                     # how the dashboard is served (docs/dashboard.md)
 
@@ -130,6 +132,17 @@ class DashboardSettings(Model):
     require_listen_reason: bool | None = None
 
 
+class ErasureSettings(Model):
+    """The ``erasure:`` section: how long erasure waits for others."""
+
+    #: Longest wait for a row or table lock held by another session, per database.
+    lock_timeout_seconds: Annotated[float, Meta(gt=0)] = 10.0
+    #: Longest run of one erasure statement.
+    statement_timeout_seconds: Annotated[float, Meta(gt=0)] = 600.0
+    #: How long SQLite's write-ahead log is retried before a checkpoint is reported pending.
+    checkpoint_seconds: Annotated[float, Meta(ge=0)] = 10.0
+
+
 class AuditSettings(Model):
     """The ``audit:`` section."""
 
@@ -157,6 +170,7 @@ class SettingsFile(Model, kw_only=True):
     auth: AuthSettings = AuthSettings()
     dashboard: DashboardSettings = DashboardSettings()
     audit: AuditSettings = AuditSettings()
+    erasure: ErasureSettings = ErasureSettings()
     demo: DemoSettings | None = None
 
 
@@ -174,6 +188,7 @@ class Settings:
     access: AccessSettings = AccessSettings()
     auth: AuthSettings = AuthSettings()
     dashboard: DashboardSettings = DashboardSettings()
+    erasure: ErasureSettings = ErasureSettings()
     audit_key_file: Path | None = None
     demo: DemoSettings | None = None
 
@@ -288,4 +303,4 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
         databases=databases, files=files,
         state_url=resolve_url(raw.state, folder, f"{p}: state"),
         search=raw.search, access=access, auth=raw.auth, dashboard=raw.dashboard,
-        audit_key_file=key_file, demo=raw.demo)
+        erasure=raw.erasure, audit_key_file=key_file, demo=raw.demo)

@@ -23,11 +23,10 @@ from .criteria import Criteria
 from .datamap import Datamap
 from .details import Details, details_of
 from .engines import state_engine
-from .erasure import execute
 from .erasure.journal import Journal
-from .erasure.plan import ErasurePlan, plan_erasure
-from .erasure.verify import verify_run
-from .errors import ErasureIncomplete
+from .erasure.plan import ErasurePlan
+from .erasure.planning import plan_erasure
+from .erasure.runs import Erasures
 from .files import FileInfo, check_reason, read_file
 from .installation import Installation
 from .progress import Progress
@@ -67,6 +66,7 @@ class Workbench:
         self._journal: Journal | None = None
         self._audit: AuditLog | None = None
         self._state_engine: Engine | None = None
+        self._erasures: Erasures | None = None
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
@@ -108,9 +108,9 @@ class Workbench:
 
     @property
     def journal(self) -> Journal:
-        """The erasure journal in the state database."""
+        """The erasure journal in the state database (its plans sealed with the audit key)."""
         if self._journal is None:
-            self._journal = Journal(self.state_engine)
+            self._journal = Journal(self.state_engine, self.audit_key)
         return self._journal
 
     @property
@@ -312,58 +312,69 @@ class Workbench:
         >>> plan = wb.plan_erasure(Selection.all(result))          # doctest: +SKIP
         >>> print(plan.describe()); plan.token                     # doctest: +SKIP
         """
-        refs = selection.selected() if isinstance(selection, Selection) else list(selection)
-        plan = plan_erasure(self.installation, refs)
+        if isinstance(selection, Selection):
+            refs, excluded = selection.selected(), list(selection.deselected)
+        else:
+            refs, excluded = list(selection), []
+        plan = plan_erasure(self.installation, refs, audit_key=self.audit_key,
+                            excluded=excluded, criteria=criteria)
         self.record(Action.ERASURE_PLANNED, criteria=criteria, tables=plan.tables(),
                     detail={"token": plan.token, "items": len(plan.items),
                             "files": len(plan.files)})
         return plan
+
+    @property
+    def erasures(self) -> Erasures:
+        """Erasure runs: execute, resume, audit and verify (see :mod:`.erasure.runs`)."""
+        if self._erasures is None:
+            self._erasures = Erasures(self.installation, self.journal, self.audit, self.record,
+                                      search=lambda c: self.search(c))
+        return self._erasures
 
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
+        The plan is made again from the live databases first (with the criteria,
+        the search runs again too): when anything that matches has changed since,
+        nothing is changed and :class:`~dpo_workbench.errors.PlanChanged` carries
+        the plan of the data now, with its own token.
+
         Raises
         ------
         ConfirmationError
-            ``confirm`` is not the plan's token; nothing was changed.
+            ``confirm`` is not the plan's token, or the plan was executed already;
+            nothing was changed.
+        PlanChanged
+            The data changed since the plan was made; nothing was changed.
+        ActionRefused
+            An unfinished run erases the same items: resume it instead.
         ErasureIncomplete
             A database failed; the ones before it are done. Resume with
             :meth:`resume_erasure`.
         """
-        fingerprint = criteria.fingerprint(self.audit_key) if criteria is not None else None
-        run_id = execute.start(self.journal, plan, confirm, user=user or self.user,
-                               criteria_hash=fingerprint)
-        return self.resume_erasure(run_id, criteria=criteria, on_step=on_step, progress=progress)
+        return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
+                                   on_step=on_step, progress=progress)
 
     def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
                        on_step: Callable[[str, str], None] | None = None,
                        progress: Progress | None = None) -> dict[str, Any]:
-        """Complete an interrupted run (skipping what is done), verify, return the receipt."""
-        try:
-            run = execute.resume(self.installation, self.journal, run_id, on_step=on_step,
-                                 progress=progress)
-        except ErasureIncomplete as exc:
-            self.record(Action.ERASURE_FAILED, criteria=criteria,
-                        detail={"run": run_id, "token": exc.run.token,
-                                "done": ",".join(s.database for s in exc.run.steps
-                                                 if s.status == "done"),
-                                "not_done": ",".join(s.database for s in exc.run.steps
-                                                     if s.status != "done")})
-            raise
-        changed = {f"{s.database}.{t}": sum(c.values()) for s in run.steps
-                   for t, c in s.rows.items()}
-        self.record(Action.ERASURE_EXECUTED, criteria=criteria, tables=changed,
-                    detail={"run": run_id, "token": run.token,
-                            "files_deleted": sum(s.files.get("deleted", 0) for s in run.steps)})
-        receipt = verify_run(self.installation, run, criteria,
-                             search=lambda c: self.search(c))
-        self.journal.finish(run_id, run.status, receipt)
-        self.record(Action.ERASURE_VERIFIED, criteria=criteria,
-                    detail={"run": run_id, "token": run.token, "verified": receipt["verified"],
-                            "problems": len(receipt["problems"])})
-        return receipt
+        """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
+
+        A run that has its receipt already returns it.
+
+        Raises
+        ------
+        NotFound
+            There is no such run.
+        JournalTampered
+            The journal's stored plan was changed outside the workbench.
+        ErasureIncomplete
+            A database still failed; the ones before it are done.
+        """
+        return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
+                                    progress=progress)
 
     # -- indexes ------------------------------------------------------------------------
 

@@ -271,13 +271,11 @@ def test_delete_with_the_token_erases_verifies_and_searches_again(install: Path)
 
 
 def test_a_resumed_run_completes(install: Path) -> None:
-    from dpo_workbench.erasure import execute
-
     state = searched(install)
     state.set_group_selected("contacts", False)
     plan = state._wb.plan_erasure(state.selection)
     # A run recorded but never carried out, as if the kernel had died at once.
-    run_id = execute.start(state._wb.journal, plan, plan.token, user="dpo", criteria_hash=None)
+    run_id = state._wb.journal.start(plan, "dpo", None)
     state.back_to_criteria()
     assert [r for r, _ in state.unfinished] == [run_id]
     with pytest.raises(ActionRefused, match="not waiting"):

@@ -123,7 +123,9 @@ def test_a_failing_database_leaves_the_others_done_and_resumes(tmp_path):
         criteria = _aino(wb)
         plan = wb.plan_erasure(Selection.all(wb.search(criteria)))
         outbound = tmp_path / "outbound.sqlite"
-        _sql(outbound, "ALTER TABLE customer_fields RENAME TO customer_fields_moved")
+        # Reading still works (the plan is made again first); changing fails.
+        _sql(outbound, "CREATE TRIGGER refuse BEFORE DELETE ON customer_fields "
+                       "BEGIN SELECT RAISE(ABORT, 'refused'); END")
         with pytest.raises(ErasureIncomplete) as info:
             wb.erase(plan, plan.token, criteria=criteria)
         run = info.value.run
@@ -133,7 +135,7 @@ def test_a_failing_database_leaves_the_others_done_and_resumes(tmp_path):
         assert "operative: done" in story and "outbound: failed" in story
         assert "1234567" not in story and "jarvinen" not in story.lower()
 
-        _sql(outbound, "ALTER TABLE customer_fields_moved RENAME TO customer_fields")
+        _sql(outbound, "DROP TRIGGER refuse")
         receipt = wb.resume_erasure(run.run_id, criteria=criteria)
         assert receipt["verified"], receipt["problems"]
         assert wb.journal.load(run.run_id).status == FINISHED

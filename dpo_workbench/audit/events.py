@@ -59,6 +59,7 @@ class Action(StrEnum):
     ERASURE_EXECUTED = "erasure_executed"
     ERASURE_VERIFIED = "erasure_verified"
     ERASURE_FAILED = "erasure_failed"
+    ERASURE_REFUSED = "erasure_refused"
 
 
 def personal_data_reason(text: str) -> str | None:

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..criteria import FIELDS, Criteria
-from ..errors import EXIT_CHECK_FAILED, EXIT_INCOMPLETE, EXIT_OK, ErasureIncomplete
+from ..erasure.plan import ErasurePlan
+from ..errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    ConfirmationError,
+    ErasureIncomplete,
+    PlanChanged,
+)
 from ..search import SearchResult
 from ..selection import RowRef, Selection
 from ..workbench import Workbench, open_workbench
@@ -118,36 +126,48 @@ def report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``erase``: plan (dry run), ``--confirm`` a token, ``--resume`` or ``--status`` runs."""
+    from ..erasure.journal import open_journal
     from ..erasure.verify import summarize
+    from ..settings import load_settings
 
+    if args.status:
+        stories = open_journal(load_settings(args.config)).stories()
+        print("\n".join(s for _, s in stories) or "no unfinished erasure runs", file=out)
+        return EXIT_OK
     fields = _criteria_fields(args)
-    given = Criteria.given(fields)
     with _open(args) as wb:
-        if args.status:
-            runs = wb.journal.unfinished()
-            print("\n".join(r.story() for r in runs) or "no unfinished erasure runs", file=out)
-            return EXIT_OK
-        criteria = wb.criteria(**fields) if given or not args.resume else None
+        criteria = wb.criteria(**fields) if Criteria.given(fields) or not args.resume else None
         try:
             if args.resume:
                 receipt = wb.resume_erasure(args.resume, criteria=criteria)
             else:
-                for run in wb.journal.unfinished():
-                    print(f"warning: an earlier erasure did not finish:\n{run.story()}", file=err)
-                result = wb.search(criteria)
-                plan = wb.plan_erasure(_selection(result, args), criteria=criteria)
+                for _, story in wb.journal.stories():
+                    print(f"warning: an earlier erasure did not finish:\n{story}", file=err)
+                plan = wb.plan_erasure(_selection(wb.search(criteria), args), criteria=criteria)
                 if not args.confirm:
-                    print(plan.describe(), file=out)
-                    if plan.targets:
-                        print(f"\nNothing has been changed. To execute exactly this plan, run the "
-                              f"same command with --confirm {plan.token}", file=out)
+                    _print_plan(plan, out)
                     return EXIT_OK
-                receipt = wb.erase(plan, args.confirm, criteria=criteria)
+                try:
+                    receipt = wb.erase(plan, args.confirm, criteria=criteria)
+                except PlanChanged as exc:
+                    _print_plan(exc.plan, out)  # the plan of the data now, with its token
+                    raise
+                except ConfirmationError:
+                    _print_plan(plan, out)
+                    raise
         except ErasureIncomplete as exc:
             print(f"error: {exc}", file=err)
             return EXIT_INCOMPLETE
         print(summarize(receipt), file=out)
         return EXIT_OK if receipt["verified"] else EXIT_CHECK_FAILED
+
+
+def _print_plan(plan: ErasurePlan, out: TextIO) -> None:
+    print(plan.describe(), file=out)
+    if plan.targets:
+        print(f"\nNothing has been changed. To execute exactly this plan, run the same command "
+              f"with --confirm {plan.token}", file=out)
 
 
 def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -1,40 +1,41 @@
 """Executing an erasure plan: one transaction per database, files after commit.
 
-Order per database: its rows change in one transaction (children first); once it
-is committed the journal says so, then that database's files are deleted and the
-journal says so again. A failure rolls that database back, records the failure
-(its kind, never data) and stops; every database committed before it stays done.
-Running the same journal entry again (:func:`resume`) skips what is done and
-completes the rest: every statement is idempotent (``UPDATE``/``DELETE ... WHERE
-key IN``), so a crash between a commit and its journal entry is harmless.
+Per database: the journal says ``applying``; one transaction checks each planned
+row's fingerprint, changes the child rows of the parents still held by the
+person, then those parents and copies (rows whose key now holds other data are
+left alone and counted); once committed the journal says so with true counts, the
+database's files are erased (:func:`~dpo_workbench.files.remove_stored`, every
+outcome recorded, none stopping the run) and SQLite's files are scrubbed. Waits
+for other sessions' locks are bounded; a failure rolls that database back,
+records its kind (never data) and stops; the databases committed before it stay
+done. :func:`resume` carries a run forward from wherever it stopped.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, Table, delete, update
+from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..batches import chunks
 from ..errors import ConfirmationError, ErasureIncomplete
-from ..files import overwrite_and_remove, resolve_file
+from ..files import REMOVED, remove_stored
 from ..installation import Installation
 from ..progress import Progress
-from .journal import COMMITTED, DONE, FAILED, FINISHED, INCOMPLETE, PENDING, Journal, Run
-from .plan import ErasurePlan, FileTarget, Target
+from . import sqlitefiles
+from .faults import fault_point
+from .journal import APPLYING, COMMITTED, DONE, EXECUTED, FAILED, INCOMPLETE, PENDING, Journal, Run
+from .plan import ErasurePlan, Target, row_fingerprint
 from .strategies import STRATEGIES, RowAction
 
 log = logging.getLogger("dpo_workbench.erasure")
 
 StepHook = Callable[[str, str], None]  # (database, new status)
-
-
-@dataclass(frozen=True)
-class StepResult:
-    rows: dict[str, dict[str, int]]
 
 
 def check_confirmation(plan: ErasurePlan, typed: object) -> str:
@@ -56,14 +57,23 @@ def check_confirmation(plan: ErasurePlan, typed: object) -> str:
     return plan.token
 
 
-def start(journal: Journal, plan: ErasurePlan, token: str, *, user: str,
-          criteria_hash: str | None) -> str:
-    """Check the confirmation and record the run; return its id."""
-    check_confirmation(plan, token)
-    return journal.start(plan, user, criteria_hash)
+@dataclass
+class _Outcome:
+    """What one database's transaction did."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    acted: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, table: str, what: str, n: int) -> None:
+        if n:
+            by_table = self.counts.setdefault(table, {})
+            by_table[what] = by_table.get(what, 0) + n
+
+    def json(self) -> dict[str, Any]:
+        return {"counts": self.counts, "acted": self.acted}
 
 
-def resume(inst: Installation, journal: Journal, run_id: str, *,
+def resume(inst: Installation, journal: Journal, run_id: str, *, fingerprint_key: bytes,
            on_step: StepHook | None = None, progress: Progress | None = None) -> Run:
     """Carry a run forward until every database is done; return the journal's record.
 
@@ -79,89 +89,161 @@ def resume(inst: Installation, journal: Journal, run_id: str, *,
         db = step.database
         if progress:
             progress(f"erasing in {db}", i, total)
-        if step.status in (PENDING, FAILED):
+        status = step.status
+        if status in (PENDING, FAILED, APPLYING):
+            resumed = status == APPLYING
+            journal.set_step(run_id, db, APPLYING)
+            fault_point(f"{db}.applying")
             try:
-                result = _apply(inst, db, plan.targets_in(db))
+                outcome = _apply(inst, db, plan, fingerprint_key, resumed=resumed)
             except SQLAlchemyError as exc:
-                kind = type(getattr(exc, "orig", None) or exc).__name__
-                journal.set_step(run_id, db, FAILED, error=f"{type(exc).__name__}: {kind}")
-                journal.finish(run_id, INCOMPLETE, None)
+                kind = _failure_kind(inst, db, exc)
+                journal.set_step(run_id, db, FAILED, error=kind)
+                journal.set_status(run_id, INCOMPLETE)
                 log.warning("erasure run %s: database %s failed (%s)", run_id, db, kind)
                 raise ErasureIncomplete(journal.load(run_id)) from None
-            journal.set_step(run_id, db, COMMITTED, rows=result.rows)
+            fault_point(f"{db}.committed")
+            journal.set_step(run_id, db, COMMITTED, rows=outcome.json())
+            fault_point(f"{db}.journaled")
             if on_step:
                 on_step(db, COMMITTED)
-            step_status = COMMITTED
-        else:
-            step_status = step.status
-        if step_status == COMMITTED:
-            files = delete_files(inst, plan.files_in(db))
-            journal.set_step(run_id, db, DONE, files=files)
-            journal.forget_file_paths(run_id, db)
-            _scrub(inst, db)
+            status = COMMITTED
+        if status == COMMITTED:
+            acted = journal.load(run_id).step(db).acted
+            outcomes = delete_files(inst, plan, db, acted)
+            scrub = sqlitefiles.scrub(inst.engines.get(db), inst.settings.erasure)
+            journal.set_step(run_id, db, DONE, files={"outcomes": outcomes, "scrub": scrub})
+            fault_point(f"{db}.done")
             if on_step:
                 on_step(db, DONE)
     if progress:
         progress("erasure done", total, total)
-    journal.finish(run_id, FINISHED, None)
+    journal.set_status(run_id, EXECUTED)
+    fault_point("executed")
     return journal.load(run_id)
 
 
-def _apply(inst: Installation, database: str, targets: Sequence[Target]) -> StepResult:
-    rows: dict[str, dict[str, int]] = {}
+def _failure_kind(inst: Installation, database: str, exc: SQLAlchemyError) -> str:
+    """The failure in words, without data: a lock wait that timed out says so."""
+    orig = getattr(exc, "orig", None) or exc
+    if sqlitefiles.is_lock_timeout(orig):
+        seconds = inst.settings.erasure.lock_timeout_seconds
+        return (f"locked by another session (waited {seconds:g} s); nothing of it was changed: "
+                "resume later")
+    return f"{type(exc).__name__}: {type(orig).__name__}"
+
+
+def _apply(inst: Installation, database: str, plan: ErasurePlan, key: bytes, *,
+           resumed: bool) -> _Outcome:
+    """One database's rows, in one transaction (see the module notes)."""
+    outcome = _Outcome()
+    targets = plan.targets_in(database)
     if not targets:
-        return StepResult(rows)
+        return outcome
     engine = inst.engines[database]
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            # Freed space is zeroed, so erased values do not linger in free pages.
-            conn.exec_driver_sql("PRAGMA secure_delete = ON")
+    with sqlitefiles.erasure_connection(engine, inst.settings.erasure) as conn, conn.begin():
+        ours: dict[str, list[Any]] = {}
         for t in targets:
-            n = _apply_target(conn, inst.table(database, t.table), t)
-            key = "deleted" if t.action is RowAction.DELETE else "anonymized"
-            by_table = rows.setdefault(t.table, {})
-            by_table[key] = by_table.get(key, 0) + n
-    return StepResult(rows)
+            if not t.is_child:
+                ours[t.label] = _classify(conn, inst.table(database, t.table), t, key,
+                                          outcome, resumed)
+        fault_point(f"{database}.classified")
+        for t in targets:
+            if t.is_child and t.parent is not None:
+                parents = ours.get(t.parent, [])
+                n = _change(conn, inst.table(database, t.table), t, t.parent_column or "",
+                            parents)
+                outcome.add(t.table, _done_word(t), n)
+        for t in targets:
+            if not t.is_child:
+                n = _change(conn, inst.table(database, t.table), t, t.key_column,
+                            ours[t.label])
+                outcome.add(t.table, _done_word(t), n)
+        fault_point(f"{database}.before_commit")
+    return outcome
 
 
-def _apply_target(conn: Connection, table: Table, target: Target) -> int:
-    n = 0
-    keys = list(target.keys)
-    key_col = table.c[target.key_column]
-    for chunk in chunks(keys):
-        if target.action is RowAction.DELETE:
-            stmt = delete(table).where(key_col.in_(chunk))
+def _done_word(t: Target) -> str:
+    return "deleted" if t.action is RowAction.DELETE else "anonymized"
+
+
+def _classify(conn: Connection, table: Table, t: Target, key: bytes, outcome: _Outcome,
+              resumed: bool) -> list[Any]:
+    """The planned keys to act on now; ``outcome.acted`` also gets those already erased.
+
+    A row whose fingerprint is the planned one is the person's: act on it. A missing
+    row, or an anonymized row whose erased columns hold only their strategies'
+    values, is already erased: by this run's earlier attempt when ``resumed`` (it
+    committed before the journal could say so), else by someone else. Any other
+    row holds other data now (its key was reused): it is left alone.
+    """
+    planned = t.planned()
+    columns = [t.key_column, *t.fingerprint_columns]
+    found: dict[Any, dict[str, Any]] = {}
+    for chunk in chunks(list(planned)):
+        stmt = select(*[table.c[c] for c in dict.fromkeys(columns)]).where(
+            table.c[t.key_column].in_(chunk))
+        if conn.dialect.name != "sqlite":
+            stmt = stmt.with_for_update()  # nobody changes them between check and change
+        for r in conn.execute(stmt).mappings():
+            found[r[t.key_column]] = dict(r)
+    act: list[Any] = []
+    already: list[Any] = []
+    changed = 0
+    for k, fp in planned.items():
+        row = found.get(k)
+        if row is not None and row_fingerprint(key, row, t.fingerprint_columns) == fp:
+            act.append(k)
+        elif row is None or (t.action is RowAction.ANONYMIZE and _erased(row, t.columns)):
+            already.append(k)
         else:
-            values = {col: STRATEGIES[strategy].value(table.c[col])
-                      for col, strategy in target.columns.items()}
-            stmt = update(table).where(key_col.in_(chunk)).values(**values)
+            changed += 1
+    outcome.acted[t.label] = act + already
+    outcome.add(t.table, _done_word(t) if resumed else "already_erased", len(already))
+    outcome.add(t.table, "left_alone_changed", changed)
+    return act
+
+
+def _erased(row: Mapping[str, Any], columns: Mapping[str, str]) -> bool:
+    return all(STRATEGIES[s].holds(row.get(c)) for c, s in columns.items())
+
+
+def _change(conn: Connection, table: Table, t: Target, column: str, keys: Sequence[Any]) -> int:
+    """Delete or anonymize the rows of ``table`` whose ``column`` is in ``keys``."""
+    n = 0
+    for chunk in chunks(list(keys)):
+        where = table.c[column].in_(chunk)
+        if t.action is RowAction.DELETE:
+            stmt = delete(table).where(where)
+        else:
+            values = {col: STRATEGIES[s].value(table.c[col]) for col, s in t.columns.items()}
+            stmt = update(table).where(where).values(**values)
         n += conn.execute(stmt).rowcount or 0
     return n
 
 
-def delete_files(inst: Installation, files: Sequence[FileTarget]) -> dict[str, int]:
-    """Delete the plan's files of one database; count deleted and already missing."""
-    deleted = missing = refused = 0
-    for f in files:
+def delete_files(inst: Installation, plan: ErasurePlan, database: str,
+                 acted: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Erase the planned files of one database whose rows were acted on; one outcome each.
+
+    A file whose row was left alone (its key holds other data now) is not touched.
+    Nothing here stops the run: every outcome is recorded for the receipt.
+    """
+    owners = {(label, str(k)) for label, keys in acted.items() for k in keys}
+    out: list[dict[str, Any]] = []
+    for f in plan.files_in(database):
+        record = {"owner": f.owner, "store": f.store, "kind": f.kind}
         if not f.relative_path:
-            continue  # deleted by an earlier attempt; the journal forgot its path
-        path, problem = resolve_file(inst.stores.get(f.store), f.relative_path)
-        if path is None:
-            refused += 1
-            log.warning("erasure: a file path outside its store was not touched (%s)", problem)
+            continue  # handled by an earlier attempt; the journal forgot the path
+        if (f.item, str(f.item_key)) not in owners:
+            out.append({**record, "status": "skipped", "why": "its row now holds other data"})
             continue
         try:
-            overwrite_and_remove(path)
-            deleted += 1
-        except FileNotFoundError:
-            missing += 1
-    return {"deleted": deleted, "missing": missing, "refused": refused}
-
-
-def _scrub(inst: Installation, database: str) -> None:
-    """Move committed changes out of SQLite's write-ahead log into the scrubbed file."""
-    engine = inst.engines[database]
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            status, why = remove_stored(inst.stores.get(f.store), f.relative_path)
+        except OSError as exc:
+            status, why = "refused", f"it could not be erased ({os.strerror(exc.errno or 0)})"
+        if status != REMOVED:
+            log.warning("erasure: a file of %s was %s (%s)", f.owner, status, why)
+        out.append({**record, "status": status, "why": why})
+        fault_point(f"{database}.file")
+    return out

@@ -3,31 +3,42 @@
 A plan expands each selected item into every row that holds it, as the datamap
 declares: the item's row, its copies in other (monitoring) databases, their child
 rows, and the files those rows refer to. It counts them per database, table and
-action, and says so in words. Its *token* is a fingerprint of exactly these rows
-and actions: executing requires it, so a DPO confirms the plan they read, and a
-plan that changed in between (new rows, other selection) is refused.
+action, and says so in words.
+
+Each planned row carries a *fingerprint*: a keyed hash (with the installation's
+audit key) of the values that identify the person in it. Execution acts only on
+rows whose fingerprint is still the planned one, so a key that another person's
+row has taken since (SQLite reuses freed ids) is never touched, and child rows go
+with their parent's key, so nothing added to a planned parent survives it.
+
+The plan's *token* is a fingerprint of exactly these rows, fingerprints and files:
+executing requires it, and execution first plans again from the live databases,
+so a plan that no longer describes the data is refused with the new one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
-
-from ..batches import chunks
-from ..datamap import ChildSpec, EraseSpec, FileSpec, TableSpec
-from ..installation import Installation
+from ..criteria import Criteria
 from ..selection import RowRef
 from .strategies import STRATEGIES, RowAction
 
 
 @dataclass(frozen=True)
 class Target:
-    """Rows of one table that erasure changes in one way."""
+    """Rows of one table that erasure changes in one way.
+
+    A top-level target (an item's table or a copy of it) names its rows by key,
+    each with its fingerprint; a child target names the planned child rows for
+    counting, but execution changes every child row of the parents it acts on
+    (``parent_column`` holds the parent's key; ``parent`` is the parent's label).
+    """
 
     database: str
     table: str
@@ -37,6 +48,10 @@ class Target:
     action: RowAction
     columns: Mapping[str, str] = field(default_factory=dict)  # column -> strategy (anonymize)
     is_child: bool = False
+    fingerprints: tuple[str, ...] = ()  # one per key (top-level targets)
+    fingerprint_columns: tuple[str, ...] = ()
+    parent: str | None = None  # the parent target's label (children)
+    parent_column: str | None = None  # the child's column holding the parent's key
 
     @property
     def rows(self) -> int:
@@ -45,6 +60,10 @@ class Target:
     @property
     def location(self) -> str:
         return f"{self.database}.{self.table}"
+
+    def planned(self) -> dict[Any, str]:
+        """Key -> fingerprint of the planned rows (top-level targets)."""
+        return dict(zip(self.keys, self.fingerprints, strict=True))
 
     def words(self) -> str:
         n = self.rows
@@ -70,30 +89,44 @@ class FileTarget:
     store: str
     relative_path: str
     kind: str
+    item: str = ""  # the label of the top-level target whose row (or child row) names it
+    item_key: Any = None  # that row's key
+
+    @property
+    def owner(self) -> str:
+        """``database.table#key column``: how a receipt names the file (never its path)."""
+        return f"{self.database}.{self.table}#{self.key} {self.column}"
 
 
 @dataclass(frozen=True)
 class ErasurePlan:
     """Everything an erasure will change, database by database (a dry run).
 
+    ``items`` are the selected items, ``excluded`` the found items left out
+    (execution plans again: with the criteria, anything found since is included
+    unless excluded). ``criteria`` stay in memory only; the journal keeps
+    ``to_json()``, which holds keys, fingerprints and file paths, never values.
+
     Examples
     --------
-    >>> plan = plan_erasure(inst, selection.selected())   # doctest: +SKIP
-    >>> print(plan.describe())                       # doctest: +SKIP
-    operative (4 tables, 3 files)
-      - contact_events: anonymize 12 rows (remote_number replaced with ...)
-    ...
-    >>> plan.token                                   # doctest: +SKIP
+    >>> plan = wb.plan_erasure(Selection.all(result))      # doctest: +SKIP
+    >>> print(plan.describe())                             # doctest: +SKIP
+    >>> plan.token                                         # doctest: +SKIP
     'K7QF-29XA-MM3D'
     """
 
     items: tuple[RowRef, ...]
     targets: tuple[Target, ...]
     files: tuple[FileTarget, ...]
+    excluded: tuple[RowRef, ...] = ()
+    criteria: Criteria | None = field(default=None, compare=False, repr=False)
 
     @property
     def databases(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t.database for t in self.targets))
+        """Databases with rows to change, then databases with files only."""
+        dbs = dict.fromkeys(t.database for t in self.targets)
+        dbs.update(dict.fromkeys(f.database for f in self.files))
+        return tuple(dbs)
 
     def targets_in(self, database: str) -> tuple[Target, ...]:
         return tuple(t for t in self.targets if t.database == database)
@@ -133,7 +166,8 @@ class ErasurePlan:
         if not self.targets:
             return "Nothing to erase: no item is selected."
         lines = [f"Erase {len(self.items)} selected item(s): {self.total_rows} row(s) in "
-                 f"{len(self.databases)} database(s), {len(self.files)} file(s)."]
+                 f"{len(dict.fromkeys(t.database for t in self.targets))} database(s), "
+                 f"{len(self.files)} file(s)."]
         for db in self.databases:
             files = self.files_in(db)
             lines.append(f"{db}:")
@@ -151,15 +185,20 @@ class ErasurePlan:
     # -- persistence (the journal keeps the plan, so a resumed run needs no search) -------
 
     def to_json(self) -> dict[str, Any]:
+        """The plan as JSON data: keys, fingerprints, actions and file paths, never values."""
         return {
             "items": [[r.database, r.table, r.key] for r in self.items],
             "targets": [{"database": t.database, "table": t.table, "label": t.label,
                          "key_column": t.key_column, "keys": list(t.keys),
                          "action": t.action.value, "columns": dict(t.columns),
-                         "is_child": t.is_child} for t in self.targets],
+                         "is_child": t.is_child, "fingerprints": list(t.fingerprints),
+                         "fingerprint_columns": list(t.fingerprint_columns),
+                         "parent": t.parent, "parent_column": t.parent_column}
+                        for t in self.targets],
             "files": [{"database": f.database, "table": f.table, "key": f.key,
                        "column": f.column, "store": f.store, "path": f.relative_path,
-                       "kind": f.kind} for f in self.files],
+                       "kind": f.kind, "item": f.item, "item_key": f.item_key}
+                      for f in self.files],
         }
 
     @classmethod
@@ -169,16 +208,25 @@ class ErasurePlan:
             targets=tuple(Target(database=t["database"], table=t["table"], label=t["label"],
                                  key_column=t["key_column"], keys=tuple(t["keys"]),
                                  action=RowAction(t["action"]), columns=t["columns"],
-                                 is_child=t["is_child"]) for t in data["targets"]),
+                                 is_child=t["is_child"],
+                                 fingerprints=tuple(t.get("fingerprints", ())),
+                                 fingerprint_columns=tuple(t.get("fingerprint_columns", ())),
+                                 parent=t.get("parent"), parent_column=t.get("parent_column"))
+                          for t in data["targets"]),
             files=tuple(FileTarget(database=f["database"], table=f["table"], key=f["key"],
                                    column=f["column"], store=f["store"],
-                                   relative_path=f["path"], kind=f["kind"])
+                                   relative_path=f["path"], kind=f["kind"],
+                                   item=f.get("item", ""), item_key=f.get("item_key"))
                         for f in data["files"]),
         )
 
 
 def token_of(plan_json: Mapping[str, Any]) -> str:
-    """A short, typeable fingerprint (12 characters in three groups) of a plan."""
+    """A short, typeable fingerprint (12 characters in three groups) of a plan.
+
+    >>> token_of({"items": []})
+    'X6QJ-L8E5-MRB8'
+    """
     canonical = json.dumps(plan_json, sort_keys=True, default=str).encode("utf-8")
     digest = hashlib.sha256(canonical).digest()
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type
@@ -191,94 +239,36 @@ def token_of(plan_json: Mapping[str, Any]) -> str:
     return f"{s[:4]}-{s[4:8]}-{s[8:]}"
 
 
-# --------------------------------------------------------------------------------------
-# Building a plan
+def fingerprint_key(audit_key: bytes) -> bytes:
+    """The key of row fingerprints, derived from the audit key (kept apart from its uses)."""
+    return hmac.new(audit_key, b"dpo-workbench erasure rows v1", hashlib.sha256).digest()
 
 
-def _fetch(conn: Connection, table: Table, where_column: str, values: Sequence[Any],
-           columns: Sequence[str]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    cols = [table.c[c] for c in dict.fromkeys(columns)]
-    for chunk in chunks(list(values)):
-        stmt = select(*cols).where(table.c[where_column].in_(list(chunk)))
-        out += [dict(r) for r in conn.execute(stmt).mappings()]
-    return out
+def row_fingerprint(key: bytes, row: Mapping[str, Any], columns: Sequence[str]) -> str:
+    """A keyed hash of a row's identifying values: equal only while they are unchanged.
+
+    >>> k = b"k" * 32
+    >>> row_fingerprint(k, {"a": 1, "b": "x"}, ["a", "b"]) == row_fingerprint(k, {"a": 1,
+    ...     "b": "x"}, ["a", "b"]), len(row_fingerprint(k, {"a": None}, ["a"]))
+    (True, 32)
+    """
+    payload = json.dumps([_plain(row.get(c)) for c in columns], default=str,
+                         ensure_ascii=False).encode("utf-8")
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()[:32]
 
 
-def _file_targets(database: str, table: str, key_column: str, rows: Iterable[Mapping[str, Any]],
-                  specs: Sequence[FileSpec], erase: EraseSpec) -> list[FileTarget]:
-    if not erase.files:
-        return []
-    out = []
-    for r in rows:
-        for f in specs:
-            if r.get(f.column):
-                out.append(FileTarget(database, table, r[key_column], f.column, f.store,
-                                      str(r[f.column]), f.kind))
-    return out
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return value
 
 
-def _row_target(spec: TableSpec | ChildSpec, label: str, keys: Sequence[Any],
-                is_child: bool) -> Target:
-    return Target(database=spec.database, table=spec.table, label=label, key_column=spec.key,
-                  keys=tuple(sorted(keys, key=_sort_key)), action=spec.erase.row,
-                  columns=dict(spec.erase.columns), is_child=is_child)
-
-
-def _sort_key(value: Any) -> tuple[str, Any]:
+def sort_key(value: Any) -> tuple[str, Any]:
+    """Orders keys of any type the same way on every engine."""
     return (type(value).__name__, value)
 
 
-def plan_erasure(inst: Installation, refs: Iterable[RowRef]) -> ErasurePlan:
-    """Expand the selected items into every row and file erasure changes.
-
-    Parameters
-    ----------
-    inst : Installation
-        The opened installation.
-    refs : iterable of RowRef
-        The selected items (``Selection.selected()``).
-    """
-    items = tuple(dict.fromkeys(refs))
-    # Keys per original table id: an item found in a copy stands for its original too.
-    keys_by_original: dict[str, list[Any]] = {}
-    for ref in items:
-        spec = inst.spec_of(ref)
-        keys_by_original.setdefault(spec.copy_of or spec.id, []).append(ref.key)
-
-    targets: list[Target] = []
-    files: list[FileTarget] = []
-    for original_id, keys in keys_by_original.items():
-        original = inst.datamap.table(original_id)
-        for spec in (original, *inst.datamap.copies_of(original_id)):
-            t, f = _plan_table(inst, spec, keys)
-            targets += t
-            files += f
-    # Children first within a database: their rows refer to the parent's.
-    databases = inst.datamap.databases
-    targets.sort(key=lambda t: (databases.index(t.database) if t.database in databases else 99,
-                                not t.is_child))
-    return ErasurePlan(items=items, targets=tuple(targets), files=tuple(files))
-
-
-def _plan_table(inst: Installation, spec: TableSpec, keys: Sequence[Any],
-                ) -> tuple[list[Target], list[FileTarget]]:
-    table = inst.table(spec.database, spec.table)
-    targets: list[Target] = []
-    files: list[FileTarget] = []
-    with inst.connect(spec.database) as conn:
-        rows = _fetch(conn, table, spec.key, keys,
-                      [spec.key, *[f.column for f in spec.files]])
-        present = [r[spec.key] for r in rows]
-        files += _file_targets(spec.database, spec.table, spec.key, rows, spec.files, spec.erase)
-        for ch in spec.children:
-            ctable = inst.table(ch.database, ch.table)
-            crows = _fetch(conn, ctable, ch.parent, present,
-                           [ch.key, *[f.column for f in ch.files]]) if present else []
-            if crows:
-                targets.append(_row_target(ch, f"{spec.id}.{ch.name}",
-                                           [r[ch.key] for r in crows], is_child=True))
-            files += _file_targets(ch.database, ch.table, ch.key, crows, ch.files, ch.erase)
-    if present:
-        targets.append(_row_target(spec, spec.id, present, is_child=False))
-    return targets, files
+def files_sorted(files: Iterable[FileTarget]) -> tuple[FileTarget, ...]:
+    """Files in one order whatever order the rows came in (the token depends on it)."""
+    return tuple(sorted(files, key=lambda f: (f.database, f.table, sort_key(f.key), f.column,
+                                              f.relative_path)))

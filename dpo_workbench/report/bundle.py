@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ReportError
+from ..errors import NotFound, ReportError
+from ..files import FileInfo, open_stored
 from .csvfile import write_csv
 from .jsonfile import dump_json, report_document
 from .model import Report
@@ -123,11 +124,11 @@ def _zip_info(name: str, when: datetime) -> zipfile.ZipInfo:
     return info
 
 
-def _add_file(zf: zipfile.ZipFile, member: str, source: Path, when: datetime,
+def _add_file(zf: zipfile.ZipFile, member: str, source: FileInfo, when: datetime,
               ) -> tuple[str, int]:
-    """Stream ``source`` into ``member``; return its SHA-256 and size."""
-    with open(source, "rb") as src, zf.open(_zip_info(member, when), "w",
-                                            force_zip64=True) as dst:
+    """Stream a stored file into ``member``; return its SHA-256 and size."""
+    with open_stored(source) as src, zf.open(_zip_info(member, when), "w",
+                                             force_zip64=True) as dst:
         h = hashlib.sha256()
         size = 0
         while chunk := src.read(CHUNK):
@@ -170,8 +171,8 @@ def _add_item_files(zf: zipfile.ZipFile, report: Report, entries: list[dict[str,
                 continue
             member = f"{folder}/{_unique(safe_name(f.name), used)}"
             try:
-                sha, size = _add_file(zf, member, f.path, report.created_at)
-            except FileNotFoundError:
+                sha, size = _add_file(zf, member, f, report.created_at)
+            except NotFound:
                 # Deleted since the details were read; the member was not started.
                 missing.append({**gone, "problem": "the file is missing from its store"})
                 used.discard(member.rsplit("/", 1)[1].casefold())

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import IO, Any
 
-from ..details import Details, FileInfo
+from ..details import Details
+from ..errors import NotFound
+from ..files import FileInfo, open_stored
 from ..values import json_value
 from .model import Report, child_records
 from .output import CHUNK, PathOrFile, text_out
@@ -22,10 +23,14 @@ from .output import CHUNK, PathOrFile, text_out
 FileHashes = Mapping[tuple[str, int], tuple[str, str | None]]
 
 
-def _sha256(path: Path) -> str:
-    """The SHA-256 of a file, read a chunk at a time."""
+def _sha256(info: FileInfo) -> str | None:
+    """The SHA-256 of a stored file, read a chunk at a time (None when it is gone)."""
     h = hashlib.sha256()
-    with open(path, "rb") as src:
+    try:
+        src = open_stored(info)
+    except NotFound:
+        return None
+    with src:
         while chunk := src.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
@@ -49,7 +54,7 @@ def _item_json(d: Details, hashes: FileHashes | None) -> dict[str, Any]:
         if hashes is not None:
             sha, in_bundle = hashes.get((item, i), (None, None))
         else:
-            sha, in_bundle = (_sha256(f.path) if f.exists and f.path else None), None
+            sha, in_bundle = (_sha256(f) if f.exists and f.path else None), None
         files.append(_file_json(f, sha, in_bundle))
     return {
         "item": item, "database": d.ref.database, "table": d.ref.table,

@@ -22,8 +22,13 @@ from traitlets import Dict, List, Unicode
 
 from ..criteria import FIELDS, Criteria
 from ..datamap import Group
-from ..erasure.execute import check_confirmation
-from ..errors import ActionRefused, ErasureIncomplete, InvalidCriteria
+from ..errors import (
+    ActionRefused,
+    ConfirmationError,
+    ErasureIncomplete,
+    InvalidCriteria,
+    PlanChanged,
+)
 from ..files import FileInfo
 from ..selection import RowRef, Selection
 from ..workbench import Workbench
@@ -298,12 +303,19 @@ class DashboardState(Session):
         self._require(self.selection is not None
                       and tuple(self.selection.selected()) == tuple(plan.items),
                       "The selection changed after the plan was made: make the plan again.")
-        token = check_confirmation(plan, typed)
+        plan_text = self.plan_text
         self.plan, self.plan_text = None, ""  # one plan, one run: a second click does nothing
         self.progress, self.progress_text = 0.0, "erasing"
         try:
-            receipt = wb.erase(plan, token, criteria=self.criteria,
-                               progress=self.on_progress)
+            # The library checks the token, plans again and refuses a changed world.
+            receipt = wb.erase(plan, typed, criteria=self.criteria, progress=self.on_progress)
+        except PlanChanged as exc:
+            self.plan_text = exc.plan.describe()
+            self.plan = exc.plan  # the plan of the data now: read it, confirm its token
+            raise ActionRefused(str(exc)) from None
+        except ConfirmationError:
+            self.plan_text, self.plan = plan_text, plan  # still armed: type the token again
+            raise
         except ErasureIncomplete as exc:
             self.refresh_unfinished()
             self.view = "criteria"
@@ -328,7 +340,7 @@ class DashboardState(Session):
             return
         wb = self._wb
         assert wb is not None  # logged_on says so
-        self.unfinished = [(r.run_id, r.story()) for r in wb.journal.unfinished()]
+        self.unfinished = wb.journal.stories()
 
     def resume(self, run_id: str) -> dict[str, Any]:
         """Complete an interrupted erasure run; return its receipt."""

@@ -1,0 +1,173 @@
+"""Erasure runs, end to end: re-plan and confirm, execute, audit, verify, store the receipt.
+
+:class:`Erasures` is what :meth:`Workbench.erase
+<dpo_workbench.workbench.Workbench.erase>` and :meth:`Workbench.resume_erasure
+<dpo_workbench.workbench.Workbench.resume_erasure>` call. It receives what it
+needs explicitly: the installation, the journal, the audit log, how to record an
+audit event and how to search. Every stage is idempotent, so a run killed at any
+point ends, when resumed, with its receipt and every audit event once:
+``erasure_executed`` and ``erasure_verified`` are recorded only if the audit log
+does not hold them for the run yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..audit import Action, AuditLog
+from ..criteria import Criteria
+from ..errors import ActionRefused, ConfirmationError, ErasureIncomplete, PlanChanged
+from ..installation import Installation
+from ..progress import Progress
+from ..search import SearchResult
+from ..selection import RowRef
+from . import execute
+from .execute import check_confirmation
+from .faults import fault_point
+from .journal import FINISHED, Journal, Run
+from .plan import ErasurePlan, fingerprint_key
+from .planning import plan_erasure
+from .verify import verify_run
+
+
+class Record(Protocol):
+    """Appends an audit event under the acting user."""
+
+    def __call__(self, action: Action, *, criteria: Criteria | None = None,
+                 tables: Mapping[str, int] | None = None,
+                 detail: Mapping[str, Any] | None = None) -> None: ...
+
+
+class Erasures:
+    """Erasure runs of one installation (see the module notes)."""
+
+    def __init__(self, inst: Installation, journal: Journal, audit: AuditLog, record: Record,
+                 *, search: Callable[[Criteria], SearchResult]):
+        self.inst = inst
+        self.journal = journal
+        self.audit = audit
+        self.record = record
+        self.search = search
+
+    def replan(self, plan: ErasurePlan, criteria: Criteria | None) -> ErasurePlan:
+        """The plan of the same request, from the live databases now."""
+        refs: list[RowRef] = list(plan.items)
+        if criteria is not None:
+            left_out = {(r.database, r.table, str(r.key)) for r in plan.excluded}
+            refs = [r for r in self.search(criteria).refs()
+                    if (r.database, r.table, str(r.key)) not in left_out]
+        return plan_erasure(self.inst, refs, audit_key=self.audit.key,
+                            excluded=plan.excluded, criteria=criteria)
+
+    def _refuse(self, plan: ErasurePlan, criteria: Criteria | None, reason: str,
+                exc: Exception) -> Exception:
+        self.record(Action.ERASURE_REFUSED, criteria=criteria,
+                    detail={"token": plan.token, "reason": reason})
+        return exc
+
+    def erase(self, plan: ErasurePlan, confirm: str, *, user: str,
+              criteria: Criteria | None = None,
+              on_step: Callable[[str, str], None] | None = None,
+              progress: Progress | None = None) -> dict[str, Any]:
+        """Execute a plan confirmed with its token, then verify; return the receipt.
+
+        The plan is made again from the live databases first (with the criteria,
+        the search runs again too): when anything that matches has changed since,
+        nothing is changed and :class:`~dpo_workbench.errors.PlanChanged` carries
+        the plan of the data now, with its own token.
+
+        Raises
+        ------
+        ConfirmationError
+            ``confirm`` is not the plan's token, or the plan was executed already;
+            nothing was changed.
+        PlanChanged
+            The data changed since the plan was made; nothing was changed.
+        ActionRefused
+            An unfinished run erases the same items: resume it instead.
+        ErasureIncomplete
+            A database failed; the ones before it are done. Resume with
+            :meth:`resume_erasure`.
+        """
+        criteria = criteria if criteria is not None else plan.criteria
+        try:
+            token = check_confirmation(plan, confirm)
+        except ConfirmationError as exc:
+            raise self._refuse(plan, criteria, "wrong_token", exc) from None
+        fresh = self.replan(plan, criteria)
+        if fresh.token != token:
+            raise self._refuse(plan, criteria, "changed", PlanChanged(
+                "The data changed since the plan was made (items found, rows or files are not "
+                "the same); nothing was changed. Read the new plan and confirm it with its "
+                f"token {fresh.token}.", fresh))
+        fingerprint = criteria.fingerprint(self.audit.key) if criteria is not None else None
+        earlier = self.journal.overlapping(fresh.items)
+        earlier += [r.run_id for r in self.journal.unfinished()
+                    if fingerprint and r.criteria_hash == fingerprint and r.run_id not in earlier]
+        if earlier:
+            raise self._refuse(plan, criteria, "unfinished", ActionRefused(
+                f"An earlier erasure of these items did not finish (run {earlier[0]}); nothing "
+                f"was changed. Resume it: dpo-workbench erase --resume {earlier[0]}"))
+        run_id = self.journal.start(fresh, user, fingerprint)
+        fault_point("run.recorded")
+        return self.resume(run_id, criteria=criteria, on_step=on_step, progress=progress)
+
+    def _recorded(self, action: Action, run: Run) -> bool:
+        since = datetime.fromisoformat(run.created_at)
+        return any(e.detail.get("run") == run.run_id
+                   for e in self.audit.events(action=action, since=since))
+
+    def resume(self, run_id: str, *, criteria: Criteria | None = None,
+                       on_step: Callable[[str, str], None] | None = None,
+                       progress: Progress | None = None) -> dict[str, Any]:
+        """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
+
+        A run that has its receipt already returns it.
+
+        Raises
+        ------
+        NotFound
+            There is no such run.
+        JournalTampered
+            The journal's stored plan was changed outside the workbench.
+        ErasureIncomplete
+            A database still failed; the ones before it are done.
+        """
+        stored = self.journal.load(run_id)
+        if stored.status == FINISHED and stored.receipt is not None:
+            return dict(stored.receipt)
+        try:
+            run = execute.resume(self.inst, self.journal, run_id,
+                                 fingerprint_key=fingerprint_key(self.audit.key),
+                                 on_step=on_step, progress=progress)
+        except ErasureIncomplete as exc:
+            self.record(Action.ERASURE_FAILED, criteria=criteria,
+                        detail={"run": run_id, "token": exc.run.token,
+                                "done": ",".join(s.database for s in exc.run.steps
+                                                 if s.status == "done"),
+                                "not_done": ",".join(s.database for s in exc.run.steps
+                                                     if s.status != "done")})
+            raise
+        if not self._recorded(Action.ERASURE_EXECUTED, run):
+            changed = {f"{s.database}.{t}": sum(c.values()) for s in run.steps
+                       for t, c in s.rows.items()}
+            self.record(Action.ERASURE_EXECUTED, criteria=criteria, tables=changed,
+                        detail={"run": run_id, "token": run.token,
+                                "files_deleted": sum(s.file_counts().get("removed", 0)
+                                                     for s in run.steps)})
+        fault_point("audit.executed")
+        receipt = verify_run(self.inst, run, criteria, search=self.search)
+        fault_point("verified")
+        if not self._recorded(Action.ERASURE_VERIFIED, run):
+            self.record(Action.ERASURE_VERIFIED, criteria=criteria,
+                        detail={"run": run_id, "token": run.token,
+                                "verified": receipt["verified"],
+                                "problems": len(receipt["problems"])})
+        fault_point("audit.verified")
+        self.journal.set_status(run_id, FINISHED, receipt)
+        fault_point("receipt.stored")
+        self.journal.forget_file_paths(run_id)
+        return receipt
+
