@@ -78,13 +78,25 @@ class ErasurePlan:
 
     Examples
     --------
-    >>> plan = plan_erasure(inst, selection.selected())   # doctest: +SKIP
-    >>> print(plan.describe())                       # doctest: +SKIP
-    operative (4 tables, 3 files)
-      - contact_events: anonymize 12 rows (remote_number replaced with ...)
+    >>> plan = plan_erasure(inst, Selection.all(result).selected())
+    >>> print(plan.describe())
+    Erase 15 selected item(s): 53 row(s) in 4 database(s), 8 file(s).
+    operative:
+      - transcript_messages: delete 9 rows
+      - contact_notes: anonymize 1 row: note_text replaced with {Anonymized by DPO}
     ...
-    >>> plan.token                                   # doctest: +SKIP
-    'K7QF-29XA-MM3D'
+    monitoring1:
+      - contact_events: anonymize 7 rows: remote_number, remote_address, ...
+    directory:
+    ...
+
+    The token fingerprints these rows and actions: planning the same selection
+    again gives the same token, another selection another token.
+
+    >>> plan.token == plan_erasure(inst, Selection.all(result).selected()).token
+    True
+    >>> plan.token == plan_erasure(inst, result.refs("contacts")).token
+    False
     """
 
     items: tuple[RowRef, ...]
