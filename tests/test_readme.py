@@ -15,6 +15,7 @@ import pytest
 from conftest import demo_installation
 
 from dpo_workbench.cli import build_parser
+from dpo_workbench.errors import EXIT_MEANINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -142,6 +143,14 @@ def test_every_command_a_document_mentions_exists_with_its_options(doc):
     for command, parser, options in mentions:
         known = {o for spellings in _options(parser) for o in spellings}
         assert set(options) <= known, (command, set(options) - known)
+
+
+def test_the_exit_status_table_is_the_one_the_command_line_uses():
+    section = README[README.index("\n### Exit status\n"):]
+    section = section[:section.index("\n## ")]
+    table = {int(status): meaning for status, meaning
+             in re.findall(r"^\| (\d+) \| (.+?) \|$", section, flags=re.M)}
+    assert table == dict(EXIT_MEANINGS)  # no status missing, none extra, same words
 
 
 def test_the_sample_subjects_table_matches_the_demo():
