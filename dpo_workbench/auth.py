@@ -259,9 +259,14 @@ class Authenticator:
 
     Examples
     --------
-    >>> auth = Authenticator(load_settings("demo-install/workbench.yaml"))   # doctest: +SKIP
-    >>> auth.log_on("dpo", "dpo-demo", session="tab-1")                     # doctest: +SKIP
+    >>> auth = Authenticator(inst.settings)  # load_settings("demo-install/workbench.yaml")
+    >>> auth.log_on("dpo", "dpo-demo", session="tab-1")
     User(username='dpo', display_name='Demo DPO')
+    >>> auth.log_on("agent", "agent-demo", session="tab-2")
+    Traceback (most recent call last):
+    ...
+    dpo_workbench.errors.LogonError: You are not allowed to use the DPO workbench: it needs ...
+    >>> auth.close()
     """
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None,

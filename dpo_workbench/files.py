@@ -60,7 +60,7 @@ def resolve_file(root: Path | None, relative: str) -> tuple[Path | None, str]:
 
     >>> resolve_file(Path("/srv/rec"), "../etc/passwd")
     (None, 'its stored path points outside the file store')
-    >>> resolve_file(Path("/srv/rec"), "a\0b")
+    >>> resolve_file(Path("/srv/rec"), "a" + chr(0) + "b")
     (None, 'its stored path is not a valid file name')
     """
     if root is None:

@@ -35,9 +35,13 @@ class Installation:
 
     Examples
     --------
-    >>> inst = Installation.open("demo-install/workbench.yaml")      # doctest: +SKIP
-    >>> inst.table("operative", "contact_events").c.keys()[:2]        # doctest: +SKIP
-    ['id', 'started_at']
+    >>> path = wb.settings.path                  # e.g. demo-install/workbench.yaml
+    >>> inst = Installation.open(path)
+    >>> sorted(inst.engines)
+    ['configuration', 'directory', 'monitoring1', 'operative', 'outbound']
+    >>> inst.table("operative", "contact_events").c.keys()[:2]
+    ['id', 'channel']
+    >>> inst.close()
     """
 
     def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine]):

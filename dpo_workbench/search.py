@@ -37,10 +37,16 @@ class SearchResult:
 
     Examples
     --------
-    >>> result = wb.search(phone="+358 40 123 4567")            # doctest: +SKIP
-    >>> result.contacts[["started_at", "channel", "_matched"]]  # doctest: +SKIP
-    >>> result.total, result.too_many                           # doctest: +SKIP
-    (31, False)
+    >>> result = wb.search(phone="+358 40 123 4567")
+    >>> result.contacts[["started_at", "channel", "_matched"]].head(3)
+               started_at    channel                             _matched
+    0 2026-09-19 12:37:33       call  phone ends 1234567 in remote_number
+    1 2026-06-27 14:35:32  messenger  phone ends 1234567 in remote_number
+    2 2026-04-03 13:15:06        sms  phone ends 1234567 in remote_number
+    >>> result.total, result.too_many
+    (15, False)
+    >>> result.counts()
+    {'contacts': 9, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 3}
     """
 
     criteria: Criteria

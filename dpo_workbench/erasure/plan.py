@@ -109,10 +109,25 @@ class ErasurePlan:
 
     Examples
     --------
-    >>> plan = wb.plan_erasure(Selection.all(result))      # doctest: +SKIP
-    >>> print(plan.describe())                             # doctest: +SKIP
-    >>> plan.token                                         # doctest: +SKIP
-    'K7QF-29XA-MM3D'
+    >>> plan = wb.plan_erasure(Selection.all(result))
+    >>> print(plan.describe())
+    Erase 15 selected item(s): 53 row(s) in 4 database(s), 8 file(s).
+    operative:
+      - transcript_messages: delete 9 rows
+      - contact_notes: anonymize 1 row: note_text replaced with {Anonymized by DPO}
+    ...
+    monitoring1:
+      - contact_events: anonymize 7 rows: remote_number, remote_address, ...
+    directory:
+    ...
+
+    The token fingerprints these rows and actions: planning the same selection
+    again gives the same token, another selection another token.
+
+    >>> plan.token == wb.plan_erasure(Selection.all(result)).token
+    True
+    >>> plan.token == wb.plan_erasure(result.refs("contacts")).token
+    False
     """
 
     items: tuple[RowRef, ...]
@@ -225,7 +240,7 @@ def token_of(plan_json: Mapping[str, Any]) -> str:
     """A short, typeable fingerprint (12 characters in three groups) of a plan.
 
     >>> token_of({"items": []})
-    'X6QJ-L8E5-MRB8'
+    'VDBT-243E-6CQ7'
     """
     canonical = json.dumps(plan_json, sort_keys=True, default=str).encode("utf-8")
     digest = hashlib.sha256(canonical).digest()

@@ -9,8 +9,11 @@ atomically (:mod:`.output`).
 
 Examples
 --------
->>> report = build_report(wb, Selection.all(result), criteria=result.criteria)  # doctest: +SKIP
->>> write_report(report, "aino.zip")                                            # doctest: +SKIP
+>>> result = wb.search(phone="+358 40 123 4567")
+>>> report = build_report(wb.installation, Selection.all(result), criteria=result.criteria)
+>>> report.total
+15
+>>> write_report(report, "aino.zip")
 PosixPath('aino.zip')
 """
 

@@ -124,7 +124,7 @@ def write_report(report: Report, path: str | os.PathLike[str], fmt: str | None =
 
     Examples
     --------
-    >>> write_report(report, "request.zip")                  # doctest: +SKIP
+    >>> write_report(report, "request.zip")
     PosixPath('request.zip')
     """
     REGISTRY[format_for(path, fmt)].write(report, path, bom=bom)

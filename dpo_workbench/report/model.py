@@ -101,11 +101,11 @@ def build_report(inst: Installation, selection: Selection, *,
 
     Examples
     --------
-    >>> result = wb.search(phone="+358 40 123 4567")                  # doctest: +SKIP
-    >>> sel = Selection.all(result).unselect_group("consents")        # doctest: +SKIP
-    >>> report = build_report(inst, sel, criteria=result.criteria)    # doctest: +SKIP
-    >>> report.counts                                                 # doctest: +SKIP
-    {'contacts': 31, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 0}
+    >>> result = wb.search(phone="+358 40 123 4567")
+    >>> sel = Selection.all(result).unselect_group("consents")
+    >>> report = build_report(inst, sel, criteria=result.criteria)
+    >>> report.counts
+    {'contacts': 9, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 0}
     """
     unknown = [g for g in selection.groups if g not in {x.value for x in Group}]
     if unknown:
@@ -147,8 +147,13 @@ def child_records(d: Details, name: str) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> child_records(report.groups["contacts"][0], "attachments")   # doctest: +SKIP
-    [{'id': 201, 'file_name': 'lasku maaliskuu.txt', 'content_type': 'text/plain', ...}]
+    >>> rows = child_records(report.groups["contacts"][0], "call_data")
+    >>> rows[0]
+    {'id': ..., 'data_key': 'customer_number', 'data_value': 'C-900001'}
+    >>> [r["data_key"] for r in rows]
+    ['customer_number', 'callback_number', 'order_id']
+    >>> child_records(report.groups["contacts"][0], "attachments")
+    []
     """
     if isinstance(d.children, ChildFrames):
         return d.children.rows(name)  # gathered: the rows, without building a DataFrame

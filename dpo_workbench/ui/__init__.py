@@ -23,8 +23,12 @@ def dashboard(settings_path: str | Path | None = None, **kwargs: Any) -> Any:
 
     Examples
     --------
-    >>> from dpo_workbench.ui import dashboard      # doctest: +SKIP
-    >>> dashboard()                                 # doctest: +SKIP
+    A notebook cell whose value is the widget shows the dashboard:
+
+    >>> from dpo_workbench.ui import dashboard
+    >>> app = dashboard(wb.settings.path, idle_timer=False)  # the timer needs a kernel's loop
+    >>> type(app).__name__
+    'VBox'
     """
     from .app import build_dashboard
 

@@ -47,12 +47,14 @@ class Dashboard:
 
     Examples
     --------
-    >>> state = DashboardState("demo-install/workbench.yaml")   # doctest: +SKIP
-    >>> app = Dashboard(state)                                  # doctest: +SKIP
-    >>> app.logon.username.value = "dpo"                        # doctest: +SKIP
-    >>> app.logon.password.value = "dpo-demo"                   # doctest: +SKIP
-    >>> app.logon.logon.click(); state.view                     # doctest: +SKIP
+    >>> state = DashboardState(wb.settings.path)  # e.g. demo-install/workbench.yaml
+    >>> app = Dashboard(state)
+    >>> app.logon.username.value = "dpo"
+    >>> app.logon.password.value = "dpo-demo"
+    >>> app.logon.logon.click(); state.view
     'criteria'
+    >>> state.close(); state.view
+    'logon'
     """
 
     def __init__(self, state: DashboardState):
