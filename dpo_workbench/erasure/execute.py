@@ -108,6 +108,9 @@ def resume(inst: Installation, journal: Journal, run_id: str, *, fingerprint_key
             if on_step:
                 on_step(db, COMMITTED)
             status = COMMITTED
+        if status == DONE and step.scrub:
+            scrub = sqlitefiles.scrub(inst.engines.get(db), inst.settings.erasure)
+            journal.set_step(run_id, db, DONE, files={"outcomes": step.files, "scrub": scrub})
         if status == COMMITTED:
             acted = journal.load(run_id).step(db).acted
             outcomes = delete_files(inst, plan, db, acted)

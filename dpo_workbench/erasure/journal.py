@@ -130,8 +130,12 @@ class Run:
 
     def story(self) -> str:
         """Which databases are done and which are not, in words."""
-        state = {EXECUTED: "executed, not yet verified (no receipt)"}.get(self.status,
-                                                                           self.status)
+        if self.status == EXECUTED and self.receipt is not None:
+            state = ("executed; its receipt is NOT verified: fix the problems it lists, then "
+                     "resume to verify again")
+        else:
+            state = {EXECUTED: "executed, not yet verified (no receipt)"}.get(self.status,
+                                                                               self.status)
         lines = [f"Erasure run {self.run_id} ({self.token}), started {self.created_at} by "
                  f"{self.user}: {state}"]
         for s in self.steps:

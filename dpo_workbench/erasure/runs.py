@@ -26,7 +26,7 @@ from ..selection import RowRef
 from . import execute
 from .execute import check_confirmation
 from .faults import fault_point
-from .journal import FINISHED, Journal, Run
+from .journal import EXECUTED, FINISHED, Journal, Run
 from .plan import ErasurePlan, fingerprint_key
 from .planning import plan_erasure
 from .verify import verify_run
@@ -114,17 +114,21 @@ class Erasures:
         fault_point("run.recorded")
         return self.resume(run_id, criteria=criteria, on_step=on_step, progress=progress)
 
-    def _recorded(self, action: Action, run: Run) -> bool:
+    def _recorded(self, action: Action, run: Run, **detail: Any) -> bool:
+        """Whether the audit log holds ``action`` for the run (with these detail values)."""
         since = datetime.fromisoformat(run.created_at)
         return any(e.detail.get("run") == run.run_id
+                   and all(e.detail.get(k) == v for k, v in detail.items())
                    for e in self.audit.events(action=action, since=since))
 
     def resume(self, run_id: str, *, criteria: Criteria | None = None,
-                       on_step: Callable[[str, str], None] | None = None,
-                       progress: Progress | None = None) -> dict[str, Any]:
+               on_step: Callable[[str, str], None] | None = None,
+               progress: Progress | None = None) -> dict[str, Any]:
         """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
 
-        A run that has its receipt already returns it.
+        A run that has a verified receipt returns it. A run whose receipt is not
+        verified stays open: once its problems are fixed (a SQLite reader closed, a
+        refused file removed by hand), resuming it verifies again.
 
         Raises
         ------
@@ -151,8 +155,8 @@ class Erasures:
                                                      if s.status != "done")})
             raise
         if not self._recorded(Action.ERASURE_EXECUTED, run):
-            changed = {f"{s.database}.{t}": sum(c.values()) for s in run.steps
-                       for t, c in s.rows.items()}
+            changed = {f"{s.database}.{t}": c.get("deleted", 0) + c.get("anonymized", 0)
+                       for s in run.steps for t, c in s.rows.items()}
             self.record(Action.ERASURE_EXECUTED, criteria=criteria, tables=changed,
                         detail={"run": run_id, "token": run.token,
                                 "files_deleted": sum(s.file_counts().get("removed", 0)
@@ -160,12 +164,16 @@ class Erasures:
         fault_point("audit.executed")
         receipt = verify_run(self.inst, run, criteria, search=self.search)
         fault_point("verified")
-        if not self._recorded(Action.ERASURE_VERIFIED, run):
+        if not self._recorded(Action.ERASURE_VERIFIED, run, verified=receipt["verified"]):
             self.record(Action.ERASURE_VERIFIED, criteria=criteria,
                         detail={"run": run_id, "token": run.token,
                                 "verified": receipt["verified"],
                                 "problems": len(receipt["problems"])})
         fault_point("audit.verified")
+        if not receipt["verified"]:
+            # Open until verified: the paths stay, so a resume checks the files again.
+            self.journal.set_status(run_id, EXECUTED, receipt)
+            return receipt
         self.journal.set_status(run_id, FINISHED, receipt)
         fault_point("receipt.stored")
         self.journal.forget_file_paths(run_id)
