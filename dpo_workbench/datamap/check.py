@@ -3,6 +3,8 @@
 Every table and column the datamap names must exist, match columns must hold
 text, a time column a date or timestamp, and each erase strategy must fit its
 column (:meth:`EraseStrategy.unfit <dpo_workbench.erasure.strategies.EraseStrategy.unfit>`).
+Every ``key`` must identify one row (:func:`unique_columns`), so that erasure
+reaches no more rows than it planned.
 Every problem is collected, so one run reports them all.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Date, DateTime, Table
+from sqlalchemy import Date, DateTime, Table, UniqueConstraint
 
 from ..erasure.strategies import STRATEGIES, is_text
 from ..errors import DatamapError
@@ -59,6 +61,13 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
                 problems.append(f"{where}: file store '{f.store}' of column '{f.column}' is not "
                                 f"in the settings file's 'files' (configured: {known}).")
 
+    def key(where: str, t: Table, name: str) -> None:
+        columns(where, t, [name], "key")
+        if name in t.c:
+            problem = key_problem(t, name)
+            if problem:
+                problems.append(f"{where}: {problem}")
+
     def erase(where: str, t: Table, spec: EraseSpec) -> None:
         columns(where, t, spec.columns, "erase")
         for c, sname in spec.columns.items():
@@ -71,7 +80,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
         t = table(w, ts.database, ts.table)
         if t is None:
             continue
-        columns(w, t, [ts.key], "key")
+        key(w, t, ts.key)
         for kind, groups in ts.match.items():
             columns(w, t, [c for g in groups for c in g], kind)
         columns(w, t, ts.identifying, "identifying")
@@ -99,8 +108,59 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             ct = table(cw, ch.database, ch.table)
             if ct is None:
                 continue
-            columns(cw, ct, [ch.key, ch.parent, *ch.show, *ch.identifying, *ch.order_by], "")
+            key(cw, ct, ch.key)
+            columns(cw, ct, [ch.parent, *ch.show, *ch.identifying, *ch.order_by], "")
             files(cw, ct, ch.files)
             erase(cw, ct, ch.erase)
     if problems:
         raise DatamapError(datamap.source, problems)
+
+
+# -- keys -------------------------------------------------------------------------------
+
+
+def unique_columns(t: Table) -> list[str]:
+    """The columns of ``t`` that identify one row on their own.
+
+    Erasure updates and deletes ``WHERE key IN (...)``: a key that two rows share
+    erases both. A column qualifies when it is the whole primary key, or the only
+    column of a unique constraint or of a unique index over every row. What each
+    engine's reflection gives: on SQLite and PostgreSQL a ``UNIQUE`` column or table
+    constraint is a unique constraint and a ``CREATE UNIQUE INDEX`` a unique index
+    (SQLite's ``INTEGER PRIMARY KEY`` is the primary key); MariaDB reports every
+    unique key, however declared, as a unique index.
+    """
+    pk = [c.name for c in t.primary_key.columns]
+    first = pk if len(pk) == 1 else []
+    unique: set[str] = set()
+    for con in t.constraints:
+        if isinstance(con, UniqueConstraint) and len(con.columns) == 1:
+            unique.add(next(iter(con.columns)).name)
+    for ix in t.indexes:
+        # An expression index (lower(x)) is not reflected as a column; a partial
+        # one (WHERE ...) leaves the other rows free to repeat a value. A MariaDB
+        # prefix index (x(10)) qualifies: unique prefixes make unique values.
+        if ix.unique and len(ix.expressions) == 1 and len(ix.columns) == 1 \
+                and not any(k.endswith("_where") and v is not None
+                            for k, v in ix.dialect_kwargs.items()):
+            unique.add(next(iter(ix.columns)).name)
+    # The primary key first, then by name: reflected constraints come as a set.
+    return first + sorted(unique - set(first))
+
+
+def key_problem(t: Table, key: str) -> str | None:
+    """Why ``key`` does not identify one row of ``t`` (how to fix it), or None."""
+    unique = unique_columns(t)
+    if key in unique:
+        return None
+    pk = [c.name for c in t.primary_key.columns]
+    why = (f"it is one of the {len(pk)} columns of the primary key ({', '.join(pk)})"
+           if key in pk else "it is not the primary key, and no unique constraint or unique "
+           "index (on this column alone, over all rows) covers it")
+    fix = (f"name a unique column as 'key' ({', '.join(unique)})" if unique
+           else f"give {t.name} a one-column primary key or unique column and name it")
+    return (f"key column '{key}' does not identify one row of {t.name}: {why}. Erasure acts by "
+            f"key, so erasing one row would also reach every other row with the same {key}. "
+            f"Fix: {fix}; or, if {key} really is unique, declare it: CREATE UNIQUE INDEX "
+            f"{t.name}_{key}_key ON {t.name} ({key}).")
+
