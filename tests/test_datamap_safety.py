@@ -1,10 +1,12 @@
 """What `check` refuses so that erasure cannot reach more than it planned.
 
-Erasure acts by key, and the datamap is what a DBA declared. Each test here is
-named for a finding:
+Erasure acts by key and relies on one transaction per database, and the datamap
+is what a DBA declared. Each test here is named for a finding:
 
 - a ``key`` that several rows share (``key: channel``) let an erasure of 17 items
-  anonymize 1,681 contacts and delete other people's recordings.
+  anonymize 1,681 contacts and delete other people's recordings;
+- a MariaDB table without transactions (MyISAM) kept 9 of 11 deleted rows after
+  a killed connection that reported "nothing of it was committed".
 
 The schemas are written here, per engine, with a few rows each.
 """
@@ -19,13 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import require_engine
+from conftest import demo_installation, require_engine
 from dbservers import server_database
 from sqlalchemy import create_engine, text
 
 import dpo_workbench as dw
 from dpo_workbench.cli import main
 from dpo_workbench.errors import DatamapError
+from dpo_workbench.settings import load_settings
 
 # Contacts of two channels, their recordings, and the monitoring copies. Every
 # statement runs on SQLite, PostgreSQL and MariaDB; {engine} is the MariaDB table
@@ -210,3 +213,65 @@ def test_a_partial_or_expression_unique_index_does_not_make_a_key(tmp_path, engi
     schema[1] = f"CREATE UNIQUE INDEX contacts_ref ON {index}"
     with installation(tmp_path, engine, key="ref", schema=schema) as settings:
         assert "key column 'ref' does not identify one row of contacts" in refusal(settings)
+
+
+# -- 2. every table erasure writes must be transactional -------------------------------
+
+
+@pytest.mark.parametrize("storage", ["MyISAM", "Aria", "MEMORY"])
+def test_a_non_transactional_mariadb_table_is_refused(tmp_path, storage):
+    require_engine("mariadb")
+    with installation(tmp_path, "mariadb", storage={"contacts": storage}) as settings:
+        message = refusal(settings)
+        assert f"table contacts: table contacts uses the storage engine {storage}, which " \
+               "has no transactions" in message
+        assert "ALTER TABLE contacts ENGINE=InnoDB" in message
+        assert "recordings" not in message  # InnoDB, the server's default
+
+
+@pytest.mark.parametrize(("table", "where"), [
+    ("recordings", "table contacts.children.recordings"),
+    ("contacts_copy", "table contacts_copy")], ids=["child table", "monitoring copy"])
+def test_a_non_transactional_child_or_copy_table_is_refused(tmp_path, table, where):
+    require_engine("mariadb")
+    with installation(tmp_path, "mariadb", storage={table: "MyISAM"}) as settings:
+        message = refusal(settings)
+        assert f"{where}: table {table} uses the storage engine MyISAM" in message
+        assert "1 problem in the datamap" in message
+
+
+def test_myisam_keeps_what_a_rolled_back_transaction_deleted(tmp_path):
+    """Why the rule exists: the finding's "nothing of it was committed" was untrue."""
+    require_engine("mariadb")
+    with installation(tmp_path, "mariadb", storage={"recordings": "MyISAM"}) as settings:
+        url = load_settings(settings).databases["cc"]
+        eng = create_engine(url)
+        try:
+            with eng.connect() as conn:
+                tx = conn.begin()
+                conn.execute(text("DELETE FROM recordings WHERE contact_id = 1"))
+                conn.execute(text("DELETE FROM contacts_copy WHERE id = 1"))  # InnoDB
+                tx.rollback()
+                assert conn.execute(text("SELECT count(*) FROM recordings")).scalar() == 1
+                assert conn.execute(text("SELECT count(*) FROM contacts_copy")).scalar() == 2
+        finally:
+            eng.dispose()
+
+
+def test_the_demo_installation_passes_check(tmp_path, engine):
+    with demo_installation(tmp_path, engine, events=1, indexes=False) as settings:
+        out = io.StringIO()
+        assert main(["check", "--config", str(settings)], out=out, err=io.StringIO()) == 0
+        assert "OK" in out.getvalue()
+        if engine == "mariadb":  # the demo's tables are the server's default: InnoDB
+            engines: set[str] = set()
+            for url in load_settings(settings).databases.values():
+                eng = create_engine(url)
+                try:
+                    with eng.connect() as conn:
+                        engines.update(conn.execute(text(
+                            "SELECT engine FROM information_schema.tables "
+                            "WHERE table_schema = DATABASE()")).scalars())
+                finally:
+                    eng.dispose()
+            assert engines == {"InnoDB"}

@@ -3,8 +3,9 @@
 Every table and column the datamap names must exist, match columns must hold
 text, a time column a date or timestamp, and each erase strategy must fit its
 column (:meth:`EraseStrategy.unfit <dpo_workbench.erasure.strategies.EraseStrategy.unfit>`).
-Every ``key`` must identify one row (:func:`unique_columns`), so that erasure
-reaches no more rows than it planned.
+Two rules keep erasure from reaching more than it planned: every ``key`` must
+identify one row (:func:`unique_columns`), and every table erasure writes must
+roll back with its transaction (:func:`storage_engine_problem`).
 Every problem is collected, so one run reports them all.
 """
 
@@ -68,6 +69,15 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             if problem:
                 problems.append(f"{where}: {problem}")
 
+    written: set[tuple[str, str]] = set()
+
+    def transactional(where: str, database: str, t: Table) -> None:
+        if (database, t.name) not in written:  # one problem per table, not per mention
+            written.add((database, t.name))
+            problem = storage_engine_problem(t)
+            if problem:
+                problems.append(f"{where}: {problem}")
+
     def erase(where: str, t: Table, spec: EraseSpec) -> None:
         columns(where, t, spec.columns, "erase")
         for c, sname in spec.columns.items():
@@ -81,6 +91,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
         if t is None:
             continue
         key(w, t, ts.key)
+        transactional(w, ts.database, t)
         for kind, groups in ts.match.items():
             columns(w, t, [c for g in groups for c in g], kind)
         columns(w, t, ts.identifying, "identifying")
@@ -109,6 +120,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             if ct is None:
                 continue
             key(cw, ct, ch.key)
+            transactional(cw, ch.database, ct)
             columns(cw, ct, [ch.parent, *ch.show, *ch.identifying, *ch.order_by], "")
             files(cw, ct, ch.files)
             erase(cw, ct, ch.erase)
@@ -164,3 +176,31 @@ def key_problem(t: Table, key: str) -> str | None:
             f"Fix: {fix}; or, if {key} really is unique, declare it: CREATE UNIQUE INDEX "
             f"{t.name}_{key}_key ON {t.name} ({key}).")
 
+
+# -- transactions -----------------------------------------------------------------------
+
+#: MariaDB/MySQL storage engines whose changes roll back: MyISAM, Aria, MEMORY, CSV
+#: and ARCHIVE keep every statement at once, whatever the transaction does.
+TRANSACTIONAL_ENGINES = frozenset({"innodb"})
+
+
+def storage_engine_problem(t: Table) -> str | None:
+    """Why erasure cannot roll back changes to ``t`` (how to fix it), or None.
+
+    Erasure runs in one transaction per database, so that an interrupted run
+    leaves its rows as they were. Only MariaDB and MySQL have storage engines
+    without transactions; their reflection names the engine in ``mysql_engine``
+    (``mariadb_engine`` through a ``mariadb://`` URL) of ``Table.kwargs``, which
+    tables of other engines do not have.
+    """
+    options = {k.split("_", 1)[1]: v for k, v in t.kwargs.items()
+               if k.startswith(("mysql_", "mariadb_"))}
+    if not options:
+        return None
+    engine = options.get("engine")
+    if isinstance(engine, str) and engine.lower() in TRANSACTIONAL_ENGINES:
+        return None
+    return (f"table {t.name} uses the storage engine {engine or '(unknown)'}, which has no "
+            "transactions: an erasure interrupted halfway would keep the rows it had already "
+            "changed although it reports that nothing was committed. Convert the table: "
+            f"ALTER TABLE {t.name} ENGINE=InnoDB.")
