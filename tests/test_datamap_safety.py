@@ -6,7 +6,8 @@ is what a DBA declared. Each test here is named for a finding:
 - a ``key`` that several rows share (``key: channel``) let an erasure of 17 items
   anonymize 1,681 contacts and delete other people's recordings;
 - a MariaDB table without transactions (MyISAM) kept 9 of 11 deleted rows after
-  a killed connection that reported "nothing of it was committed".
+  a killed connection that reported "nothing of it was committed";
+- a table id given twice under ``tables:`` silently dropped the first table.
 
 The schemas are written here, per engine, with a few rows each.
 """
@@ -21,14 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import demo_installation, require_engine
 from dbservers import server_database
 from sqlalchemy import create_engine, text
 
 import dpo_workbench as dw
 from dpo_workbench.cli import main
-from dpo_workbench.errors import DatamapError
+from dpo_workbench.datamap import load_datamap
+from dpo_workbench.errors import ConfigError, DatamapError
 from dpo_workbench.settings import load_settings
+from dpo_workbench.typedyaml import load_yaml
 
 # Contacts of two channels, their recordings, and the monitoring copies. Every
 # statement runs on SQLite, PostgreSQL and MariaDB; {engine} is the MariaDB table
@@ -275,3 +279,55 @@ def test_the_demo_installation_passes_check(tmp_path, engine):
                 finally:
                     eng.dispose()
             assert engines == {"InnoDB"}
+
+
+# -- 3. a key given twice in a YAML file -----------------------------------------------
+
+
+def test_duplicate_table_ids_in_the_datamap_are_refused(tmp_path):
+    text_ = textwrap.dedent(DATAMAP.format(key="id", child_key="id"))
+    second = text_.split("\n  contacts_copy:\n")[1]
+    path = tmp_path / "datamap.yaml"
+    path.write_text(text_ + "  contacts:\n" + second, encoding="utf-8")
+    lines = path.read_text().splitlines()
+    first, again = (i + 1 for i, line in enumerate(lines) if line == "  contacts:")
+    with pytest.raises(DatamapError) as info:
+        load_datamap(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert f"the key 'contacts' is given twice in one mapping (lines {first} and {again})" \
+        in message
+    assert "silently drop the earlier" in message
+    # before the fix the later table replaced the first without a word
+    assert list(yaml.safe_load(path.read_text())["tables"]) == ["contacts", "contacts_copy"]
+
+
+def test_duplicate_keys_in_the_settings_file_are_refused(tmp_path):
+    path = tmp_path / "workbench.yaml"
+    path.write_text("datamap: datamap.yaml\n"
+                    "databases:\n  cc: sqlite:///cc.sqlite\n"
+                    "search: {digits: 7, digits: 9}\n"
+                    "databases:\n  other: sqlite:///other.sqlite\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert str(path) in message
+    # every duplicate, in the order of the file, each with both lines
+    assert message.index("the key 'digits' is given twice in one mapping (line 4)") \
+        < message.index("the key 'databases' is given twice in one mapping (lines 2 and 5)")
+
+
+def test_duplicate_keys_inside_a_table_are_refused(tmp_path):
+    text_ = textwrap.dedent(DATAMAP.format(key="id", child_key="id"))
+    text_ = text_.replace("        key: id\n", "        key: id\n        key: code\n", 1)
+    first = text_.splitlines().index("        key: code")  # the line before, counting from 1
+    with pytest.raises(yaml.YAMLError, match=rf"the key 'key' is given twice in one mapping "
+                                             rf"\(lines {first} and {first + 1}\)"):
+        load_yaml(text_)
+
+
+def test_yaml_merge_keys_may_still_be_overridden():
+    # '<<' merges an anchored mapping; overriding a merged key is what it is for.
+    data = load_yaml("base: &b {row: delete, files: keep}\nerase:\n  <<: *b\n  files: delete\n")
+    assert data["erase"] == {"row": "delete", "files": "delete"}
+    assert load_yaml("a: 1\nA: 2\n'1': 3\n1: 4\n") == {"a": 1, "A": 2, "1": 3, 1: 4}
