@@ -45,7 +45,7 @@ from sqlalchemy.exc import ArgumentError
 
 from .criteria import DEFAULT_DIGITS, MAX_DIGITS, MIN_DIGITS
 from .errors import ConfigError
-from .typedyaml import Model, convert, dotted, problems
+from .typedyaml import Model, convert, dotted, load_yaml, problems
 
 #: The environment variable naming the settings file, for every face: the command
 #: line's default ``--config``, the dashboard, the notebooks.
@@ -248,7 +248,7 @@ def _read_yaml(p: Path) -> Any:
         raise ConfigError(f"{p} cannot be read ({exc.strerror}). Check its permissions.") \
             from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {exc}") from None
 

@@ -13,6 +13,7 @@ import yaml
 import dpo_workbench as dw
 from dpo_workbench.datamap import Group, load_datamap, parse_datamap
 from dpo_workbench.errors import DatamapError
+from dpo_workbench.typedyaml import load_yaml
 
 # A help-desk product shaped nothing like the demo: text keys, other column names,
 # two databases, a file column and a child table.
@@ -220,9 +221,11 @@ PARSE_ERRORS = [
 def test_parse_problems_are_all_reported(edit, words):
     text = HELPDESK_DATAMAP.replace(*edit)
     assert text != HELPDESK_DATAMAP
-    data = yaml.safe_load(text) if "match: {email: x}" not in text else None
-    if data is None:  # a duplicate key in YAML: the later one wins; nothing to check
+    if "match: {email: x}" in text:  # a key given twice: refused before parsing
+        with pytest.raises(yaml.YAMLError, match="the key 'match' is given twice"):
+            load_yaml(text)
         return
+    data = yaml.safe_load(text)
     if not words:
         with pytest.raises(DatamapError):
             parse_datamap(data, "dm.yaml")

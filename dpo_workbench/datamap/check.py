@@ -3,6 +3,9 @@
 Every table and column the datamap names must exist, match columns must hold
 text, a time column a date or timestamp, and each erase strategy must fit its
 column (:meth:`EraseStrategy.unfit <dpo_workbench.erasure.strategies.EraseStrategy.unfit>`).
+Two rules keep erasure from reaching more than it planned: every ``key`` must
+identify one row (:func:`unique_columns`), and every table erasure writes must
+roll back with its transaction (:func:`storage_engine_problem`).
 Every problem is collected, so one run reports them all.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Date, DateTime, Table
+from sqlalchemy import Date, DateTime, Table, UniqueConstraint
 
 from ..erasure.strategies import STRATEGIES, is_text
 from ..errors import DatamapError
@@ -59,6 +62,22 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
                 problems.append(f"{where}: file store '{f.store}' of column '{f.column}' is not "
                                 f"in the settings file's 'files' (configured: {known}).")
 
+    def key(where: str, t: Table, name: str) -> None:
+        columns(where, t, [name], "key")
+        if name in t.c:
+            problem = key_problem(t, name)
+            if problem:
+                problems.append(f"{where}: {problem}")
+
+    written: set[tuple[str, str]] = set()
+
+    def transactional(where: str, database: str, t: Table) -> None:
+        if (database, t.name) not in written:  # one problem per table, not per mention
+            written.add((database, t.name))
+            problem = storage_engine_problem(t)
+            if problem:
+                problems.append(f"{where}: {problem}")
+
     def erase(where: str, t: Table, spec: EraseSpec) -> None:
         columns(where, t, spec.columns, "erase")
         for c, sname in spec.columns.items():
@@ -71,7 +90,8 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
         t = table(w, ts.database, ts.table)
         if t is None:
             continue
-        columns(w, t, [ts.key], "key")
+        key(w, t, ts.key)
+        transactional(w, ts.database, t)
         for kind, groups in ts.match.items():
             columns(w, t, [c for g in groups for c in g], kind)
         columns(w, t, ts.identifying, "identifying")
@@ -99,8 +119,88 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             ct = table(cw, ch.database, ch.table)
             if ct is None:
                 continue
-            columns(cw, ct, [ch.key, ch.parent, *ch.show, *ch.identifying, *ch.order_by], "")
+            key(cw, ct, ch.key)
+            transactional(cw, ch.database, ct)
+            columns(cw, ct, [ch.parent, *ch.show, *ch.identifying, *ch.order_by], "")
             files(cw, ct, ch.files)
             erase(cw, ct, ch.erase)
     if problems:
         raise DatamapError(datamap.source, problems)
+
+
+# -- keys -------------------------------------------------------------------------------
+
+
+def unique_columns(t: Table) -> list[str]:
+    """The columns of ``t`` that identify one row on their own.
+
+    Erasure updates and deletes ``WHERE key IN (...)``: a key that two rows share
+    erases both. A column qualifies when it is the whole primary key, or the only
+    column of a unique constraint or of a unique index over every row. What each
+    engine's reflection gives: on SQLite and PostgreSQL a ``UNIQUE`` column or table
+    constraint is a unique constraint and a ``CREATE UNIQUE INDEX`` a unique index
+    (SQLite's ``INTEGER PRIMARY KEY`` is the primary key); MariaDB reports every
+    unique key, however declared, as a unique index.
+    """
+    pk = [c.name for c in t.primary_key.columns]
+    first = pk if len(pk) == 1 else []
+    unique: set[str] = set()
+    for con in t.constraints:
+        if isinstance(con, UniqueConstraint) and len(con.columns) == 1:
+            unique.add(next(iter(con.columns)).name)
+    for ix in t.indexes:
+        # An expression index (lower(x)) is not reflected as a column; a partial
+        # one (WHERE ...) leaves the other rows free to repeat a value. A MariaDB
+        # prefix index (x(10)) qualifies: unique prefixes make unique values.
+        if ix.unique and len(ix.expressions) == 1 and len(ix.columns) == 1 \
+                and not any(k.endswith("_where") and v is not None
+                            for k, v in ix.dialect_kwargs.items()):
+            unique.add(next(iter(ix.columns)).name)
+    # The primary key first, then by name: reflected constraints come as a set.
+    return first + sorted(unique - set(first))
+
+
+def key_problem(t: Table, key: str) -> str | None:
+    """Why ``key`` does not identify one row of ``t`` (how to fix it), or None."""
+    unique = unique_columns(t)
+    if key in unique:
+        return None
+    pk = [c.name for c in t.primary_key.columns]
+    why = (f"it is one of the {len(pk)} columns of the primary key ({', '.join(pk)})"
+           if key in pk else "it is not the primary key, and no unique constraint or unique "
+           "index (on this column alone, over all rows) covers it")
+    fix = (f"name a unique column as 'key' ({', '.join(unique)})" if unique
+           else f"give {t.name} a one-column primary key or unique column and name it")
+    return (f"key column '{key}' does not identify one row of {t.name}: {why}. Erasure acts by "
+            f"key, so erasing one row would also reach every other row with the same {key}. "
+            f"Fix: {fix}; or, if {key} really is unique, declare it: CREATE UNIQUE INDEX "
+            f"{t.name}_{key}_key ON {t.name} ({key}).")
+
+
+# -- transactions -----------------------------------------------------------------------
+
+#: MariaDB/MySQL storage engines whose changes roll back: MyISAM, Aria, MEMORY, CSV
+#: and ARCHIVE keep every statement at once, whatever the transaction does.
+TRANSACTIONAL_ENGINES = frozenset({"innodb"})
+
+
+def storage_engine_problem(t: Table) -> str | None:
+    """Why erasure cannot roll back changes to ``t`` (how to fix it), or None.
+
+    Erasure runs in one transaction per database, so that an interrupted run
+    leaves its rows as they were. Only MariaDB and MySQL have storage engines
+    without transactions; their reflection names the engine in ``mysql_engine``
+    (``mariadb_engine`` through a ``mariadb://`` URL) of ``Table.kwargs``, which
+    tables of other engines do not have.
+    """
+    options = {k.split("_", 1)[1]: v for k, v in t.kwargs.items()
+               if k.startswith(("mysql_", "mariadb_"))}
+    if not options:
+        return None
+    engine = options.get("engine")
+    if isinstance(engine, str) and engine.lower() in TRANSACTIONAL_ENGINES:
+        return None
+    return (f"table {t.name} uses the storage engine {engine or '(unknown)'}, which has no "
+            "transactions: an erasure interrupted halfway would keep the rows it had already "
+            "changed although it reports that nothing was committed. Convert the table: "
+            f"ALTER TABLE {t.name} ENGINE=InnoDB.")

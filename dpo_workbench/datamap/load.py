@@ -21,7 +21,7 @@ from msgspec import Meta
 from ..erasure.strategies import STRATEGIES, RowAction
 from ..errors import DatamapError
 from ..matchkinds import MATCH_KINDS
-from ..typedyaml import Model, convert, problems
+from ..typedyaml import Model, convert, load_yaml, problems
 from .model import ChildSpec, Datamap, EraseSpec, FileSpec, Group, Lookup, TableSpec
 
 Names = Annotated[str | list[str], Meta(extra={
@@ -126,7 +126,7 @@ def load_datamap(path: str | os.PathLike[str]) -> Datamap:
     except OSError as exc:
         raise DatamapError(source, [f"the file cannot be read ({exc.strerror})."]) from None
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise DatamapError(source, [f"not valid YAML: {exc}"]) from None
     return parse_datamap(data, source)
