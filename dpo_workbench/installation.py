@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, MetaData, Table, inspect
+from sqlalchemy import Connection, Engine, Index, MetaData, Table, UniqueConstraint, inspect
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from .datamap import Datamap, TableSpec, check_against_schema, load_datamap
@@ -99,6 +99,8 @@ class Installation:
                         # Expression indexes (the workbench's own) are not reflected.
                         warnings.simplefilter("ignore", SAWarning)
                         md.reflect(bind=conn, only=only)
+                        if conn.dialect.name == "sqlite":
+                            _sqlite_unique_columns(conn, md)
             except SQLAlchemyError as exc:
                 raise unreachable(db, self.settings.databases[db], self.settings.path,
                                   exc) from None
@@ -195,3 +197,21 @@ class Installation:
     def __repr__(self) -> str:
         return (f"Installation({self.settings.name!r}, {len(self.engines)} databases, "
                 f"{len(self.datamap.tables)} tables)")
+
+
+def _sqlite_unique_columns(conn: Connection, md: MetaData) -> None:
+    """Add the one-column UNIQUE constraints SQLite's reflection misses, as unique indexes.
+
+    SQLAlchemy reflects an inline ``UNIQUE`` only after some column types
+    (``code TEXT UNIQUE``, not ``code VARCHAR(20) UNIQUE``); SQLite's own
+    ``sqlite_autoindex_*`` indexes list them all.
+    """
+    for table in md.tables.values():
+        known = {tuple(c.name for c in ix.columns) for ix in table.indexes if ix.unique}
+        known |= {tuple(c.name for c in uc.columns) for uc in table.constraints
+                  if isinstance(uc, UniqueConstraint)}
+        for ix in inspect(conn).get_indexes(table.name, include_auto_indexes=True):
+            columns = tuple(c for c in ix.get("column_names") or () if c)
+            if ix.get("unique") and len(columns) == 1 and columns not in known \
+                    and str(ix.get("name", "")).startswith("sqlite_autoindex"):
+                Index(ix["name"], table.c[columns[0]], unique=True)

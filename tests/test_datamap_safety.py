@@ -189,9 +189,6 @@ def test_a_key_declared_unique_in_any_way_passes_check(tmp_path, engine, key):
         dw.open_workbench(settings).close()
 
 
-@pytest.mark.xfail(strict=True, reason="SQLAlchemy reflects SQLite's inline UNIQUE only after "
-                   "a type without a length (TEXT UNIQUE, not VARCHAR(20) UNIQUE); "
-                   "docs/datamap.md says to declare such a key UNIQUE (code) or by an index")
 def test_sqlite_inline_unique_after_a_type_with_a_length_passes_check(tmp_path):
     with installation(tmp_path, "sqlite", key="code", inline_text=False) as settings:
         dw.open_workbench(settings).close()

@@ -233,5 +233,12 @@ METADATA_BUILDERS = {
 
 
 def metadata_for(database: str) -> MetaData:
-    """Return a fresh ``MetaData`` holding the demo tables of ``database``."""
-    return METADATA_BUILDERS[database]()
+    """Return a fresh ``MetaData`` holding the demo tables of ``database``.
+
+    On MariaDB the tables are InnoDB whatever the server's default engine: erasure
+    needs transactions (``check`` refuses other engines).
+    """
+    md = METADATA_BUILDERS[database]()
+    for table in md.tables.values():
+        table.dialect_kwargs["mysql_engine"] = "InnoDB"
+    return md
