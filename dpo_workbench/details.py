@@ -274,7 +274,7 @@ def _read_batch(inst: Installation, batch: _Batch) -> list[Details]:
         for lk in spec.lookups:
             value = row.get(lk.column)
             if value is not None:
-                item_lookups[lk.name] = dict(lookups[lk.name].get(value, {}))
+                item_lookups[lk.name] = dict(lookups.get(lk.name, {}).get(value, {}))
         out.append(Details(ref=ref, table_id=spec.id, group_title=spec.group.title, fields=row,
                            lookups=item_lookups,
                            children=ChildFrames(spec.children, item_children), files=tuple(files),
@@ -288,6 +288,8 @@ def _lookups(inst: Installation, spec: TableSpec, rows: Sequence[dict[str, Any]]
     """Per lookup name: the looked-up rows of every value the items refer to."""
     out: dict[str, dict[Any, dict[str, Any]]] = {}
     for lk in spec.lookups:
+        if not inst.is_open(lk.database):
+            continue
         values = list(dict.fromkeys(r[lk.column] for r in rows if r.get(lk.column) is not None))
         if not values:
             out[lk.name] = {}
@@ -303,7 +305,7 @@ def _copies(inst: Installation, spec: TableSpec, keys: Sequence[Any],
     original = spec.copy_of or spec.id
     out = []
     for other in [inst.datamap.table(original), *inst.datamap.copies_of(original)]:
-        if other.id == spec.id:
+        if other.id == spec.id or not inst.is_open(other.database):
             continue
         if not keys:
             out.append((other, set()))

@@ -104,7 +104,8 @@ def table_indexes(inst: Installation, spec: TableSpec) -> list[IndexDef]:
 
 def definitions(inst: Installation) -> list[IndexDef]:
     """Every index that makes the datamap's matches fast, in each engine's DDL."""
-    return [idx for spec in inst.datamap.tables for idx in table_indexes(inst, spec)]
+    return [idx for spec in inst.datamap.tables if inst.is_open(spec.database)
+            for idx in table_indexes(inst, spec)]
 
 
 def drop_statements(index: IndexDef, dialect: Any) -> tuple[str, ...]:

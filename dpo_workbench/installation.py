@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,10 +44,13 @@ class Installation:
     >>> inst.close()
     """
 
-    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine]):
+    def __init__(self, settings: Settings, datamap: Datamap, engines: Mapping[str, Engine], *,
+                 only: Iterable[str] | None = None):
         self.settings = settings
         self.datamap = datamap
         self.engines: dict[str, Engine] = dict(engines)
+        #: The databases asked for, when not every one was (see :meth:`open`).
+        self.only = None if only is None else frozenset(only)
         self.schema: dict[str, dict[str, Table]] = {}
         # One thread per database, kept for the installation's life: starting threads
         # per search costs more than a warm index lookup.
@@ -56,16 +59,24 @@ class Installation:
         self.reflect()
 
     @classmethod
-    def open(cls, settings_path: str | os.PathLike[str]) -> Installation:
-        """Read the settings file and its datamap, connect, reflect and check."""
+    def open(cls, settings_path: str | os.PathLike[str], *,
+             databases: Iterable[str] | None = None) -> Installation:
+        """Read the settings file and its datamap, connect, reflect and check.
+
+        ``databases`` limits the databases opened (default: every one the datamap
+        names); tables of the others are then not searched, and nothing connects to
+        them, so work that needs only some databases goes on while another is down.
+        """
         settings = load_settings(settings_path)
         datamap = load_datamap(settings.datamap_path)
+        wanted = set(datamap.databases if databases is None else databases)
         # A database the datamap names but the settings lack is reported by the
         # schema check, table by table.
         engines = {db: database_engine(db, settings.databases[db], settings.path)
-                   for db in datamap.databases if db in settings.databases}
+                   for db in datamap.databases if db in settings.databases and db in wanted}
         try:
-            return cls(settings, datamap, engines)
+            return cls(settings, datamap, engines,
+                       only=None if databases is None else wanted)
         except BaseException:
             for engine in engines.values():
                 engine.dispose()
@@ -105,8 +116,13 @@ class Installation:
                 raise unreachable(db, self.settings.databases[db], self.settings.path,
                                   exc) from None
             schema[db] = dict(md.tables)
-        check_against_schema(self.datamap, schema, file_stores=self.settings.files)
+        check_against_schema(self.datamap, schema, file_stores=self.settings.files,
+                             only=self.only)
         self.schema = schema
+
+    def is_open(self, database: str) -> bool:
+        """Whether the installation connected to ``database`` (see :meth:`open`)."""
+        return database in self.schema
 
     def table(self, database: str, name: str) -> Table:
         """The reflected table ``name`` of logical database ``database``."""

@@ -131,6 +131,9 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
     queries: list[TableQuery] = []
     skipped: list[tuple[TableSpec, str]] = []
     for spec in datamap.tables:
+        if spec.database not in schema:
+            skipped.append((spec, "its database is not open"))
+            continue
         terms, why = _terms(spec, criteria)
         if not terms:
             skipped.append((spec, why or ""))

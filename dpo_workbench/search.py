@@ -194,7 +194,7 @@ def _assemble(plan: QueryPlan, inst: Installation,
             ordered = sorted(rows[spec.id], key=_newest_first(spec.time, spec.key))
             items[spec.id] = {r[spec.key]: make(queries[spec.id], r) for r in ordered}
     for spec in datamap.tables:
-        if spec.copy_of is None:
+        if spec.copy_of is None or not inst.is_open(spec.database):
             continue
         originals = items.setdefault(spec.copy_of, {})
         found = set()

@@ -27,11 +27,13 @@ from .erasure.journal import Journal
 from .erasure.plan import ErasurePlan
 from .erasure.planning import plan_erasure
 from .erasure.runs import Erasures
+from .errors import UsageError
 from .files import FileInfo, check_reason, read_file
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
 from .report import REGISTRY, Report, build_report, format_for
+from .report.output import check_folder
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
 from .settings import Settings
@@ -62,16 +64,21 @@ class Workbench:
 
     def __init__(self, installation: Installation, user: str | None = None):
         self.installation = installation
-        self.user = user or getpass.getuser()
+        self.user = _acting_user(user)
         self._journal: Journal | None = None
         self._audit: AuditLog | None = None
         self._state_engine: Engine | None = None
         self._erasures: Erasures | None = None
 
     @classmethod
-    def open(cls, settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
-        """Open the installation whose settings file is ``settings_path``."""
-        return cls(Installation.open(settings_path), user=user)
+    def open(cls, settings_path: str | os.PathLike[str], user: str | None = None, *,
+             databases: Iterable[str] | None = None) -> Workbench:
+        """Open the installation whose settings file is ``settings_path``.
+
+        ``databases`` opens only those (see :meth:`Installation.open`).
+        """
+        user = _acting_user(user)
+        return cls(Installation.open(settings_path, databases=databases), user=user)
 
     def close(self) -> None:
         """Release every database connection and the search threads."""
@@ -288,9 +295,12 @@ class Workbench:
         {'contacts': 31, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 3}
         """
         if out is not None:
-            # A wrong format fails before anything is read.
-            fmt = format_for(out, fmt) if isinstance(out, str | os.PathLike) \
-                else format_for("", fmt)
+            # A wrong format or folder fails before anything is read.
+            if isinstance(out, str | os.PathLike):
+                check_folder(out)
+                fmt = format_for(out, fmt)
+            else:
+                fmt = format_for("", fmt)
         report = build_report(self.installation, selection, criteria=criteria,
                               created_at=created_at, progress=progress)
         if out is not None and fmt is not None:
@@ -403,10 +413,21 @@ class Workbench:
         return f"Workbench({self.settings.name!r}, user={self.user!r})"
 
 
-def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
+def _acting_user(user: str | None) -> str:
+    """Who acts (recorded in the audit log): given, or the operating system's user."""
+    name = getpass.getuser() if user is None else user
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or len(name) > 200:
+        raise UsageError("The user name must be 1 to 200 characters without surrounding "
+                         "spaces.")
+    return name
+
+
+def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None, *,
+                   databases: Iterable[str] | None = None) -> Workbench:
     """Open an installation from its settings file (see :class:`Workbench`).
 
     ``user`` names who acts (the audit log records it); by default the operating
-    system's user name.
+    system's user name. ``databases`` opens only those logical databases (a resumed
+    erasure needs only its own, so another one may be down).
     """
-    return Workbench.open(settings_path, user=user)
+    return Workbench.open(settings_path, user=user, databases=databases)

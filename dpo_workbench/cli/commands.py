@@ -136,7 +136,11 @@ def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("\n".join(s for _, s in stories) or "no unfinished erasure runs", file=out)
         return EXIT_OK
     fields = _criteria_fields(args)
-    with _open(args) as wb:
+    databases = None
+    if args.resume:
+        # Only the run's databases: another one may be down meanwhile.
+        databases = open_journal(load_settings(args.config)).load(args.resume).plan.databases
+    with open_workbench(args.config, user=args.user, databases=databases) as wb:
         criteria = wb.criteria(**fields) if Criteria.given(fields) or not args.resume else None
         try:
             if args.resume:

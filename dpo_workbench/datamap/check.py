@@ -11,7 +11,7 @@ Every problem is collected, so one run reports them all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import Date, DateTime, Table, UniqueConstraint
 
@@ -21,11 +21,14 @@ from .model import Datamap, EraseSpec, FileSpec
 
 
 def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
-                         file_stores: Iterable[str] = ()) -> None:
+                         file_stores: Iterable[str] = (),
+                         only: Collection[str] | None = None) -> None:
     """Check every table and column the datamap names against the reflected schema.
 
     ``schema`` maps each logical database to its reflected tables by name; a
-    database missing from it is reported as not configured.
+    database missing from it is reported as not configured. With ``only``, the
+    tables of other databases (and lookups into them) are not checked: an
+    installation opened with some of its databases.
 
     Raises
     ------
@@ -86,6 +89,8 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
                 problems.append(f"{where}: {problem}")
 
     for ts in datamap.tables:
+        if only is not None and ts.database not in only:
+            continue
         w = f"table {ts.id}"
         t = table(w, ts.database, ts.table)
         if t is None:
@@ -108,7 +113,8 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
                                 "e-mail and name columns must hold text.")
         files(w, t, ts.files)
         erase(w, t, ts.erase)
-        for lk in ts.lookups:
+        for lk in ts.lookups if only is None else [x for x in ts.lookups
+                                                    if x.database in only]:
             lw = f"{w}.lookups.{lk.name}"
             columns(lw, t, [lk.column], "lookup")
             lt = table(lw, lk.database, lk.table)

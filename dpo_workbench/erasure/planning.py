@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, select
 from ..batches import chunks
 from ..criteria import Criteria
 from ..datamap import ChildSpec, EraseSpec, FileSpec, TableSpec
+from ..errors import DatabaseError
 from ..installation import Installation
 from ..selection import RowRef
 from .plan import (
@@ -65,6 +66,10 @@ def plan_erasure(inst: Installation, refs: Iterable[RowRef], *, audit_key: bytes
     for original_id, keys in keys_by_original.items():
         original = inst.datamap.table(original_id)
         for spec in (original, *inst.datamap.copies_of(original_id)):
+            if not inst.is_open(spec.database):
+                raise DatabaseError(f"Database '{spec.database}' holds copies of the items but "
+                                    "was not opened: an erasure is planned with every database "
+                                    "of the installation.")
             t, f = _plan_table(inst, spec, keys, key)
             targets += t
             files += f
