@@ -310,8 +310,7 @@ class DashboardState(Session):
             # The library checks the token, plans again and refuses a changed world.
             receipt = wb.erase(plan, typed, criteria=self.criteria, progress=self.on_progress)
         except PlanChanged as exc:
-            self.plan_text = exc.plan.describe()
-            self.plan = exc.plan  # the plan of the data now: read it, confirm its token
+            self._show_changed(exc.plan)
             raise ActionRefused(str(exc)) from None
         except ConfirmationError:
             self.plan_text, self.plan = plan_text, plan  # still armed: type the token again
@@ -332,6 +331,17 @@ class DashboardState(Session):
                  f"{self.result.total} item{'s' if self.result.total != 1 else ''} found.",
                  "success" if verified else "error")
         return receipt
+
+    def _show_changed(self, fresh: Any) -> None:
+        """Show the data as it is now, the same items left out, and arm the new plan."""
+        left_out = self.selection.deselected if self.selection is not None else frozenset()
+        assert self.criteria is not None
+        self._run_search(self.criteria)
+        known = {r for refs in self.selection.groups.values() for r in refs}
+        self.selection = self.selection.unselect(*[r for r in left_out if r in known])
+        self.plan_text = fresh.describe()
+        self.plan = fresh  # read it, confirm its token
+        self.view = "erase"
 
     def refresh_unfinished(self) -> None:
         """List the interrupted erasure runs of the journal."""
