@@ -61,6 +61,13 @@ CASES = [
     # --exclude takes DATABASE.TABLE#KEY; refused before anything is written
     (["report", "-c", "{settings}", "--phone", AINO.phone, "--exclude", "contact_events 7",
       "--out", "{tmp}/r.csv"], EXIT_USAGE),
+    # details with a key that cannot be a key of that table (its keys are whole numbers)
+    (["details", "-c", "{settings}", "operative.contact_events#abc"], EXIT_USAGE),
+    # a report into a folder that does not exist: refused before anything is read
+    (["report", "-c", "{settings}", "--phone", AINO.phone, "--out", "{tmp}/no/such/r.csv"],
+     EXIT_USAGE),
+    # an acting user name longer than the audit log keeps
+    (["search", "-c", "{settings}", "--phone", AINO.phone, "--user", "x" * 201], EXIT_USAGE),
     # details of a table the datamap does not declare
     (["details", "-c", "{settings}", "operative.no_such_table#1"], EXIT_USAGE),
     # details of a row that is not there (any more)
@@ -122,3 +129,12 @@ def test_a_wrong_confirmation_token_has_its_own_exit_status(demo, capsys):
     with dw.open_workbench(demo) as wb:
         assert wb.search(phone=AINO.phone).counts() == before
         assert wb.journal.unfinished() == []  # no run was started either
+
+
+def test_a_report_that_was_never_written_is_not_in_the_audit_log(demo, tmp_path):
+    assert main(["report", "-c", str(demo), "--phone", AINO.phone,
+                 "--out", str(tmp_path / "missing" / "r.zip")]) == EXIT_USAGE
+    with dw.open_workbench(demo) as wb:
+        created = [e for e in wb.audit.events(action="report_created")
+                   if e.detail.get("format") == "zip"]
+    assert created == []
