@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .errors import InvalidCriteria
-from .normalize import nfc, strip_separators
+from .normalize import email_address, nfc, strip_separators, strip_space
 
 #: Digits compared from the end of phone numbers when the DPO does not say. Seven
 #: digits match national and international spellings of the same number in every
@@ -114,13 +114,13 @@ class Criteria:
         """Validate and normalise raw input (strings as typed, or dates)."""
         problems: dict[str, str] = {}
 
-        email_n = nfc(email).strip() if email is not None else ""
+        email_n = email_address(nfc(str(email))) if email is not None else ""
         if email_n and (len(email_n) > 254 or not _EMAIL_RE.match(email_n)):
             problems["email"] = ("E-mail address is not valid: enter one address like "
                                  "name@example.com.")
         phone_n = ""
         if phone is not None and str(phone).strip():
-            phone_n = strip_separators(nfc(str(phone)).strip())
+            phone_n = strip_separators(strip_space(nfc(str(phone))))
             if not (phone_n.isascii() and phone_n.isdigit()):
                 problems["phone"] = ("Phone number may contain only digits, spaces and the "
                                      "separators - . / ( ) +.")

@@ -28,9 +28,12 @@ Phone numbers
     - N > 7: the seek of N = 7, then the last N characters are compared.
 
 E-mail addresses and names
-    The key is ``lower(trim(column))``, compared with every case spelling of the
-    searched value (:func:`~dpo_workbench.normalize.case_variants`). On MariaDB the
-    comparison uses a binary collation, so ``a`` never equals ``ä``.
+    The key is the stored value without surrounding whitespace (an e-mail value
+    also without ``mailto:`` and, in ``Name <address>``, the address alone),
+    lower-cased; it is compared with every case spelling of the searched value
+    (:func:`~dpo_workbench.normalize.case_variants`; for an e-mail address in its
+    Unicode and ASCII domain forms too). On MariaDB the comparison uses a binary
+    collation, so ``a`` never equals ``ä``.
 
 Indexes
     SQLite and PostgreSQL get expression indexes on exactly these key
@@ -49,8 +52,16 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement, Table, and_
 
 from .criteria import Criteria
-from .normalize import case_variants, strip_separators, text_equal
-from .sqlfuncs import phone_digits, suffix, text_key
+from .normalize import (
+    case_variants,
+    email_equal,
+    email_variants,
+    idna_forms,
+    strip_separators,
+    text_equal,
+    wide_digits,
+)
+from .sqlfuncs import email_key, phone_digits, suffix, text_key
 
 #: Lengths of the indexed phone suffix keys.
 SHORT_KEY = 3
@@ -156,11 +167,16 @@ class PhoneMatch(MatchKind):
         tail = criteria.phone_tail or ""
         k3, k7 = (key_expr(table, column, k, dialect) for k in self.index_keys())
         n = len(tail)
-        terms = [k3 == tail[-SHORT_KEY:]]
+        spellings = (tail, wide_digits(tail))  # a number stored in full-width digits
+
+        def ends(expr: ColumnElement[Any], m: int) -> ColumnElement[bool]:
+            return expr.in_([s[-m:] for s in spellings])
+
+        terms = [ends(k3, SHORT_KEY)]
         if n >= LONG_KEY:
-            terms.append(k7 == tail[-LONG_KEY:])
+            terms.append(ends(k7, LONG_KEY))
         if n not in (SHORT_KEY, LONG_KEY):
-            terms.append(suffix(phone_digits(table.c[column]), n) == tail)
+            terms.append(ends(suffix(phone_digits(table.c[column]), n), n))
         return and_(*terms)
 
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
@@ -177,7 +193,8 @@ class PhoneMatch(MatchKind):
 
     def mentioned_in(self, text: str, criteria: Criteria) -> bool:
         tail = criteria.phone_tail
-        return bool(tail) and tail in strip_separators(text)
+        digits = strip_separators(text)
+        return bool(tail) and (tail in digits or wide_digits(tail) in digits)
 
     def index_keys(self) -> tuple[IndexKey, ...]:
         return (IndexKey("p3", SHORT_KEY, lambda c: suffix(phone_digits(c), SHORT_KEY)),
@@ -196,7 +213,7 @@ class EmailMatch(MatchKind):
     def condition(self, table: Table, columns: tuple[str, ...], criteria: Criteria,
                   dialect: str) -> ColumnElement[bool]:
         key = key_expr(table, columns[0], self.index_keys()[0], dialect)
-        return key.in_(list(case_variants(criteria.email or "")))
+        return key.in_(list(email_variants(criteria.email or "")))
 
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
         return f"{' and '.join(columns)} equals the e-mail address (any letter case)"
@@ -205,13 +222,16 @@ class EmailMatch(MatchKind):
         return f"e-mail in {columns[0]}"
 
     def matches(self, values: Sequence[object], criteria: Criteria) -> bool:
-        return text_equal(values[0], case_variants(criteria.email or ""))
+        return email_equal(values[0], email_variants(criteria.email or ""))
 
     def mentioned_in(self, text: str, criteria: Criteria) -> bool:
-        return bool(criteria.email) and criteria.email.casefold() in text.casefold()
+        if not criteria.email:
+            return False
+        folded = text.casefold()
+        return any(form.casefold() in folded for form in idna_forms(criteria.email))
 
     def index_keys(self) -> tuple[IndexKey, ...]:
-        return (IndexKey("ek", None, text_key),)
+        return (IndexKey("ek", None, email_key),)
 
 
 class NameMatch(MatchKind):
@@ -296,4 +316,4 @@ def phone_matches(stored: str | None, searched_digits: str, n: int) -> bool:
         return False
     n = min(n, len(searched_digits))
     tail = searched_digits[-n:]
-    return strip_separators(stored)[-n:] == tail
+    return strip_separators(stored)[-n:] in (tail, wide_digits(tail))

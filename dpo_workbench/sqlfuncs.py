@@ -13,7 +13,7 @@ from sqlalchemy import String, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from .normalize import PHONE_SEPARATORS
+from .normalize import PHONE_SEPARATORS, WHITESPACE
 
 
 class phone_digits(FunctionElement[str]):
@@ -38,11 +38,19 @@ class suffix(FunctionElement[str]):
 
 
 class text_key(FunctionElement[str]):
-    """``lower(trim(x))``: the key of e-mail addresses and names."""
+    """The key of names: without surrounding whitespace, lower-cased."""
 
     type = String()
     inherit_cache = True
     name = "text_key"
+
+
+class email_key(FunctionElement[str]):
+    """The key of e-mail addresses: :func:`~dpo_workbench.normalize.email_address`, lower-cased."""
+
+    type = String()
+    inherit_cache = True
+    name = "email_key"
 
 
 class unindexed(FunctionElement[Any]):
@@ -90,6 +98,37 @@ def _phone_digits(element: phone_digits, compiler: Any, **kw: Any) -> str:
     return expr
 
 
+def _trim_space(expr: str, dialect: str) -> str:
+    """``expr`` without :data:`~dpo_workbench.normalize.WHITESPACE` at either end."""
+    chars = sql_string(WHITESPACE)
+    if dialect == "sqlite":
+        return f"trim({expr}, {chars})"
+    if dialect == "postgresql":
+        return f"btrim({expr}, {chars})"
+    # MariaDB's TRIM removes one string, not a set of characters.
+    return f"REGEXP_REPLACE({expr}, {sql_string(f'^[{WHITESPACE}]+|[{WHITESPACE}]+$')}, '')"
+
+
+def _position(haystack: str, needle: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"strpos({haystack}, {sql_string(needle)})"
+    return f"instr({haystack}, {sql_string(needle)})"
+
+
+def _address(expr: str, dialect: str) -> str:
+    """The SQL of :func:`~dpo_workbench.normalize.email_address`, before lower-casing."""
+    y = _trim_space(expr, dialect)
+    left, right = _position(y, "<", dialect), _position(y, ">", dialect)
+    inner = _trim_space(f"substr({y}, {left} + 1, {right} - {left} - 1)", dialect)
+    z = f"(CASE WHEN {left} > 0 AND {right} > {left} THEN {inner} ELSE {y} END)"
+    return f"(CASE WHEN lower(substr({z}, 1, 7)) = 'mailto:' THEN substr({z}, 8) ELSE {z} END)"
+
+
+def _dialect(compiler: Any) -> str:
+    name = compiler.dialect.name
+    return "mysql" if name == "mariadb" else name
+
+
 @compiles(suffix)
 def _suffix_default(element: suffix, compiler: Any, **kw: Any) -> str:
     expr, n = _suffix_parts(element, compiler, **kw)
@@ -116,15 +155,20 @@ def _suffix_mysql(element: suffix, compiler: Any, **kw: Any) -> str:
     return f"CONVERT(right({expr}, {n}) USING utf8mb4) COLLATE utf8mb4_bin"
 
 
+def _binary(expr: str, compiler: Any, **kw: Any) -> str:
+    """MariaDB compares the key byte by byte, except in a virtual column's own definition."""
+    if _dialect(compiler) != "mysql" or kw.get(PLAIN):
+        return expr
+    return f"CONVERT({expr} USING utf8mb4) COLLATE utf8mb4_bin"
+
+
 @compiles(text_key)
-def _text_key_default(element: text_key, compiler: Any, **kw: Any) -> str:
-    return f"lower(trim({compiler.process(element.clauses, **kw)}))"
+def _text_key(element: text_key, compiler: Any, **kw: Any) -> str:
+    expr = compiler.process(element.clauses, **kw)
+    return _binary(f"lower({_trim_space(expr, _dialect(compiler))})", compiler, **kw)
 
 
-@compiles(text_key, "mysql")
-@compiles(text_key, "mariadb")
-def _text_key_mysql(element: text_key, compiler: Any, **kw: Any) -> str:
-    if kw.get(PLAIN):
-        return f"lower(trim({compiler.process(element.clauses, **kw)}))"
-    return f"CONVERT(lower(trim({compiler.process(element.clauses, **kw)})) USING utf8mb4)" \
-           " COLLATE utf8mb4_bin"
+@compiles(email_key)
+def _email_key(element: email_key, compiler: Any, **kw: Any) -> str:
+    expr = compiler.process(element.clauses, **kw)
+    return _binary(f"lower({_address(expr, _dialect(compiler))})", compiler, **kw)

@@ -13,16 +13,21 @@ from sqlalchemy import select
 
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.matchkinds import phone_matches
+from dpo_workbench.normalize import email_address, idna_forms, same_letters, strip_space
 
 
-def _text_key(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return unicodedata.normalize("NFC", value.strip(" ")).lower()
+def _fold(value: str) -> str:
+    """Letter case folded one letter at a time (the documented rule), in NFC."""
+    return "".join(min(same_letters(c)) for c in unicodedata.normalize("NFC", value).lower())
 
 
 def _same_text(stored: Any, searched: str) -> bool:
-    return _text_key(stored) == unicodedata.normalize("NFC", searched).lower()
+    return isinstance(stored, str) and _fold(strip_space(stored)) == _fold(strip_space(searched))
+
+
+def _same_address(stored: Any, searched: str) -> bool:
+    return isinstance(stored, str) and any(
+        _fold(email_address(stored)) == _fold(form) for form in idna_forms(searched))
 
 
 def row_matches(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
@@ -30,7 +35,8 @@ def row_matches(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
     if c.phone and "phone" in allowed and any(
             phone_matches(row[col], c.phone, c.digits) for col in spec.phone):
         return True
-    if c.email and "email" in allowed and any(_same_text(row[col], c.email) for col in spec.email):
+    if c.email and "email" in allowed and any(_same_address(row[col], c.email)
+                                              for col in spec.email):
         return True
     return bool(c.has_name and "name" in allowed and spec.name
                 and _same_text(row[spec.name.first], c.first_name or "")
