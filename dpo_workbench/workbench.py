@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 
 from . import indexes
-from .audit import Action, AuditLog, open_audit_log
+from .audit import Action, AuditLog, check_user, open_audit_log
 from .criteria import Criteria
 from .datamap import Datamap
 from .details import Details, details_of
@@ -63,7 +63,7 @@ class Workbench:
 
     def __init__(self, installation: Installation, user: str | None = None):
         self.installation = installation
-        self.user = user or getpass.getuser()
+        self.user = check_user(user or getpass.getuser())
         self._journal: Journal | None = None
         self._audit: AuditLog | None = None
         self._state_engine: Engine | None = None
@@ -71,6 +71,9 @@ class Workbench:
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
         """Open the installation whose settings file is ``settings_path``."""
+        # The user is checked first: a name the audit log refuses must stop the
+        # command before anything is opened, searched or written.
+        user = check_user(user or getpass.getuser())
         return cls(Installation.open(settings_path), user=user)
 
     def close(self) -> None:

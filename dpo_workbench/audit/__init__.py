@@ -31,7 +31,14 @@ Examples
 from __future__ import annotations
 
 from .chain import GENESIS_HASH, VerifyReport
-from .events import Action, AuditEvent, Scalar, StoredEvent, personal_data_reason
+from .events import (
+    Action,
+    AuditEvent,
+    Scalar,
+    StoredEvent,
+    check_user,
+    personal_data_reason,
+)
 from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key
 from .log import AuditLog, open_audit_log
 from .text import format_events
@@ -47,6 +54,7 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "audit_key_path",
+    "check_user",
     "format_events",
     "load_or_create_key",
     "open_audit_log",

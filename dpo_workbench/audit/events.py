@@ -8,8 +8,9 @@ appear only as a *keyed* hash, :meth:`Criteria.fingerprint`
 without revealing the searched person (the key: :mod:`dpo_workbench.audit.keys`).
 So the log keeps no personal data after an erasure.
 
-As a last line of defence, :class:`AuditEvent` refuses a ``detail`` text that
-looks like an e-mail address or a phone number (see :func:`personal_data_reason`).
+As a last line of defence, :class:`AuditEvent` refuses a ``detail`` text, or a
+user name, that looks like an e-mail address or a phone number (see
+:func:`personal_data_reason` and :func:`check_user`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
@@ -101,11 +104,32 @@ def time_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _check_user(user: object) -> str:
-    """The user name, if it is one the log accepts."""
+def check_user(user: object) -> str:
+    """``user`` if the log accepts it as who acts, else a UsageError (a ValueError).
+
+    A workbench user name of 1 to :data:`MAX_USER` characters without
+    surrounding spaces that passes :func:`personal_data_reason`: the name is
+    declared by whoever runs the workbench (``--user`` on the command line), so
+    a data subject's e-mail address or phone number typed there must not reach
+    the append-only log. The message never repeats the name.
+
+    Examples
+    --------
+    >>> check_user("dpo")
+    'dpo'
+    >>> check_user("aino.jarvinen@example.fi")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dpo_workbench.errors.UsageError: The user name for the audit log looks like an e-mail ...
+    """
     if not isinstance(user, str) or not user or user != user.strip() or len(user) > MAX_USER:
-        raise ValueError(f"An audit event's user must be a workbench user name of 1 to {MAX_USER} "
+        raise UsageError(f"An audit event's user must be a workbench user name of 1 to {MAX_USER} "
                          "characters without surrounding spaces.")
+    reason = personal_data_reason(user)
+    if reason:
+        raise UsageError(f"The user name for the audit log {reason}; the audit log keeps no "
+                         "personal data. Name who acts with a workbench user name such as "
+                         "'dpo' (--user on the command line).")
     return user
 
 
@@ -172,8 +196,9 @@ class AuditEvent:
 
     Build it with :meth:`build` when criteria are involved, so that only their
     keyed hash is kept. Construction checks every field and raises
-    :class:`ValueError` (without the offending value in the message) when a
-    ``detail`` text looks like an e-mail address or a phone number.
+    :class:`ValueError` (without the offending value in the message) when the
+    user or a ``detail`` text looks like an e-mail address or a phone number
+    (for the user, a :class:`~dpo_workbench.errors.UsageError`).
 
     Examples
     --------
@@ -202,7 +227,7 @@ class AuditEvent:
         except ValueError:
             valid = ", ".join(a.value for a in Action)
             raise ValueError(f"Unknown audit action; valid actions are {valid}.") from None
-        object.__setattr__(self, "user", _check_user(self.user))
+        object.__setattr__(self, "user", check_user(self.user))
         object.__setattr__(self, "action", action)
         object.__setattr__(self, "criteria_hash", _check_criteria_hash(self.criteria_hash))
         object.__setattr__(self, "tables", _check_tables(self.tables))
