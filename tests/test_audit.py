@@ -32,6 +32,7 @@ from dpo_workbench.audit import (
     open_audit_log,
     personal_data_reason,
 )
+from dpo_workbench.audit.events import os_account
 from dpo_workbench.cli import audit as audit_cli
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.errors import ConfigError
@@ -117,6 +118,7 @@ def test_append_list_verify_roundtrip(log: AuditLog, state_url: str) -> None:
     assert [e.prev_hash for e in stored[1:]] == [e.hash for e in stored[:-1]]
     listed = log.events()
     assert listed == stored  # every field survives the database, times to the microsecond
+    assert {e.os_user for e in listed} == {os_account()}  # who really ran the process
     second = listed[1]
     assert second.action is Action.SEARCH
     assert dict(second.tables) == {"operative.contacts": 4, "outbound.customers": 1}
@@ -156,8 +158,11 @@ def test_format_events_one_line_per_event(tmp_path: Path) -> None:
     lines = format_events(events).splitlines()
 
     assert len(lines) == 4  # header + 3 events
-    assert lines[0].split() == ["id", "time", "(UTC)", "user", "action", "rows", "tables", "hash"]
+    # "os user": the operating-system account that wrote the event, beside the declared user.
+    assert lines[0].split() == ["id", "time", "(UTC)", "user", "os", "user", "action", "rows",
+                                "tables", "hash"]
     assert lines[2].split()[0] == "2"
+    assert lines[2].split()[2:4] == ["dpo", os_account()]
     assert "dpo" in lines[2] and "search" in lines[2]
     assert "operative.contacts=4, outbound.customers=1" in lines[2]
     assert lines[2].endswith(events[1].hash[:12])
@@ -174,8 +179,11 @@ def test_format_events_one_line_per_event(tmp_path: Path) -> None:
     ("action", "login"),  # hide what was done
     ("detail_json", '{"format":"json"}'),
     ("at", "2020-01-01T00:00:00.000000+00:00"),  # backdated
+    ("os_user", "someone_else"),  # blame another operating-system account
+    ("os_user", None),  # pass a new event off as one written before os_user was recorded
 ])
-def test_edited_event_is_reported(log: AuditLog, state_url: str, column: str, value: str) -> None:
+def test_edited_event_is_reported(log: AuditLog, state_url: str, column: str,
+                                  value: str | None) -> None:
     _three_events(log)
     _sql(state_url, f"UPDATE audit_events SET {column} = :v WHERE id = 3", v=value)
 
@@ -491,8 +499,9 @@ def test_cli_verify_and_list(tmp_path: Path, state_url: str) -> None:
     assert status == 0 and len(out.splitlines()) == 4
     status, out, _ = _run("audit", "list", "-c", config, "--action", "search", "--format", "json")
     assert status == 0
-    assert [(e["id"], e["action"], e["tables"]) for e in json.loads(out)] == [
-        (2, "search", {"operative.contacts": 4, "outbound.customers": 1})]
+    assert [(e["id"], e["action"], e["tables"], e["user"], e["os_user"])
+            for e in json.loads(out)] == [
+        (2, "search", {"operative.contacts": 4, "outbound.customers": 1}, "dpo", os_account())]
     status, out, _ = _run("audit", "list", "-c", config, "--user", "dpo", "--limit", "1")
     assert [line.split()[0] for line in out.splitlines()] == ["id", "2"]
 

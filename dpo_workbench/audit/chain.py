@@ -3,11 +3,12 @@
 Each stored event carries ``prev_hash``, the hash of the event before it (64
 zeros for the first), and its own ``hash``: HMAC-SHA256, under a sub-key derived
 from the audit key (:func:`chain_key`), of a canonical JSON of ``id``, ``at``,
-``user``, ``action``, ``criteria_hash``, ``tables``, ``detail`` and
-``prev_hash``. Event ids are consecutive (1, 2, 3 ...) because the log assigns
-them itself while holding the append lock. A keyed hash rather than a plain
-SHA-256 means that someone who can write to the state database but cannot read
-the key file cannot edit an event and recompute the chain after it.
+``user``, ``action``, ``criteria_hash``, ``tables``, ``detail``, ``prev_hash``
+and, for events written since the log records it, ``os_user``. Event ids are
+consecutive (1, 2, 3 ...) because the log assigns them itself while holding the
+append lock. A keyed hash rather than a plain SHA-256 means that someone who
+can write to the state database but cannot read the key file cannot edit an
+event and recompute the chain after it.
 :meth:`AuditLog.verify` (through :func:`verify_chain`) reports
 
 - an **edited** event: its content does not match its hash;
@@ -27,8 +28,9 @@ the last remaining event). Copying :attr:`VerifyReport.last_hash` to another
 system from time to time closes these gaps.
 
 A *row* here is a mapping with the columns of the table ``audit_events``:
-``id``, ``at`` (ISO text), ``user_name``, ``action``, ``criteria_hash``,
-``tables_json``, ``detail_json``, ``prev_hash`` and ``hash``.
+``id``, ``at`` (ISO text), ``user_name``, ``os_user`` (``None`` or missing in
+old rows), ``action``, ``criteria_hash``, ``tables_json``, ``detail_json``,
+``prev_hash`` and ``hash``.
 """
 
 from __future__ import annotations
@@ -91,18 +93,27 @@ def mac(key: bytes, payload: bytes) -> str:
 def event_payload(row: Mapping[str, Any], tables: Any, detail: Any) -> bytes:
     """What an event's hash covers: ``row``'s fields with ``tables`` and ``detail`` as objects.
 
+    ``os_user`` is covered when the row has one: events written before the log
+    recorded it (``None``) keep the payload they were hashed with, and setting
+    or clearing it afterwards changes the payload, so either shows as an edit.
+
     Examples
     --------
     >>> row = {"id": 1, "at": "2025-01-02T00:00:00.000000+00:00", "user_name": "dpo",
     ...        "action": "login", "criteria_hash": None, "prev_hash": GENESIS_HASH}
     >>> event_payload(row, {}, {})[:40]
     b'{"action":"login","at":"2025-01-02T00:00'
+    >>> b'"os_user":"svc"' in event_payload(dict(row, os_user="svc"), {}, {})
+    True
     """
-    return canonical({
+    fields = {
         "id": row["id"], "at": row["at"], "user": row["user_name"], "action": row["action"],
         "criteria_hash": row["criteria_hash"], "tables": tables, "detail": detail,
         "prev_hash": row["prev_hash"],
-    }).encode("utf-8")
+    }
+    if row.get("os_user") is not None:
+        fields["os_user"] = row["os_user"]
+    return canonical(fields).encode("utf-8")
 
 
 def head_payload(last_id: int, last_hash: str) -> bytes:
@@ -119,7 +130,8 @@ def head_payload(last_id: int, last_hash: str) -> bytes:
 
 def make_row(key: bytes, *, event_id: int, at: str, user: str, action: str,
              criteria_hash: str | None, tables: Mapping[str, int],
-             detail: Mapping[str, Any], prev_hash: str) -> dict[str, Any]:
+             detail: Mapping[str, Any], prev_hash: str,
+             os_user: str | None = None) -> dict[str, Any]:
     """The stored row of an event, with its ``hash`` under ``key`` (the chain key).
 
     Examples
@@ -134,7 +146,7 @@ def make_row(key: bytes, *, event_id: int, at: str, user: str, action: str,
     row: dict[str, Any] = {
         "id": event_id, "at": at, "user_name": user, "action": action,
         "criteria_hash": criteria_hash, "tables_json": canonical(tables),
-        "detail_json": canonical(detail), "prev_hash": prev_hash,
+        "detail_json": canonical(detail), "prev_hash": prev_hash, "os_user": os_user,
     }
     row["hash"] = mac(key, event_payload(row, tables, detail))
     return row

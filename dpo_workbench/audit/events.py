@@ -15,7 +15,9 @@ user name, that looks like an e-mail address or a phone number (see
 
 from __future__ import annotations
 
+import getpass
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,6 +93,35 @@ def personal_data_reason(text: str) -> str | None:
     if _LONG_DIGITS_RE.search(_DIGIT_SEPARATORS_RE.sub("", rest)):
         return "contains a number of 6 or more digits (a phone number?)"
     return None
+
+
+def os_account() -> str:
+    """The operating-system account running this process, as events record it.
+
+    The account of the effective user id (not ``$USER``, which the caller can
+    set to anything); :func:`getpass.getuser` where there is no ``pwd`` module.
+    A name the log would refuse as a user (see :func:`check_user`) is recorded
+    as ``uid N`` instead, so that the account is still named.
+
+    Examples
+    --------
+    >>> os_account() == check_user(os_account())
+    True
+    """
+    try:
+        import pwd
+
+        name = pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # no pwd module (Windows), or an account without a name
+        try:
+            name = getpass.getuser()
+        except (ImportError, KeyError, OSError):
+            name = ""
+    try:
+        return check_user(name)
+    except UsageError:
+        geteuid = getattr(os, "geteuid", None)
+        return f"uid {geteuid()}" if geteuid else "unknown"
 
 
 def time_text(at: datetime) -> str:
@@ -270,7 +301,10 @@ class StoredEvent:
     """An event as stored in the log, with its place in the chain.
 
     ``action`` is an :class:`Action`, or the stored text when this version of the
-    workbench does not know it. ``at`` is in UTC.
+    workbench does not know it. ``at`` is in UTC. ``user`` is who acts as
+    declared (the workbench user); ``os_user`` the operating-system account of
+    the process that wrote the event (:func:`os_account`), ``None`` for events
+    written before the log recorded it.
     """
 
     id: int
@@ -282,6 +316,7 @@ class StoredEvent:
     detail: Mapping[str, Scalar]
     prev_hash: str
     hash: str
+    os_user: str | None = None
 
     @property
     def rows(self) -> int:
@@ -296,11 +331,11 @@ class StoredEvent:
         >>> from dpo_workbench.audit.chain import GENESIS_HASH
         >>> e = StoredEvent(1, datetime(2025, 1, 2, tzinfo=UTC), "dpo", Action.LOGIN, None, {},
         ...                 {}, GENESIS_HASH, "ab" * 32)
-        >>> e.to_dict()["at"], e.to_dict()["action"]
-        ('2025-01-02T00:00:00.000000+00:00', 'login')
+        >>> e.to_dict()["at"], e.to_dict()["action"], e.to_dict()["os_user"]
+        ('2025-01-02T00:00:00.000000+00:00', 'login', None)
         """
         return {"id": self.id, "at": time_text(self.at), "user": self.user,
-                "action": str(self.action), "criteria_hash": self.criteria_hash,
-                "tables": dict(self.tables), "detail": dict(self.detail),
-                "prev_hash": self.prev_hash, "hash": self.hash}
+                "os_user": self.os_user, "action": str(self.action),
+                "criteria_hash": self.criteria_hash, "tables": dict(self.tables),
+                "detail": dict(self.detail), "prev_hash": self.prev_hash, "hash": self.hash}
 

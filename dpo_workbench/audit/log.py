@@ -39,7 +39,7 @@ from .chain import (
     next_link,
     verify_chain,
 )
-from .events import Action, AuditEvent, Scalar, StoredEvent, time_text
+from .events import Action, AuditEvent, Scalar, StoredEvent, os_account, time_text
 from .keys import audit_key_path, load_or_create_key
 from .tables import create_tables, events_query, events_table, head_table, stored_event
 
@@ -90,6 +90,8 @@ class AuditLog:
         self._key = key
         self._chain_key = chain_key(key)
         self._backend = self._url.get_backend_name()
+        # Recorded beside the declared user: the account that really ran the process.
+        self._os_user = os_account()
         self._engine = state_engine(self._url)
         try:
             create_tables(self._engine)
@@ -311,12 +313,13 @@ class AuditLog:
         row = make_row(self._chain_key, event_id=new_id, at=time_text(at), user=event.user,
                        action=event.action.value, criteria_hash=event.criteria_hash,
                        tables=dict(event.tables), detail=dict(event.detail),
-                       prev_hash=prev_hash)
+                       prev_hash=prev_hash, os_user=self._os_user)
         conn.execute(events_table.insert().values(**row))
         self._write_head(conn, new_id, row["hash"], exists=head is not None)
         return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
                            criteria_hash=event.criteria_hash, tables=event.tables,
-                           detail=event.detail, prev_hash=prev_hash, hash=row["hash"])
+                           detail=event.detail, prev_hash=prev_hash, hash=row["hash"],
+                           os_user=self._os_user)
 
     # -- reading and checking ---------------------------------------------------------
 
