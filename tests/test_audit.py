@@ -451,7 +451,8 @@ def test_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
 def test_damaged_key_file_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "audit.key"
     path.write_text("not a key\n")
-    with pytest.raises(ConfigError, match="audit.key"):
+    path.chmod(0o600)  # owner-only, so that the content is what is refused
+    with pytest.raises(ConfigError, match="audit.key.*Restore it from the backup"):
         load_or_create_key(path)
 
 

@@ -9,7 +9,8 @@ account can read (:func:`load_or_create_key`, mode 0600, default
 ``<settings folder>/state/audit.key``; move it elsewhere with
 ``audit: {key_file: ...}`` in the settings file). Back it up with the database:
 without it, :meth:`AuditLog.verify` cannot check the log and repeated searches
-can no longer be recognised.
+can no longer be recognised. A key file that other accounts may read or write
+is refused (:func:`check_private`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..engines import private_folder
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
@@ -32,9 +35,32 @@ KEY_BYTES = 32
 DEFAULT_KEY_FILE = Path("state") / "audit.key"
 
 
+def check_private(path: Path) -> None:
+    """A ConfigError when accounts other than the owner may read or write the key file ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "audit.key"
+    >>> _ = p.write_text("x"); p.chmod(0o640)
+    >>> check_private(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dpo_workbench.errors.ConfigError: The audit key file ... has mode 0640: ... chmod 600 ...
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    # Windows has no such mode bits; elsewhere a readable key lets anyone who can read
+    # the state database recompute a search's fingerprint from a guessed phone number.
+    if os.name == "posix" and mode & 0o077:
+        raise ConfigError(f"The audit key file {path} has mode {mode:04o}: other accounts than "
+                          "its owner may read or write it, so the workbench refuses it. Make it "
+                          f"owner-only with: chmod 600 {path}")
+
+
 def _read_key(path: Path) -> bytes:
     """The key held in the file at ``path``, or a ConfigError saying to restore it."""
     try:
+        check_private(path)
         text = path.read_text(encoding="ascii").strip()
         key = bytes.fromhex(text)
     except (OSError, UnicodeDecodeError, ValueError):
@@ -66,7 +92,7 @@ def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
     if p.exists():
         return _read_key(p)
     try:
-        p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(p.parent)
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".audit-key-")  # mode 0600
     except OSError as exc:
         raise ConfigError(f"Cannot create the audit key file {p}: {exc.strerror}. Make its "
