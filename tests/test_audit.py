@@ -32,7 +32,9 @@ from dpo_workbench.audit import (
     open_audit_log,
     personal_data_reason,
 )
+from dpo_workbench.audit.chain import chain_key
 from dpo_workbench.audit.events import os_account
+from dpo_workbench.audit.headfile import read_head_file
 from dpo_workbench.cli import audit as audit_cli
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.errors import ConfigError
@@ -273,15 +275,17 @@ def test_another_key_cannot_verify(log: AuditLog, state_url: str) -> None:
 
 def test_log_has_no_update_or_delete_methods() -> None:
     public = {name for name in dir(AuditLog) if not name.startswith("_")}
-    assert public == {"append", "close", "criteria_hash", "events", "key", "record", "verify"}
+    # head() reads where the chain ends (for receipts); it changes nothing.
+    assert public == {"append", "close", "criteria_hash", "events", "head", "key", "record",
+                      "verify"}
 
 
 # -- concurrency ------------------------------------------------------------------------
 
 
-def _append_many(url: str, who: str, n: int, start: Any) -> None:
+def _append_many(url: str, who: str, n: int, start: Any, head_file: Path | None = None) -> None:
     start.wait()  # every appender starts at the same moment
-    with AuditLog(url, KEY) as log:
+    with AuditLog(url, KEY, head_file) as log:
         for i in range(n):
             log.record(who, Action.DETAILS_VIEWED, tables={"operative.contacts": i})
 
@@ -297,12 +301,13 @@ def _check_single_chain(log: AuditLog, expected: int) -> None:
 
 @pytest.mark.engines
 @pytest.mark.slow
-def test_concurrent_processes_keep_a_single_chain(state_url: str) -> None:
-    with AuditLog(state_url, KEY):
-        pass  # create the tables once, so the race is about appends
+def test_concurrent_processes_keep_a_single_chain(state_url: str, tmp_path: Path) -> None:
+    head_file = tmp_path / "audit.key.head"
+    with AuditLog(state_url, KEY, head_file):
+        pass  # create the tables and the head file once, so the race is about appends
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
-    procs = [ctx.Process(target=_append_many, args=(state_url, f"user{i}", 15, start))
+    procs = [ctx.Process(target=_append_many, args=(state_url, f"user{i}", 15, start, head_file))
              for i in range(4)]
     for p in procs:
         p.start()
@@ -311,9 +316,14 @@ def test_concurrent_processes_keep_a_single_chain(state_url: str) -> None:
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
 
-    with AuditLog(state_url, KEY) as log:
+    with AuditLog(state_url, KEY, head_file) as log:
         _check_single_chain(log, 60)
         assert {e.user for e in log.events()} == {"user0", "user1", "user2", "user3"}
+        # Four processes advanced the head file in whatever order their updates came:
+        # it never moved backwards, so it is on the last event.
+        assert tuple(log.head()) == (60, log.events(limit=1)[0].hash)
+        head = read_head_file(head_file, chain_key(KEY))
+        assert head is not None and (head.last_id, head.last_hash) == tuple(log.head())
 
 
 @pytest.mark.engines

@@ -14,6 +14,8 @@ One concern a module:
   construction), :class:`StoredEvent` and the personal-data guard;
 - :mod:`.keys`: the audit key file (:func:`load_or_create_key`,
   :func:`audit_key_path`) and why the key matters;
+- :mod:`.headfile`: the chain's head kept in a file beside the key file, only
+  ever advanced;
 - :mod:`.chain`: the keyed hash chain and its checks, pure functions over plain
   rows (:class:`VerifyReport`), and what tampering they detect;
 - :mod:`.tables`: the two tables in the state database and reading a row back;
@@ -39,8 +41,9 @@ from .events import (
     check_user,
     personal_data_reason,
 )
+from .headfile import head_file_path
 from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key
-from .log import AuditLog, open_audit_log
+from .log import AuditLog, ChainHead, open_audit_log
 from .text import format_events
 
 __all__ = [
@@ -50,12 +53,14 @@ __all__ = [
     "Action",
     "AuditEvent",
     "AuditLog",
+    "ChainHead",
     "Scalar",
     "StoredEvent",
     "VerifyReport",
     "audit_key_path",
     "check_user",
     "format_events",
+    "head_file_path",
     "load_or_create_key",
     "open_audit_log",
     "personal_data_reason",
