@@ -1,8 +1,9 @@
 """The audit log's files outside the state database: the key file and the head file.
 
-The security review's findings 1 and 3, each with a test named for it: a wiped or
-cut log is reported through the head file, and key files other accounts may read
-are refused. Real files, real databases (SQLite, PostgreSQL, MariaDB), the command
+The security review's findings 1 to 3, each with a test named for it: a wiped or
+cut log is reported through the head file, a missing key is never re-created for
+a log that has recorded events, and key files other accounts may read are
+refused. Real files, real databases (SQLite, PostgreSQL, MariaDB), the command
 line as an operator runs it.
 """
 
@@ -280,6 +281,51 @@ def test_head_file_only_moves_forward(tmp_path: Path) -> None:
     assert head is not None and (head.last_id, head.last_hash, head.valid) == (5, "ab" * 32, True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.key.head",
                                                           "audit.key.head.lock"]
+
+
+# -- finding 2: a missing key file ------------------------------------------------------
+
+
+@pytest.mark.engines
+def test_missing_key_file_is_not_recreated_for_a_log_with_events(config: Path) -> None:
+    # The review deleted the key file: verify made a new key and called every event edited.
+    _record(config, 2)
+    key_file = _key_file(config)
+    key_file.unlink()
+
+    with pytest.raises(ConfigError) as info:
+        open_audit_log(load_settings(config))
+    assert f"The audit key file {key_file} is missing" in str(info.value)
+    assert "Restore the key file from the backup" in str(info.value)
+    assert not key_file.exists()
+
+    status, lines, err = _verify(config)
+    assert (status, lines) == (3, [])
+    assert f"The audit key file {key_file} is missing" in err
+    assert not key_file.exists()
+
+    # The head file alone is enough: a log whose database was wiped as well.
+    _sql(config, "DELETE FROM audit_events", "DELETE FROM audit_head")
+    with pytest.raises(ConfigError, match="head file .* shows that the log has recorded events"):
+        open_audit_log(load_settings(config))
+    assert not key_file.exists()
+
+
+@pytest.mark.engines
+def test_missing_key_file_with_only_the_database_left_is_refused(config: Path) -> None:
+    _record(config, 1)
+    _key_file(config).unlink()
+    _head_file(config).unlink()
+
+    with pytest.raises(ConfigError, match="the state database .* holds audit events"):
+        open_audit_log(load_settings(config))
+
+
+def test_brand_new_log_gets_a_new_key(tmp_path: Path) -> None:
+    config = _settings_file(tmp_path, "sqlite:///state/workbench.sqlite")
+    with open_audit_log(load_settings(config)) as log:
+        assert log.verify().ok and len(log.key) == 32
+    assert _key_file(config).exists() and _head_file(config).exists()
 
 
 # -- finding 3 and owner-only files -----------------------------------------------------

@@ -13,7 +13,8 @@ One concern a module:
 - :mod:`.events`: :class:`Action`, :class:`AuditEvent` (checked on
   construction), :class:`StoredEvent` and the personal-data guard;
 - :mod:`.keys`: the audit key file (:func:`load_or_create_key`,
-  :func:`audit_key_path`) and why the key matters;
+  :func:`audit_key_path`, :func:`log_key`), why the key matters and when a
+  new one may be made;
 - :mod:`.headfile`: the chain's head kept in a file beside the key file, only
   ever advanced;
 - :mod:`.chain`: the keyed hash chain and its checks, pure functions over plain
@@ -42,7 +43,7 @@ from .events import (
     personal_data_reason,
 )
 from .headfile import head_file_path
-from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key
+from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key, log_key
 from .log import AuditLog, ChainHead, open_audit_log
 from .text import format_events
 
@@ -62,6 +63,7 @@ __all__ = [
     "format_events",
     "head_file_path",
     "load_or_create_key",
+    "log_key",
     "open_audit_log",
     "personal_data_reason",
 ]

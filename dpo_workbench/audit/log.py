@@ -48,7 +48,7 @@ from .chain import (
 )
 from .events import Action, AuditEvent, Scalar, StoredEvent, os_account, time_text
 from .headfile import advance_or_warn, head_file_path, locked, read_head_file, write_head_file
-from .keys import audit_key_path, load_or_create_key
+from .keys import audit_key_path, log_key
 from .tables import create_tables, events_query, events_table, head_table, stored_event
 
 if TYPE_CHECKING:
@@ -421,7 +421,8 @@ class AuditLog:
 def open_audit_log(settings: Settings) -> AuditLog:
     """Open the installation's audit log (state database, key file, head file beside it).
 
-    Needs neither the datamap nor the installation's databases.
+    Needs neither the datamap nor the installation's databases. A missing key
+    file is a ConfigError unless the log is new (:func:`.keys.log_key`).
 
     Examples
     --------
@@ -433,5 +434,5 @@ def open_audit_log(settings: Settings) -> AuditLog:
     ...     log.verify().ok
     True
     """
-    key_file = audit_key_path(settings)
-    return AuditLog(settings.state_url, load_or_create_key(key_file), head_file_path(key_file))
+    return AuditLog(settings.state_url, log_key(settings),
+                    head_file_path(audit_key_path(settings)))

@@ -102,6 +102,30 @@ def _add_missing_columns(engine: Engine) -> None:
                 raise
 
 
+def holds_events(engine: Engine) -> bool:
+    """Whether ``engine``'s database holds an audit log that has recorded events.
+
+    True when ``audit_events`` has a row, or the head record names an event
+    (its rows deleted since); needs no key, reads only.
+
+    Examples
+    --------
+    >>> from sqlalchemy import create_engine
+    >>> engine = create_engine("sqlite://")
+    >>> holds_events(engine)
+    False
+    >>> create_tables(engine); holds_events(engine)
+    False
+    """
+    names = set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        if "audit_events" in names and conn.execute(
+                select(events_table.c.id).limit(1)).first() is not None:
+            return True
+        return "audit_head" in names and conn.execute(
+            select(head_table.c.name).where(head_table.c.last_id > 0).limit(1)).first() is not None
+
+
 def since_text(since: datetime | date) -> str:
     """``since`` as stored time text, to compare with the ``at`` column.
 
