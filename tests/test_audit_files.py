@@ -370,3 +370,20 @@ def test_files_are_created_owner_only(tmp_path: Path) -> None:
     assert {p.name: _mode(p) for p in keys.iterdir()} == {
         "audit.key": 0o600, "audit.key.head": 0o600, "audit.key.head.lock": 0o600}
     assert (_mode(state), _mode(keys)) == (0o700, 0o700)
+
+
+def test_demo_rebuilt_with_replace_starts_a_new_audit_log(tmp_path: Path) -> None:
+    # `demo build --replace` deletes the state database; its head file must go with it,
+    # or the new, empty log would be reported as wiped.
+    from dpo_workbench.demo.build import build_demo
+
+    config = build_demo(tmp_path, events=1500, max_files=2)
+    _record(config, 2)
+    key = _key_file(config).read_bytes()
+
+    build_demo(tmp_path, events=1500, max_files=2, replace=True)
+
+    assert _verify(config)[:2] == (0, ["Audit log intact: 0 events checked; last event 0, "
+                                       "hash 000000000000."])
+    assert _record(config, 1)[0].id == 1
+    assert _key_file(config).read_bytes() == key  # the key stays
