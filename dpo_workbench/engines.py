@@ -7,6 +7,7 @@ the busy time-out, the write-ahead log, ``secure_delete`` and the explicit
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -88,14 +89,56 @@ def _decode_text(raw: bytes) -> str:
 def state_engine(url: str | URL) -> Engine:
     """An engine for the workbench's state database (audit log, erasure journal).
 
-    On SQLite the folder is created, deleted content is overwritten (the journal
-    briefly holds file paths of erased items) and a write-ahead log is used.
+    On SQLite the folder (mode 0700) and the file (mode 0600) are created owner-only
+    when missing, deleted content is overwritten (the journal briefly holds file
+    paths of erased items) and a write-ahead log is used.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "state"
+    >>> state_engine(f"sqlite:///{d}/workbench.sqlite").dispose()
+    >>> oct((d / "workbench.sqlite").stat().st_mode & 0o777), oct(d.stat().st_mode & 0o777)
+    ('0o600', '0o700')
     """
     url = make_url(url) if isinstance(url, str) else url
     if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            _create_private_file(Path(url.database).expanduser())
         return sqlite_engine(url, create_folder=True, wal=True, secure_delete=True,
                              explicit_begin=True)
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the empty file ``path`` (mode 0600) and its missing folders (0700), if missing."""
+    # SQLite gives its -wal and -shm files the database file's mode, so an owner-only
+    # database file made here keeps all three unreadable to other accounts (the audit
+    # log and the erasure journal are in it), whatever the process's umask.
+    try:
+        private_folder(path.parent)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass  # it exists (and keeps its mode), or SQLite reports the problem when it opens it
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` where missing, and each missing parent, owner-only (mode 0700).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "a" / "b"
+    >>> private_folder(d); oct(d.stat().st_mode & 0o777), oct(d.parent.stat().st_mode & 0o777)
+    ('0o700', '0o700')
+    """
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for f in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # a concurrent creator was first
+            f.mkdir(mode=0o700)
 
 
 def database_engine(name: str, url: URL, settings_path: Path | str) -> Engine:

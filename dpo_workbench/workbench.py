@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 
 from . import indexes
-from .audit import Action, AuditLog, open_audit_log
+from .audit import Action, AuditLog, check_user, open_audit_log
 from .criteria import Criteria
 from .datamap import Datamap
 from .details import Details, details_of
@@ -27,7 +27,6 @@ from .erasure.journal import Journal
 from .erasure.plan import ErasurePlan
 from .erasure.planning import plan_erasure
 from .erasure.runs import Erasures
-from .errors import UsageError
 from .files import FileInfo, check_reason, read_file
 from .installation import Installation
 from .progress import Progress
@@ -77,6 +76,8 @@ class Workbench:
 
         ``databases`` opens only those (see :meth:`Installation.open`).
         """
+        # The user is checked first: a name the audit log refuses must stop the
+        # command before anything is opened, searched or written.
         user = _acting_user(user)
         return cls(Installation.open(settings_path, databases=databases), user=user)
 
@@ -415,11 +416,7 @@ class Workbench:
 
 def _acting_user(user: str | None) -> str:
     """Who acts (recorded in the audit log): given, or the operating system's user."""
-    name = getpass.getuser() if user is None else user
-    if not isinstance(name, str) or not name.strip() or name != name.strip() or len(name) > 200:
-        raise UsageError("The user name must be 1 to 200 characters without surrounding "
-                         "spaces.")
-    return name
+    return check_user(getpass.getuser() if user is None else user)
 
 
 def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None, *,

@@ -32,6 +32,9 @@ from dpo_workbench.audit import (
     open_audit_log,
     personal_data_reason,
 )
+from dpo_workbench.audit.chain import chain_key
+from dpo_workbench.audit.events import os_account
+from dpo_workbench.audit.headfile import read_head_file
 from dpo_workbench.cli import audit as audit_cli
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.errors import ConfigError
@@ -117,6 +120,7 @@ def test_append_list_verify_roundtrip(log: AuditLog, state_url: str) -> None:
     assert [e.prev_hash for e in stored[1:]] == [e.hash for e in stored[:-1]]
     listed = log.events()
     assert listed == stored  # every field survives the database, times to the microsecond
+    assert {e.os_user for e in listed} == {os_account()}  # who really ran the process
     second = listed[1]
     assert second.action is Action.SEARCH
     assert dict(second.tables) == {"operative.contacts": 4, "outbound.customers": 1}
@@ -156,8 +160,11 @@ def test_format_events_one_line_per_event(tmp_path: Path) -> None:
     lines = format_events(events).splitlines()
 
     assert len(lines) == 4  # header + 3 events
-    assert lines[0].split() == ["id", "time", "(UTC)", "user", "action", "rows", "tables", "hash"]
+    # "os user": the operating-system account that wrote the event, beside the declared user.
+    assert lines[0].split() == ["id", "time", "(UTC)", "user", "os", "user", "action", "rows",
+                                "tables", "hash"]
     assert lines[2].split()[0] == "2"
+    assert lines[2].split()[2:4] == ["dpo", os_account()]
     assert "dpo" in lines[2] and "search" in lines[2]
     assert "operative.contacts=4, outbound.customers=1" in lines[2]
     assert lines[2].endswith(events[1].hash[:12])
@@ -174,8 +181,11 @@ def test_format_events_one_line_per_event(tmp_path: Path) -> None:
     ("action", "login"),  # hide what was done
     ("detail_json", '{"format":"json"}'),
     ("at", "2020-01-01T00:00:00.000000+00:00"),  # backdated
+    ("os_user", "someone_else"),  # blame another operating-system account
+    ("os_user", None),  # pass a new event off as one written before os_user was recorded
 ])
-def test_edited_event_is_reported(log: AuditLog, state_url: str, column: str, value: str) -> None:
+def test_edited_event_is_reported(log: AuditLog, state_url: str, column: str,
+                                  value: str | None) -> None:
     _three_events(log)
     _sql(state_url, f"UPDATE audit_events SET {column} = :v WHERE id = 3", v=value)
 
@@ -265,15 +275,17 @@ def test_another_key_cannot_verify(log: AuditLog, state_url: str) -> None:
 
 def test_log_has_no_update_or_delete_methods() -> None:
     public = {name for name in dir(AuditLog) if not name.startswith("_")}
-    assert public == {"append", "close", "criteria_hash", "events", "key", "record", "verify"}
+    # head() reads where the chain ends (for receipts); it changes nothing.
+    assert public == {"append", "close", "criteria_hash", "events", "head", "key", "record",
+                      "verify"}
 
 
 # -- concurrency ------------------------------------------------------------------------
 
 
-def _append_many(url: str, who: str, n: int, start: Any) -> None:
+def _append_many(url: str, who: str, n: int, start: Any, head_file: Path | None = None) -> None:
     start.wait()  # every appender starts at the same moment
-    with AuditLog(url, KEY) as log:
+    with AuditLog(url, KEY, head_file) as log:
         for i in range(n):
             log.record(who, Action.DETAILS_VIEWED, tables={"operative.contacts": i})
 
@@ -289,12 +301,13 @@ def _check_single_chain(log: AuditLog, expected: int) -> None:
 
 @pytest.mark.engines
 @pytest.mark.slow
-def test_concurrent_processes_keep_a_single_chain(state_url: str) -> None:
-    with AuditLog(state_url, KEY):
-        pass  # create the tables once, so the race is about appends
+def test_concurrent_processes_keep_a_single_chain(state_url: str, tmp_path: Path) -> None:
+    head_file = tmp_path / "audit.key.head"
+    with AuditLog(state_url, KEY, head_file):
+        pass  # create the tables and the head file once, so the race is about appends
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
-    procs = [ctx.Process(target=_append_many, args=(state_url, f"user{i}", 15, start))
+    procs = [ctx.Process(target=_append_many, args=(state_url, f"user{i}", 15, start, head_file))
              for i in range(4)]
     for p in procs:
         p.start()
@@ -303,9 +316,14 @@ def test_concurrent_processes_keep_a_single_chain(state_url: str) -> None:
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
 
-    with AuditLog(state_url, KEY) as log:
+    with AuditLog(state_url, KEY, head_file) as log:
         _check_single_chain(log, 60)
         assert {e.user for e in log.events()} == {"user0", "user1", "user2", "user3"}
+        # Four processes advanced the head file in whatever order their updates came:
+        # it never moved backwards, so it is on the last event.
+        assert tuple(log.head()) == (60, log.events(limit=1)[0].hash)
+        head = read_head_file(head_file, chain_key(KEY))
+        assert head is not None and (head.last_id, head.last_hash) == tuple(log.head())
 
 
 @pytest.mark.engines
@@ -443,7 +461,8 @@ def test_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
 def test_damaged_key_file_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "audit.key"
     path.write_text("not a key\n")
-    with pytest.raises(ConfigError, match="audit.key"):
+    path.chmod(0o600)  # owner-only, so that the content is what is refused
+    with pytest.raises(ConfigError, match="audit.key.*Restore it from the backup"):
         load_or_create_key(path)
 
 
@@ -491,8 +510,9 @@ def test_cli_verify_and_list(tmp_path: Path, state_url: str) -> None:
     assert status == 0 and len(out.splitlines()) == 4
     status, out, _ = _run("audit", "list", "-c", config, "--action", "search", "--format", "json")
     assert status == 0
-    assert [(e["id"], e["action"], e["tables"]) for e in json.loads(out)] == [
-        (2, "search", {"operative.contacts": 4, "outbound.customers": 1})]
+    assert [(e["id"], e["action"], e["tables"], e["user"], e["os_user"])
+            for e in json.loads(out)] == [
+        (2, "search", {"operative.contacts": 4, "outbound.customers": 1}, "dpo", os_account())]
     status, out, _ = _run("audit", "list", "-c", config, "--user", "dpo", "--limit", "1")
     assert [line.split()[0] for line in out.splitlines()] == ["id", "2"]
 

@@ -150,6 +150,13 @@ def test_a_tampered_journal_plan_is_refused_on_resume(install, capsys):
     assert _sql(install, "directory", "SELECT count(*) FROM directory_entries") == [(1,)]
 
 
+def test_the_state_database_is_readable_by_its_owner_only(install):
+    with dw.open_workbench(install) as wb:
+        wb.journal.stories()
+    state = install.parent / "state" / "workbench.sqlite"
+    assert state.stat().st_mode & 0o077 == 0, oct(state.stat().st_mode)
+
+
 def test_a_key_reused_by_another_person_is_left_alone_on_resume(install):
     with dw.open_workbench(install) as wb:
         plan = _plan(wb)

@@ -13,7 +13,10 @@ One concern a module:
 - :mod:`.events`: :class:`Action`, :class:`AuditEvent` (checked on
   construction), :class:`StoredEvent` and the personal-data guard;
 - :mod:`.keys`: the audit key file (:func:`load_or_create_key`,
-  :func:`audit_key_path`) and why the key matters;
+  :func:`audit_key_path`, :func:`log_key`), why the key matters and when a
+  new one may be made;
+- :mod:`.headfile`: the chain's head kept in a file beside the key file, only
+  ever advanced;
 - :mod:`.chain`: the keyed hash chain and its checks, pure functions over plain
   rows (:class:`VerifyReport`), and what tampering they detect;
 - :mod:`.tables`: the two tables in the state database and reading a row back;
@@ -31,9 +34,17 @@ Examples
 from __future__ import annotations
 
 from .chain import GENESIS_HASH, VerifyReport
-from .events import Action, AuditEvent, Scalar, StoredEvent, personal_data_reason
-from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key
-from .log import AuditLog, open_audit_log
+from .events import (
+    Action,
+    AuditEvent,
+    Scalar,
+    StoredEvent,
+    check_user,
+    personal_data_reason,
+)
+from .headfile import head_file_path
+from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key, log_key
+from .log import AuditLog, ChainHead, open_audit_log
 from .text import format_events
 
 __all__ = [
@@ -43,12 +54,16 @@ __all__ = [
     "Action",
     "AuditEvent",
     "AuditLog",
+    "ChainHead",
     "Scalar",
     "StoredEvent",
     "VerifyReport",
     "audit_key_path",
+    "check_user",
     "format_events",
+    "head_file_path",
     "load_or_create_key",
+    "log_key",
     "open_audit_log",
     "personal_data_reason",
 ]

@@ -3,11 +3,12 @@
 Each stored event carries ``prev_hash``, the hash of the event before it (64
 zeros for the first), and its own ``hash``: HMAC-SHA256, under a sub-key derived
 from the audit key (:func:`chain_key`), of a canonical JSON of ``id``, ``at``,
-``user``, ``action``, ``criteria_hash``, ``tables``, ``detail`` and
-``prev_hash``. Event ids are consecutive (1, 2, 3 ...) because the log assigns
-them itself while holding the append lock. A keyed hash rather than a plain
-SHA-256 means that someone who can write to the state database but cannot read
-the key file cannot edit an event and recompute the chain after it.
+``user``, ``action``, ``criteria_hash``, ``tables``, ``detail``, ``prev_hash``
+and, for events written since the log records it, ``os_user``. Event ids are
+consecutive (1, 2, 3 ...) because the log assigns them itself while holding the
+append lock. A keyed hash rather than a plain SHA-256 means that someone who
+can write to the state database but cannot read the key file cannot edit an
+event and recompute the chain after it.
 :meth:`AuditLog.verify` (through :func:`verify_chain`) reports
 
 - an **edited** event: its content does not match its hash;
@@ -19,16 +20,20 @@ the key file cannot edit an event and recompute the chain after it.
   past the end of the log, which ``verify`` reports at once; and the next append
   chains on the head (:func:`next_link`), so the gap stays visible afterwards too.
 
-Limits: someone holding both the database and the key can rewrite anything;
-someone who saved an old copy of the head row can put it back after deleting
-the events written since, and someone who deletes both the tail and the head is
-detected by ``verify`` only until the next append (which re-anchors the head on
-the last remaining event). Copying :attr:`VerifyReport.last_hash` to another
-system from time to time closes these gaps.
+- a **wipe or a cut tail that took the head row along** (or an old copy of the
+  head row put back): the head is also kept in a file beside the key file
+  (:mod:`.headfile`), which :func:`check_head_file` compares with the rows. The
+  file may lag behind the database after a crash; that is not tampering as long
+  as the event at its id still has the recorded hash.
+
+Limits: someone holding both the database and the key (and the head file's
+folder) can rewrite anything. Copying :attr:`VerifyReport.last_hash` to
+another system from time to time makes even that detectable.
 
 A *row* here is a mapping with the columns of the table ``audit_events``:
-``id``, ``at`` (ISO text), ``user_name``, ``action``, ``criteria_hash``,
-``tables_json``, ``detail_json``, ``prev_hash`` and ``hash``.
+``id``, ``at`` (ISO text), ``user_name``, ``os_user`` (``None`` or missing in
+old rows), ``action``, ``criteria_hash``, ``tables_json``, ``detail_json``,
+``prev_hash`` and ``hash``.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .text import describe_report
 
@@ -46,6 +51,10 @@ from .text import describe_report
 GENESIS_HASH = "0" * 64
 #: Name of the head record, part of what its MAC covers.
 HEAD_NAME = "chain"
+#: Name in the head file's MAC, so that a head row's MAC cannot pass for the file's.
+HEAD_FILE_NAME = "file"
+#: Name of the head-table row saying since which event a head file is kept.
+HEAD_FILE_MARKER = "file-kept"
 
 _CHAIN_KEY_LABEL = b"dpo-workbench audit chain v1"
 
@@ -91,35 +100,45 @@ def mac(key: bytes, payload: bytes) -> str:
 def event_payload(row: Mapping[str, Any], tables: Any, detail: Any) -> bytes:
     """What an event's hash covers: ``row``'s fields with ``tables`` and ``detail`` as objects.
 
+    ``os_user`` is covered when the row has one: events written before the log
+    recorded it (``None``) keep the payload they were hashed with, and setting
+    or clearing it afterwards changes the payload, so either shows as an edit.
+
     Examples
     --------
     >>> row = {"id": 1, "at": "2025-01-02T00:00:00.000000+00:00", "user_name": "dpo",
     ...        "action": "login", "criteria_hash": None, "prev_hash": GENESIS_HASH}
     >>> event_payload(row, {}, {})[:40]
     b'{"action":"login","at":"2025-01-02T00:00'
+    >>> b'"os_user":"svc"' in event_payload(dict(row, os_user="svc"), {}, {})
+    True
     """
-    return canonical({
+    fields = {
         "id": row["id"], "at": row["at"], "user": row["user_name"], "action": row["action"],
         "criteria_hash": row["criteria_hash"], "tables": tables, "detail": detail,
         "prev_hash": row["prev_hash"],
-    }).encode("utf-8")
+    }
+    if row.get("os_user") is not None:
+        fields["os_user"] = row["os_user"]
+    return canonical(fields).encode("utf-8")
 
 
-def head_payload(last_id: int, last_hash: str) -> bytes:
-    """What the head record's MAC covers.
+def head_payload(last_id: int, last_hash: str, name: str = HEAD_NAME) -> bytes:
+    """What the MAC of the head named ``name`` covers.
 
     Examples
     --------
     >>> head_payload(0, GENESIS_HASH)[:40]
     b'{"head":"chain","last_hash":"00000000000'
     """
-    return canonical({"head": HEAD_NAME, "last_id": last_id,
+    return canonical({"head": name, "last_id": last_id,
                       "last_hash": last_hash}).encode("utf-8")
 
 
 def make_row(key: bytes, *, event_id: int, at: str, user: str, action: str,
              criteria_hash: str | None, tables: Mapping[str, int],
-             detail: Mapping[str, Any], prev_hash: str) -> dict[str, Any]:
+             detail: Mapping[str, Any], prev_hash: str,
+             os_user: str | None = None) -> dict[str, Any]:
     """The stored row of an event, with its ``hash`` under ``key`` (the chain key).
 
     Examples
@@ -134,10 +153,17 @@ def make_row(key: bytes, *, event_id: int, at: str, user: str, action: str,
     row: dict[str, Any] = {
         "id": event_id, "at": at, "user_name": user, "action": action,
         "criteria_hash": criteria_hash, "tables_json": canonical(tables),
-        "detail_json": canonical(detail), "prev_hash": prev_hash,
+        "detail_json": canonical(detail), "prev_hash": prev_hash, "os_user": os_user,
     }
     row["hash"] = mac(key, event_payload(row, tables, detail))
     return row
+
+
+class ChainHead(NamedTuple):
+    """Where the chain ends: the last event's id and hash (:meth:`AuditLog.head`)."""
+
+    last_id: int
+    last_hash: str
 
 
 @dataclass(frozen=True)
@@ -149,7 +175,8 @@ class Head:
     valid: bool
 
     @classmethod
-    def from_stored(cls, key: bytes, last_id: int, last_hash: str, stored_mac: str) -> Head:
+    def from_stored(cls, key: bytes, last_id: int, last_hash: str, stored_mac: str,
+                    name: str = HEAD_NAME) -> Head:
         """The head as stored, ``valid`` when ``stored_mac`` is its MAC under ``key``.
 
         Examples
@@ -160,11 +187,11 @@ class Head:
         >>> Head.from_stored(k, 1, GENESIS_HASH, head_mac(k, 0, GENESIS_HASH)).valid
         False
         """
-        expected = head_mac(key, last_id, last_hash)
+        expected = head_mac(key, last_id, last_hash, name)
         return cls(last_id, last_hash, hmac.compare_digest(expected, stored_mac))
 
     @classmethod
-    def sealed(cls, key: bytes, last_id: int, last_hash: str) -> Head:
+    def sealed(cls, key: bytes, last_id: int, last_hash: str, name: str = HEAD_NAME) -> Head:
         """A valid head on event ``last_id`` (as an append writes it).
 
         Examples
@@ -172,26 +199,28 @@ class Head:
         >>> Head.sealed(chain_key(b"k" * 32), 3, "ab" * 32).valid
         True
         """
-        return cls.from_stored(key, last_id, last_hash, head_mac(key, last_id, last_hash))
+        return cls.from_stored(key, last_id, last_hash,
+                               head_mac(key, last_id, last_hash, name), name)
 
 
-def head_mac(key: bytes, last_id: int, last_hash: str) -> str:
-    """The MAC, under ``key`` (the chain key), of a head on event ``last_id``.
+def head_mac(key: bytes, last_id: int, last_hash: str, name: str = HEAD_NAME) -> str:
+    """The MAC, under ``key`` (the chain key), of the head ``name`` on event ``last_id``.
 
     Examples
     --------
     >>> head_mac(chain_key(b"k" * 32), 0, GENESIS_HASH) != head_mac(b"k" * 32, 0, GENESIS_HASH)
     True
     """
-    return mac(key, head_payload(last_id, last_hash))
+    return mac(key, head_payload(last_id, last_hash, name))
 
 
-def next_link(last_id: int, last_hash: str, head: Head | None) -> tuple[int, str]:
+def next_link(last_id: int, last_hash: str, *heads: Head | None) -> tuple[int, str]:
     """The id and ``prev_hash`` of the next event.
 
     ``last_id`` and ``last_hash`` are those of the last stored event (0 and
-    :data:`GENESIS_HASH` when there is none). A valid head at or past it wins,
-    so that events deleted from the end stay a visible gap.
+    :data:`GENESIS_HASH` when there is none); ``heads`` the head record and the
+    head file. The furthest valid head at or past the last event wins, so that
+    events deleted from the end stay a visible gap.
 
     Examples
     --------
@@ -201,8 +230,10 @@ def next_link(last_id: int, last_hash: str, head: Head | None) -> tuple[int, str
     >>> next_link(2, "ab" * 32, Head.sealed(k, 3, "cd" * 32)) == (4, "cd" * 32)
     True
     """
-    if head is not None and head.valid and head.last_id >= last_id:
-        return head.last_id + 1, head.last_hash
+    for head in sorted((h for h in heads if h is not None and h.valid),
+                       key=lambda h: h.last_id, reverse=True):
+        if head.last_id >= last_id:
+            return head.last_id + 1, head.last_hash
     return last_id + 1, last_hash
 
 
@@ -323,9 +354,67 @@ def check_head(head: Head | None, events: VerifyReport) -> list[str]:
     return []
 
 
-def verify_chain(key: bytes, rows: Iterable[Mapping[str, Any]], head: Head | None
-                 ) -> VerifyReport:
-    """Check ``rows`` (in id order) and the ``head`` record under ``key`` (the chain key).
+@dataclass(frozen=True)
+class HeadFile:
+    """What :func:`verify_chain` knows of the head file (:mod:`.headfile`).
+
+    ``where`` names it in messages; ``head`` is ``None`` when the file is
+    missing; ``kept`` says that the state database records keeping one.
+    """
+
+    where: str
+    head: Head | None
+    kept: bool
+
+
+def check_head_file(head_file: HeadFile, events: VerifyReport, head: Head | None,
+                    hash_at: str | None) -> list[str]:
+    """Problems of the head file against the chain ``events`` reached.
+
+    ``head`` is the head record (a cut tail it names is reported by
+    :func:`check_head` already); ``hash_at`` the hash of the stored event at
+    the file's id, ``None`` when there is none. A file behind the last event
+    (it lags after a crash) is fine when ``hash_at`` matches it.
+
+    Examples
+    --------
+    >>> k = chain_key(b"k" * 32)
+    >>> wiped = VerifyReport(0, [], 0, GENESIS_HASH)
+    >>> check_head_file(HeadFile("h", Head.sealed(k, 3, "ab" * 32, HEAD_FILE_NAME), True),
+    ...                 wiped, None, None)  # doctest: +NORMALIZE_WHITESPACE
+    ['Events 1 to 3 are missing: the head file h records event 3 as written, so the end of
+      the log was deleted.']
+    >>> check_head_file(HeadFile("h", Head.sealed(k, 1, "ab" * 32, HEAD_FILE_NAME), True),
+    ...                 VerifyReport(2, [], 2, "cd" * 32), None, "ab" * 32)
+    []
+    """
+    f, where = head_file.head, head_file.where
+    if f is None:
+        if not head_file.kept:
+            return []
+        return [f"the head file {where} is missing: it was deleted, so events at the end of "
+                "the log may have been deleted too. Restore it from the backup."]
+    if not f.valid:
+        return [f"the head file {where} was edited or is damaged: events at the end of the log "
+                "may have been deleted. Restore it from the backup."]
+    if f.last_id > events.last_id:
+        if head is not None and head.valid and head.last_id >= f.last_id:
+            return []  # check_head names the same missing events
+        return [f"{_span(events.last_id + 1, f.last_id).capitalize()} missing: the head file "
+                f"{where} records event {f.last_id} as written, so the end of the log was "
+                "deleted."]
+    if f.last_id > 0 and hash_at is not None and not hmac.compare_digest(hash_at, f.last_hash):
+        return [f"event {f.last_id}: its hash is not the one in the head file {where}: it was "
+                "replaced."]
+    return []
+
+
+def verify_chain(key: bytes, rows: Iterable[Mapping[str, Any]], head: Head | None,
+                 head_file: HeadFile | None = None) -> VerifyReport:
+    """Check ``rows`` (in id order), the ``head`` record and the ``head_file`` under ``key``.
+
+    ``key`` is the chain key; without ``head_file`` (a log that keeps none)
+    only the database is checked.
 
     Examples
     --------
@@ -333,6 +422,19 @@ def verify_chain(key: bytes, rows: Iterable[Mapping[str, Any]], head: Head | Non
     >>> verify_chain(k, [], None).describe()
     'Audit log intact: 0 events checked; last event 0, hash 000000000000.'
     """
-    events = check_events(key, rows)
-    return VerifyReport(checked=events.checked, problems=events.problems + check_head(head, events),
-                        last_id=events.last_id, last_hash=events.last_hash)
+    watch = head_file.head.last_id if head_file and head_file.head else None
+    seen: dict[str, str] = {}
+
+    def watched(rows: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+        # The hash at the head file's id, noted as the rows stream past (read once).
+        for r in rows:
+            if r["id"] == watch and "hash" not in seen:
+                seen["hash"] = str(r["hash"])
+            yield r
+
+    events = check_events(key, watched(rows))
+    problems = events.problems + check_head(head, events)
+    if head_file is not None:
+        problems += check_head_file(head_file, events, head, seen.get("hash"))
+    return VerifyReport(checked=events.checked, problems=problems, last_id=events.last_id,
+                        last_hash=events.last_hash)

@@ -8,19 +8,24 @@ appear only as a *keyed* hash, :meth:`Criteria.fingerprint`
 without revealing the searched person (the key: :mod:`dpo_workbench.audit.keys`).
 So the log keeps no personal data after an erasure.
 
-As a last line of defence, :class:`AuditEvent` refuses a ``detail`` text that
-looks like an e-mail address or a phone number (see :func:`personal_data_reason`).
+As a last line of defence, :class:`AuditEvent` refuses a ``detail`` text, or a
+user name, that looks like an e-mail address or a phone number (see
+:func:`personal_data_reason` and :func:`check_user`).
 """
 
 from __future__ import annotations
 
+import getpass
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
@@ -91,6 +96,35 @@ def personal_data_reason(text: str) -> str | None:
     return None
 
 
+def os_account() -> str:
+    """The operating-system account running this process, as events record it.
+
+    The account of the effective user id (not ``$USER``, which the caller can
+    set to anything); :func:`getpass.getuser` where there is no ``pwd`` module.
+    A name the log would refuse as a user (see :func:`check_user`) is recorded
+    as ``uid N`` instead, so that the account is still named.
+
+    Examples
+    --------
+    >>> os_account() == check_user(os_account())
+    True
+    """
+    try:
+        import pwd
+
+        name = pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # no pwd module (Windows), or an account without a name
+        try:
+            name = getpass.getuser()
+        except (ImportError, KeyError, OSError):
+            name = ""
+    try:
+        return check_user(name)
+    except UsageError:
+        geteuid = getattr(os, "geteuid", None)
+        return f"uid {geteuid()}" if geteuid else "unknown"
+
+
 def time_text(at: datetime) -> str:
     """``at`` as the log stores it: ISO text in UTC, to the microsecond.
 
@@ -102,11 +136,32 @@ def time_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _check_user(user: object) -> str:
-    """The user name, if it is one the log accepts."""
+def check_user(user: object) -> str:
+    """``user`` if the log accepts it as who acts, else a UsageError (a ValueError).
+
+    A workbench user name of 1 to :data:`MAX_USER` characters without
+    surrounding spaces that passes :func:`personal_data_reason`: the name is
+    declared by whoever runs the workbench (``--user`` on the command line), so
+    a data subject's e-mail address or phone number typed there must not reach
+    the append-only log. The message never repeats the name.
+
+    Examples
+    --------
+    >>> check_user("dpo")
+    'dpo'
+    >>> check_user("aino.jarvinen@example.fi")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dpo_workbench.errors.UsageError: The user name for the audit log looks like an e-mail ...
+    """
     if not isinstance(user, str) or not user or user != user.strip() or len(user) > MAX_USER:
-        raise ValueError(f"An audit event's user must be a workbench user name of 1 to {MAX_USER} "
+        raise UsageError(f"An audit event's user must be a workbench user name of 1 to {MAX_USER} "
                          "characters without surrounding spaces.")
+    reason = personal_data_reason(user)
+    if reason:
+        raise UsageError(f"The user name for the audit log {reason}; the audit log keeps no "
+                         "personal data. Name who acts with a workbench user name such as "
+                         "'dpo' (--user on the command line).")
     return user
 
 
@@ -173,8 +228,9 @@ class AuditEvent:
 
     Build it with :meth:`build` when criteria are involved, so that only their
     keyed hash is kept. Construction checks every field and raises
-    :class:`ValueError` (without the offending value in the message) when a
-    ``detail`` text looks like an e-mail address or a phone number.
+    :class:`ValueError` (without the offending value in the message) when the
+    user or a ``detail`` text looks like an e-mail address or a phone number
+    (for the user, a :class:`~dpo_workbench.errors.UsageError`).
 
     Examples
     --------
@@ -203,7 +259,7 @@ class AuditEvent:
         except ValueError:
             valid = ", ".join(a.value for a in Action)
             raise ValueError(f"Unknown audit action; valid actions are {valid}.") from None
-        object.__setattr__(self, "user", _check_user(self.user))
+        object.__setattr__(self, "user", check_user(self.user))
         object.__setattr__(self, "action", action)
         object.__setattr__(self, "criteria_hash", _check_criteria_hash(self.criteria_hash))
         object.__setattr__(self, "tables", _check_tables(self.tables))
@@ -246,7 +302,10 @@ class StoredEvent:
     """An event as stored in the log, with its place in the chain.
 
     ``action`` is an :class:`Action`, or the stored text when this version of the
-    workbench does not know it. ``at`` is in UTC.
+    workbench does not know it. ``at`` is in UTC. ``user`` is who acts as
+    declared (the workbench user); ``os_user`` the operating-system account of
+    the process that wrote the event (:func:`os_account`), ``None`` for events
+    written before the log recorded it.
     """
 
     id: int
@@ -258,6 +317,7 @@ class StoredEvent:
     detail: Mapping[str, Scalar]
     prev_hash: str
     hash: str
+    os_user: str | None = None
 
     @property
     def rows(self) -> int:
@@ -272,11 +332,11 @@ class StoredEvent:
         >>> from dpo_workbench.audit.chain import GENESIS_HASH
         >>> e = StoredEvent(1, datetime(2025, 1, 2, tzinfo=UTC), "dpo", Action.LOGIN, None, {},
         ...                 {}, GENESIS_HASH, "ab" * 32)
-        >>> e.to_dict()["at"], e.to_dict()["action"]
-        ('2025-01-02T00:00:00.000000+00:00', 'login')
+        >>> e.to_dict()["at"], e.to_dict()["action"], e.to_dict()["os_user"]
+        ('2025-01-02T00:00:00.000000+00:00', 'login', None)
         """
         return {"id": self.id, "at": time_text(self.at), "user": self.user,
-                "action": str(self.action), "criteria_hash": self.criteria_hash,
-                "tables": dict(self.tables), "detail": dict(self.detail),
-                "prev_hash": self.prev_hash, "hash": self.hash}
+                "os_user": self.os_user, "action": str(self.action),
+                "criteria_hash": self.criteria_hash, "tables": dict(self.tables),
+                "detail": dict(self.detail), "prev_hash": self.prev_hash, "hash": self.hash}
 

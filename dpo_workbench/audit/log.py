@@ -12,26 +12,33 @@ SQLite ``BEGIN IMMEDIATE`` (the database's write lock), PostgreSQL
 ``LOCK TABLE audit_events IN EXCLUSIVE MODE`` (readers still read), MariaDB/MySQL
 ``SELECT ... FOR UPDATE`` on the head row. Ids are the primary key, so even a
 lock that could not be taken (a deleted head row on MariaDB) ends in a
-duplicate-key error rather than a fork; the append then retries.
+duplicate-key error rather than a fork; the append then retries. After the
+commit, the head file beside the key file (:mod:`.headfile`) is advanced under
+a file lock of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..engines import IMMEDIATE, state_engine
-from ..errors import DatabaseError
+from ..engines import IMMEDIATE, private_folder, state_engine
+from ..errors import ConfigError, DatabaseError
 from .chain import (
     GENESIS_HASH,
+    HEAD_FILE_MARKER,
     HEAD_NAME,
+    ChainHead,
     Head,
+    HeadFile,
     VerifyReport,
     chain_key,
     head_mac,
@@ -39,8 +46,9 @@ from .chain import (
     next_link,
     verify_chain,
 )
-from .events import Action, AuditEvent, Scalar, StoredEvent, time_text
-from .keys import audit_key_path, load_or_create_key
+from .events import Action, AuditEvent, Scalar, StoredEvent, os_account, time_text
+from .headfile import advance_or_warn, head_file_path, locked, read_head_file, write_head_file
+from .keys import audit_key_path, log_key
 from .tables import create_tables, events_query, events_table, head_table, stored_event
 
 if TYPE_CHECKING:
@@ -69,6 +77,10 @@ class AuditLog:
         ``audit_head`` are created if missing, and for SQLite the file's folder.
     key
         The audit key (:func:`load_or_create_key`), at least 16 bytes.
+    head_file
+        The head file (:mod:`.headfile`; :func:`open_audit_log` passes the one
+        beside the key file). Without it only the database is checked. Opening
+        a log that keeps no head file yet creates it from the database's end.
 
     Examples
     --------
@@ -83,20 +95,29 @@ class AuditLog:
     >>> log.close()
     """
 
-    def __init__(self, url: str | URL, key: bytes):
+    def __init__(self, url: str | URL, key: bytes,
+                 head_file: str | os.PathLike[str] | None = None):
         if not isinstance(key, bytes) or len(key) < 16:
             raise ValueError("The audit key must be at least 16 bytes (load_or_create_key).")
+        self._head_file = Path(head_file) if head_file is not None else None
         self._url = make_url(url)
         self._key = key
         self._chain_key = chain_key(key)
         self._backend = self._url.get_backend_name()
+        # Recorded beside the declared user: the account that really ran the process.
+        self._os_user = os_account()
         self._engine = state_engine(self._url)
         try:
             create_tables(self._engine)
             self._ensure_head()
+            if self._head_file is not None:
+                self._ensure_head_file(self._head_file)
         except SQLAlchemyError as exc:
             self._engine.dispose()
             raise self._db_error("open", exc) from None
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     # -- public -----------------------------------------------------------------------
 
@@ -159,12 +180,39 @@ class AuditLog:
             try:
                 with self._append_transaction() as conn:
                     stored = self._append_locked(conn, event)
-                return stored
             except SQLAlchemyError as exc:
                 if attempt + 1 < _APPEND_ATTEMPTS and _is_retryable(exc):
                     continue
                 raise self._db_error("append to", exc) from None
+            if self._head_file is not None:
+                # After the commit: the head file may lag behind the database, never lead it.
+                advance_or_warn(self._head_file, self._chain_key, stored.id, stored.hash)
+            return stored
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def head(self) -> ChainHead:
+        """The id and hash of the last event written: the point the next event chains on.
+
+        Give it to a system outside the workbench (an erasure receipt, a ticket)
+        to pin the log as it is now; :meth:`verify` reports ``last_id`` and
+        ``last_hash`` for the same purpose. If events at the end were deleted,
+        this is still the last event written (from the head record or file).
+
+        Examples
+        --------
+        >>> log = AuditLog("sqlite://", b"k" * 32)
+        >>> log.head() == (0, GENESIS_HASH)
+        True
+        >>> e = log.record("dpo", Action.LOGIN)
+        >>> log.head() == ChainHead(e.id, e.hash)
+        True
+        """
+        try:
+            with self._snapshot() as conn:
+                new_id, prev_hash = self._chain_point(conn, self._read_head(conn, lock=False))
+        except SQLAlchemyError as exc:
+            raise self._db_error("read", exc) from None
+        return ChainHead(new_id - 1, prev_hash)
 
     def events(
         self,
@@ -207,10 +255,17 @@ class AuditLog:
         (True, 1, [])
         """
         try:
+            # The head file first: it only moves after a commit, so read before the
+            # snapshot it cannot be ahead of it unless events were deleted.
+            on_file = self._file_head()
             with self._snapshot() as conn:
                 head = self._read_head(conn, lock=False)
+                head_file = None
+                if self._head_file is not None:
+                    kept = self._read_head(conn, lock=False, name=HEAD_FILE_MARKER) is not None
+                    head_file = HeadFile(str(self._head_file), on_file, kept)
                 rows = conn.execute(select(events_table).order_by(events_table.c.id))
-                return verify_chain(self._chain_key, (r._mapping for r in rows), head)
+                return verify_chain(self._chain_key, (r._mapping for r in rows), head, head_file)
         except SQLAlchemyError as exc:
             raise self._db_error("read", exc) from None
 
@@ -233,7 +288,8 @@ class AuditLog:
         """Write the head record of a new, empty log."""
         # A fresh log gets its head now, so that MariaDB appenders have a row to lock.
         with self._engine.connect() as conn:
-            if conn.execute(select(head_table.c.name)).first() is not None:
+            if conn.execute(select(head_table.c.name).where(
+                    head_table.c.name == HEAD_NAME)).first() is not None:
                 return  # the usual case: no need to take the append lock
         try:
             with self._append_transaction() as conn:
@@ -246,6 +302,37 @@ class AuditLog:
             if not _is_retryable(exc):
                 raise
             # A concurrent opener wrote it (or will: an append writes a missing head too).
+
+    def _ensure_head_file(self, path: Path) -> None:
+        """Start the head file of a log that keeps none yet, and record that one is kept."""
+        with self._engine.connect() as conn:
+            kept = self._read_head(conn, lock=False, name=HEAD_FILE_MARKER) is not None
+        if kept and path.exists():
+            return  # the usual case: no lock needed
+        try:
+            private_folder(path.parent)
+            # The file lock, then the append lock: an appender takes them one after the
+            # other, never both at once, so the two cannot deadlock.
+            with locked(path), self._append_transaction() as conn:
+                head = self._read_head(conn, lock=True)
+                if self._read_head(conn, lock=False, name=HEAD_FILE_MARKER) is not None:
+                    return  # kept: a missing file is for verify to report, not to re-create
+                new_id, prev_hash = self._chain_point(conn, head)
+                if not path.exists():
+                    # A new log, or one written before head files: start at its end.
+                    write_head_file(path, self._chain_key, new_id - 1, prev_hash)
+                conn.execute(head_table.insert().values(
+                    name=HEAD_FILE_MARKER, last_id=new_id - 1, last_hash=prev_hash,
+                    mac=head_mac(self._chain_key, new_id - 1, prev_hash, HEAD_FILE_MARKER)))
+        except IntegrityError:
+            pass  # another opener recorded it a moment ago
+        except OSError as exc:
+            raise ConfigError(f"Cannot write the audit head file {path}: {exc.strerror}. "
+                              "Make its folder writable by the workbench's account.") from None
+
+    def _file_head(self) -> Head | None:
+        """The head in the head file, or ``None`` when there is none (or no head file is kept)."""
+        return read_head_file(self._head_file, self._chain_key) if self._head_file else None
 
     # -- transactions -----------------------------------------------------------------
 
@@ -276,15 +363,15 @@ class AuditLog:
 
     # -- appending --------------------------------------------------------------------
 
-    def _read_head(self, conn: Connection, *, lock: bool) -> Head | None:
-        """The head record, or ``None`` when there is none; ``lock`` takes MariaDB's append lock."""
-        stmt = select(head_table).where(head_table.c.name == HEAD_NAME)
+    def _read_head(self, conn: Connection, *, lock: bool, name: str = HEAD_NAME) -> Head | None:
+        """The head row ``name``, or ``None`` when there is none; ``lock`` takes MariaDB's lock."""
+        stmt = select(head_table).where(head_table.c.name == name)
         if lock and self._backend in ("mysql", "mariadb"):
             stmt = stmt.with_for_update()  # the append lock on MariaDB/MySQL
         row = conn.execute(stmt).first()
         if row is None:
             return None
-        return Head.from_stored(self._chain_key, row.last_id, row.last_hash, row.mac)
+        return Head.from_stored(self._chain_key, row.last_id, row.last_hash, row.mac, name)
 
     def _write_head(self, conn: Connection, last_id: int, last_hash: str, *,
                     exists: bool) -> None:
@@ -301,7 +388,8 @@ class AuditLog:
         last = conn.execute(select(events_table.c.id, events_table.c.hash)
                             .order_by(events_table.c.id.desc()).limit(1)).first()
         last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
-        return next_link(last_id, last_hash, head)
+        # The head file too: after a wipe of the database it is the only trace of the end.
+        return next_link(last_id, last_hash, head, self._file_head())
 
     def _append_locked(self, conn: Connection, event: AuditEvent) -> StoredEvent:
         """Store ``event`` and move the head, the append lock being held."""
@@ -311,12 +399,13 @@ class AuditLog:
         row = make_row(self._chain_key, event_id=new_id, at=time_text(at), user=event.user,
                        action=event.action.value, criteria_hash=event.criteria_hash,
                        tables=dict(event.tables), detail=dict(event.detail),
-                       prev_hash=prev_hash)
+                       prev_hash=prev_hash, os_user=self._os_user)
         conn.execute(events_table.insert().values(**row))
         self._write_head(conn, new_id, row["hash"], exists=head is not None)
         return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
                            criteria_hash=event.criteria_hash, tables=event.tables,
-                           detail=event.detail, prev_hash=prev_hash, hash=row["hash"])
+                           detail=event.detail, prev_hash=prev_hash, hash=row["hash"],
+                           os_user=self._os_user)
 
     # -- reading and checking ---------------------------------------------------------
 
@@ -330,9 +419,10 @@ class AuditLog:
 
 
 def open_audit_log(settings: Settings) -> AuditLog:
-    """Open the installation's audit log (state database + key file).
+    """Open the installation's audit log (state database, key file, head file beside it).
 
-    Needs neither the datamap nor the installation's databases.
+    Needs neither the datamap nor the installation's databases. A missing key
+    file is a ConfigError unless the log is new (:func:`.keys.log_key`).
 
     Examples
     --------
@@ -344,4 +434,5 @@ def open_audit_log(settings: Settings) -> AuditLog:
     ...     log.verify().ok
     True
     """
-    return AuditLog(settings.state_url, load_or_create_key(audit_key_path(settings)))
+    return AuditLog(settings.state_url, log_key(settings),
+                    head_file_path(audit_key_path(settings)))

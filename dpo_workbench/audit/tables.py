@@ -35,6 +35,9 @@ events_table = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("at", String(32), nullable=False),
     Column("user_name", String(MAX_USER), nullable=False),
+    # The operating-system account that wrote the event; NULL in rows written before
+    # the column existed (added by create_tables when a log is opened).
+    Column("os_user", String(MAX_USER)),
     Column("action", String(40), nullable=False),
     Column("criteria_hash", String(64)),
     Column("tables_json", Text, nullable=False),
@@ -59,6 +62,9 @@ head_table = Table(
 def create_tables(engine: Engine) -> None:
     """Create ``audit_events`` and ``audit_head`` in ``engine``'s database where missing.
 
+    A log written by an older version gets the columns it lacks (``os_user``),
+    empty in its old rows.
+
     Examples
     --------
     >>> from sqlalchemy import create_engine, inspect
@@ -75,6 +81,49 @@ def create_tables(engine: Engine) -> None:
         names = set(inspect(engine).get_table_names())
         if not {"audit_events", "audit_head"} <= names:
             raise
+    _add_missing_columns(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the columns of :data:`events_table` that an older log lacks (nullable ones only)."""
+    have = {c["name"] for c in inspect(engine).get_columns("audit_events")}
+    for column in events_table.columns:
+        if column.name in have:
+            continue
+        ddl = (f"ALTER TABLE audit_events ADD COLUMN {column.name} "
+               f"{column.type.compile(dialect=engine.dialect)}")
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(ddl)
+        except SQLAlchemyError:
+            # Another process opening the log at the same moment may have added it.
+            if column.name not in {c["name"] for c in inspect(engine).get_columns(
+                    "audit_events")}:
+                raise
+
+
+def holds_events(engine: Engine) -> bool:
+    """Whether ``engine``'s database holds an audit log that has recorded events.
+
+    True when ``audit_events`` has a row, or the head record names an event
+    (its rows deleted since); needs no key, reads only.
+
+    Examples
+    --------
+    >>> from sqlalchemy import create_engine
+    >>> engine = create_engine("sqlite://")
+    >>> holds_events(engine)
+    False
+    >>> create_tables(engine); holds_events(engine)
+    False
+    """
+    names = set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        if "audit_events" in names and conn.execute(
+                select(events_table.c.id).limit(1)).first() is not None:
+            return True
+        return "audit_head" in names and conn.execute(
+            select(head_table.c.name).where(head_table.c.last_id > 0).limit(1)).first() is not None
 
 
 def since_text(since: datetime | date) -> str:
@@ -149,4 +198,4 @@ def stored_event(r: Mapping[str, Any]) -> StoredEvent:
         action = r["action"]
     return StoredEvent(id=r["id"], at=at, user=r["user_name"], action=action,
                        criteria_hash=r["criteria_hash"], tables=tables, detail=detail,
-                       prev_hash=r["prev_hash"], hash=r["hash"])
+                       prev_hash=r["prev_hash"], hash=r["hash"], os_user=r.get("os_user"))

@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 def format_events(events: Sequence[StoredEvent]) -> str:
     """A text table of ``events``: a header, then one line per event.
 
-    Columns: id, time (UTC, to the second), user, action, rows, tables
-    (``database.table=rows``), and the first 12 digits of the event's hash.
+    Columns: id, time (UTC, to the second), user (who acts, as declared), os user
+    (the operating-system account that wrote the event; ``-`` for events written
+    before the log recorded it), action, rows, tables (``database.table=rows``),
+    and the first 12 digits of the event's hash.
 
     Examples
     --------
@@ -23,23 +25,24 @@ def format_events(events: Sequence[StoredEvent]) -> str:
     >>> from dpo_workbench.audit.chain import GENESIS_HASH
     >>> from dpo_workbench.audit.events import Action, StoredEvent
     >>> e = StoredEvent(7, datetime(2025, 3, 1, 9, 30, tzinfo=UTC), "dpo", Action.SEARCH,
-    ...                 None, {"op.contacts": 2}, {}, GENESIS_HASH, "ab" * 32)
+    ...                 None, {"op.contacts": 2}, {}, GENESIS_HASH, "ab" * 32, "svc-dpo")
     >>> print(format_events([e]))
-    id  time (UTC)            user  action  rows  tables         hash
-     7  2025-03-01T09:30:00Z  dpo   search     2  op.contacts=2  abababababab
+    id  time (UTC)            user  os user  action  rows  tables         hash
+     7  2025-03-01T09:30:00Z  dpo   svc-dpo  search     2  op.contacts=2  abababababab
     >>> format_events([])
     'No audit events.'
     """
     if not events:
         return "No audit events."
-    header = ("id", "time (UTC)", "user", "action", "rows", "tables", "hash")
+    header = ("id", "time (UTC)", "user", "os user", "action", "rows", "tables", "hash")
     lines = [header] + [
-        (str(e.id), e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), e.user, str(e.action),
-         str(e.rows), ", ".join(f"{t}={n}" for t, n in e.tables.items()) or "-", e.hash[:12])
+        (str(e.id), e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), e.user,
+         e.os_user or "-", str(e.action), str(e.rows),
+         ", ".join(f"{t}={n}" for t, n in e.tables.items()) or "-", e.hash[:12])
         for e in events
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {0, 4}  # numbers line up on the right
+    right = {0, 5}  # numbers line up on the right
     out = []
     for line in lines:
         cells = [c.rjust(w) if i in right else c.ljust(w)

@@ -1,7 +1,8 @@
 """``dpo-workbench audit list`` and ``dpo-workbench audit verify``.
 
-They read only the settings file's ``state`` database and the audit key file:
-neither the datamap nor the installation's databases are needed.
+They read only the settings file's ``state`` database, the audit key file and the
+head file beside it: neither the datamap nor the installation's databases are
+needed.
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..audit.headfile import head_file_path
+from ..audit.keys import DEFAULT_KEY_FILE
 from ..errors import DatabaseError
 from ..progress import Progress
 from .agents import DEMO_PASSWORDS, Agent, load_configuration
@@ -179,6 +181,11 @@ def _prepare_target(target: Path, replace: bool) -> None:
     if state.exists():
         for suffix in ("", "-wal", "-shm", "-journal"):
             (state / f"workbench.sqlite{suffix}").unlink(missing_ok=True)
+        # The audit log's head file goes with the state database, or the new, empty
+        # log would look wiped; the key stays.
+        head = head_file_path(target / DEFAULT_KEY_FILE)
+        for path in (head, head.with_name(head.name + ".lock")):
+            path.unlink(missing_ok=True)
     state.mkdir(exist_ok=True)
 
 

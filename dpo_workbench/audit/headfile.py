@@ -1,0 +1,199 @@
+"""The head file: the chain's head kept outside the state database, beside the key file.
+
+The head record in the state database (:mod:`.chain`) shows a deleted tail only
+while it is there itself: whoever deletes the last events and the head row
+together, or wipes the whole log, or puts back an old copy of the head row,
+leaves a log that checks out. So the log also keeps its head in a small file
+beside the key file (``<key file>.head``, e.g. ``state/audit.key.head``): one
+line of JSON with the last event's id and hash and a MAC under the chain key.
+:meth:`AuditLog.verify` compares the database with it.
+
+Rules that keep the file truthful:
+
+- It is only ever **advanced**: :func:`advance_head_file` takes an exclusive
+  lock (``<head file>.lock``, :func:`locked`), reads the file and writes only a
+  higher id. Two processes appending at once may finish their file updates in
+  either order; the later, lower one is dropped.
+- It is written after the database commit, so it may **lag** behind the
+  database (a crash between the two, or a file that could not be written): the
+  events after its id are then not covered by it, but nothing is reported, as
+  long as the event at its id still has the recorded hash.
+- It is replaced atomically (a temporary file renamed over it), owner-only
+  (mode 0600), so a reader never sees half a file.
+- An append never creates it nor overwrites a damaged one: a head file that is
+  missing or edited stays visible to ``verify`` until it is restored from the
+  backup. Only opening a log that keeps none yet creates it (see
+  :class:`AuditLog`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import ConfigError
+from .chain import HEAD_FILE_NAME, Head, canonical, head_mac
+
+#: What the head file's name adds to the key file's.
+HEAD_FILE_SUFFIX = ".head"
+
+_logger = logging.getLogger("dpo_workbench")
+
+
+def head_file_path(key_path: str | os.PathLike[str]) -> Path:
+    """The head file kept beside the key file ``key_path``.
+
+    Examples
+    --------
+    >>> head_file_path("/srv/dpo/state/audit.key").as_posix()
+    '/srv/dpo/state/audit.key.head'
+    """
+    p = Path(key_path)
+    return p.with_name(p.name + HEAD_FILE_SUFFIX)
+
+
+def read_head_file(path: str | os.PathLike[str], key: bytes) -> Head | None:
+    """The head in the file at ``path`` under ``key`` (the chain key), or ``None`` if missing.
+
+    A file that cannot be read or parsed is an invalid head (``valid`` false),
+    like one whose MAC fails: both mean it was edited or damaged.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.audit.chain import chain_key
+    >>> p, k = pathlib.Path(tempfile.mkdtemp()) / "audit.key.head", chain_key(b"k" * 32)
+    >>> read_head_file(p, k) is None
+    True
+    >>> write_head_file(p, k, 3, "ab" * 32)
+    >>> read_head_file(p, k) == Head(3, "ab" * 32, valid=True)
+    True
+    """
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        last_id, last_hash, stored_mac = data["last_id"], data["last_hash"], data["mac"]
+        if not (isinstance(last_id, int) and isinstance(last_hash, str)
+                and isinstance(stored_mac, str)):
+            raise TypeError("wrong field types")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+        return Head(0, "", valid=False)
+    return Head.from_stored(key, last_id, last_hash, stored_mac, name=HEAD_FILE_NAME)
+
+
+def write_head_file(path: str | os.PathLike[str], key: bytes, last_id: int,
+                    last_hash: str) -> None:
+    """Replace the file at ``path`` with a head on event ``last_id``, atomically, mode 0600.
+
+    Call it holding :func:`locked`; :func:`advance_head_file` does.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, stat
+    >>> from dpo_workbench.audit.chain import chain_key
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "audit.key.head"
+    >>> write_head_file(p, chain_key(b"k" * 32), 0, "0" * 64)
+    >>> oct(stat.S_IMODE(p.stat().st_mode)), p.read_text()[:34]
+    ('0o600', '{"head":"file","last_hash":"000000')
+    """
+    p = Path(path)
+    text = canonical({"head": HEAD_FILE_NAME, "last_id": last_id, "last_hash": last_hash,
+                      "mac": head_mac(key, last_id, last_hash, name=HEAD_FILE_NAME)})
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".audit-head-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)  # readers see the old file or the new one, never half of one
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the exclusive lock of the head file at ``path`` (a ``.lock`` file beside it).
+
+    The lock is on a file of its own because the head file is replaced on
+    every write, and a lock on a replaced file would lock nothing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "audit.key.head"
+    >>> with locked(p):
+    ...     pass
+    >>> sorted(f.name for f in p.parent.iterdir())
+    ['audit.key.head.lock']
+    """
+    import fcntl  # POSIX; imported here so that the package still imports elsewhere
+
+    lock_path = Path(str(path) + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"Cannot open the audit head file's lock {lock_path}: {exc.strerror}. "
+                          "Make its folder writable by the workbench's account.") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def advance_head_file(path: str | os.PathLike[str], key: bytes, last_id: int,
+                      last_hash: str) -> bool:
+    """Move the head file at ``path`` forward to event ``last_id``; True if it moved.
+
+    It never moves backwards, never creates a missing file and never
+    overwrites one that is damaged or edited (the evidence stays for
+    ``verify``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.audit.chain import chain_key
+    >>> p, k = pathlib.Path(tempfile.mkdtemp()) / "audit.key.head", chain_key(b"k" * 32)
+    >>> advance_head_file(p, k, 1, "ab" * 32)  # no file: not created
+    False
+    >>> write_head_file(p, k, 0, "0" * 64)
+    >>> advance_head_file(p, k, 5, "ab" * 32), advance_head_file(p, k, 4, "cd" * 32)
+    (True, False)
+    >>> read_head_file(p, k).last_id
+    5
+    """
+    with locked(path):
+        current = read_head_file(path, key)
+        if current is None or not current.valid or current.last_id >= last_id:
+            return False
+        write_head_file(path, key, last_id, last_hash)
+        return True
+
+
+def advance_or_warn(path: str | os.PathLike[str], key: bytes, last_id: int,
+                    last_hash: str) -> None:
+    """:func:`advance_head_file`, logging a warning instead of raising when it cannot.
+
+    Called after an event was committed: failing the user's action then would be
+    worse than a head file that lags behind, which ``verify`` accepts.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gone" / "audit.key.head"
+    >>> advance_or_warn(p, b"k" * 32, 1, "ab" * 32)  # logs: the folder is missing
+    """
+    try:
+        advance_head_file(path, key, last_id, last_hash)
+    except (OSError, ConfigError) as exc:
+        _logger.warning("audit event %d is stored, but the head file %s could not be "
+                        "advanced: %s", last_id, path, exc)
