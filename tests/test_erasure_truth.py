@@ -20,6 +20,7 @@ import dpo_workbench as dw
 from dpo_workbench.cli import main
 from dpo_workbench.erasure import execute
 from dpo_workbench.erasure.journal import APPLYING, EXECUTED, FINISHED
+from dpo_workbench.erasure.verify import summarize
 from dpo_workbench.errors import (
     EXIT_CHECK_FAILED,
     ActionRefused,
@@ -359,3 +360,14 @@ def test_status_and_resume_work_while_an_unrelated_database_is_down(install, cap
     assert run_id in capsys.readouterr().out
     assert main(["erase", "-c", str(install), "--resume", run_id]) == 0
     assert "verified" in capsys.readouterr().out
+
+
+def test_every_receipt_pins_the_audit_log(install):
+    """The receipt carries the audit chain's head, so a wipe of the log is provable."""
+    with dw.open_workbench(install) as wb:
+        plan = _plan(wb)
+        receipt = wb.erase(plan, plan.token)
+        head = receipt["audit_head"]
+        stored = {e.id: e.hash for e in wb.audit.events()}
+    assert stored[head["id"]] == head["hash"]
+    assert f"audit log head: event {head['id']}" in summarize(receipt)
