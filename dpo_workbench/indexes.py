@@ -50,19 +50,29 @@ class IndexStatus:
     exists: bool
 
 
-def index_name(kind: str, table: str, columns: Iterable[str]) -> str:
+def index_name(kind: str, table: str, columns: Iterable[str], version: str = "") -> str:
     """A deterministic index name within every engine's length limit (63).
 
-    >>> index_name("phone", "contact_events", ["remote_number"])
-    'dpo_phone_contact_events_remote_number'
+    ``version`` (a hash of the indexed expressions) gives a changed rule a new
+    name, so an index of the old rule is recognised as obsolete.
+
+    >>> index_name("phone", "contact_events", ["remote_number"], "1a2b")
+    'dpo_phone1a2b_contact_events_remote_number'
     """
-    name = f"dpo_{kind}_{table}_{'_'.join(columns)}"
+    name = f"dpo_{kind}{version}_{table}_{'_'.join(columns)}"
     return name if len(name) <= 60 else f"{name[:51]}_{short_hash(name)}"
 
 
 def _compile(expr: Any, dialect: Any) -> str:
     return str(expr.compile(dialect=dialect,
                             compile_kwargs={"literal_binds": True, PLAIN: True}))
+
+
+def _version(kind: MatchKind, cols: tuple[str, ...], dialect: Any) -> str:
+    """A hash of the indexed expressions: it changes when a match rule changes."""
+    text = "|".join(_compile(key.build(column(c)), dialect) for c in cols
+                    for key in kind.index_keys())
+    return short_hash(text)[:4]
 
 
 def _statements(kind: MatchKind, table: Any, cols: tuple[str, ...], iname: str,
@@ -74,7 +84,7 @@ def _statements(kind: MatchKind, table: Any, cols: tuple[str, ...], iname: str,
         for c in cols:
             length = getattr(table.c[c].type, "length", None) or 255
             for key in kind.index_keys():
-                vname = virtual_column_name(key.tag, c)
+                vname = virtual_column_name(key.versioned, c)
                 size = key.size or min(length, 255)
                 expr = _compile(key.build(column(c)), dialect)
                 parts.append(f"ADD COLUMN IF NOT EXISTS {q(vname)} VARCHAR({size}) CHARACTER "
@@ -95,7 +105,7 @@ def table_indexes(inst: Installation, spec: TableSpec) -> list[IndexDef]:
     for name, kind in MATCH_KINDS.items():
         for matched in spec.match.get(name, ()):
             cols = kind.index_columns(matched)
-            iname = index_name(name, table.name, cols)
+            iname = index_name(name, table.name, cols, _version(kind, cols, dialect))
             out.append(IndexDef(database=spec.database, table=table.name, name=iname,
                                 kind=name, columns=cols,
                                 statements=_statements(kind, table, cols, iname, dialect)))
@@ -112,7 +122,7 @@ def drop_statements(index: IndexDef, dialect: Any) -> tuple[str, ...]:
     """DDL that removes an index (and its MariaDB virtual columns)."""
     q = dialect.identifier_preparer.quote
     if dialect.name in MYSQL:
-        tags = [k.tag for k in MATCH_KINDS[index.kind].index_keys()]
+        tags = [k.versioned for k in MATCH_KINDS[index.kind].index_keys()]
         drops = [f"DROP INDEX IF EXISTS {q(index.name)}"]
         drops += [f"DROP COLUMN IF EXISTS {q(virtual_column_name(t, c))}"
                   for c in index.columns for t in tags]
@@ -145,6 +155,50 @@ def status(inst: Installation) -> list[IndexStatus]:
     return out
 
 
+@dataclass(frozen=True)
+class ObsoleteIndex:
+    """A workbench index (or MariaDB key column) of an older match rule, to be dropped."""
+
+    database: str
+    table: str
+    name: str
+    is_column: bool = False
+
+    def statement(self, dialect: Any) -> str:
+        q = dialect.identifier_preparer.quote
+        if self.is_column:
+            return f"ALTER TABLE {q(self.table)} DROP COLUMN IF EXISTS {q(self.name)}"
+        if dialect.name in MYSQL:
+            return f"ALTER TABLE {q(self.table)} DROP INDEX IF EXISTS {q(self.name)}"
+        return f"DROP INDEX IF EXISTS {q(self.name)}"
+
+
+def obsolete(inst: Installation) -> list[ObsoleteIndex]:
+    """The workbench's indexes and key columns that the current rules no longer use.
+
+    A match rule that changed (a new release normalises text differently) gives its
+    indexes new names; the old ones would only cost space and writes.
+    """
+    wanted: dict[tuple[str, str], set[str]] = {}
+    columns: dict[tuple[str, str], set[str]] = {}
+    for idx in definitions(inst):
+        wanted.setdefault((idx.database, idx.table), set()).add(idx.name)
+        kind = MATCH_KINDS[idx.kind]
+        columns.setdefault((idx.database, idx.table), set()).update(
+            virtual_column_name(k.versioned, c) for c in idx.columns for k in kind.index_keys())
+    out = []
+    for (database, table), names in wanted.items():
+        with inst.connect(database) as conn:
+            present = _index_names(conn, table)
+            out += [ObsoleteIndex(database, table, n) for n in sorted(present)
+                    if n.startswith("dpo_") and n not in names]
+            if conn.dialect.name in MYSQL:
+                cols = {c["name"] for c in inspect(conn).get_columns(table)}
+                out += [ObsoleteIndex(database, table, c, is_column=True) for c in sorted(cols)
+                        if c.startswith("dpo_") and c not in columns[(database, table)]]
+    return out
+
+
 def run_ddl(inst: Installation, database: str, statements: Iterable[str]) -> None:
     """Run DDL statements in one transaction (errors become DatabaseError)."""
     try:
@@ -166,6 +220,8 @@ def create(inst: Installation, progress: Callable[[IndexDef, float], None] | Non
     25 ms at 10M events). The installation's schema is reflected again, because
     MariaDB searches use the new virtual columns.
     """
+    for old in obsolete(inst):
+        run_ddl(inst, old.database, (old.statement(inst.engines[old.database].dialect),))
     built = []
     for state in status(inst):
         if state.exists:
@@ -201,8 +257,11 @@ def analyze(inst: Installation, tables: Iterable[tuple[str, str]] | None = None)
 
 
 def drop(inst: Installation) -> int:
-    """Remove the workbench's indexes (and MariaDB key columns); return how many."""
+    """Remove the workbench's indexes (and MariaDB key columns), old ones too; return how many."""
     n = 0
+    for old in obsolete(inst):
+        run_ddl(inst, old.database, (old.statement(inst.engines[old.database].dialect),))
+        n += not old.is_column
     for state in status(inst):
         if state.exists:
             dialect = inst.engines[state.index.database].dialect

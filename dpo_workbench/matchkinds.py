@@ -43,6 +43,7 @@ Indexes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -74,13 +75,26 @@ MYSQL = ("mysql", "mariadb")
 class IndexKey:
     """One indexed key expression of a match column.
 
-    ``tag`` names MariaDB's virtual column (``dpo_<tag>_<column>``); ``size`` is
-    that column's length (``None``: the matched column's, at most 255).
+    ``tag`` names MariaDB's virtual column (``dpo_<tag><version>_<column>``, the
+    version a hash of the expression, so that a changed rule gets a new column);
+    ``size`` is that column's length (``None``: the matched column's, at most 255).
     """
 
     tag: str
     size: int | None
     build: Callable[[Any], ColumnElement[Any]]
+
+    @functools.cached_property
+    def versioned(self) -> str:
+        """The tag with a four-digit hash of the key expression."""
+        from sqlalchemy import column
+        from sqlalchemy.dialects import mysql
+
+        from .sqlfuncs import PLAIN
+
+        text = str(self.build(column("x")).compile(
+            dialect=mysql.dialect(), compile_kwargs={"literal_binds": True, PLAIN: True}))
+        return f"{self.tag}{short_hash(text)[:4]}"
 
 
 def short_hash(text: str) -> str:
@@ -91,8 +105,8 @@ def short_hash(text: str) -> str:
 def virtual_column_name(tag: str, column_name: str) -> str:
     """The name of a MariaDB virtual key column (within MariaDB's 64 characters).
 
-    >>> virtual_column_name("p3", "remote_number")
-    'dpo_p3_remote_number'
+    >>> virtual_column_name("p3ab12", "remote_number")
+    'dpo_p3ab12_remote_number'
     """
     name = f"dpo_{tag}_{column_name}"
     return name if len(name) <= 64 else f"{name[:55]}_{short_hash(name)}"
@@ -101,7 +115,7 @@ def virtual_column_name(tag: str, column_name: str) -> str:
 def key_expr(table: Table, column_name: str, key: IndexKey, dialect: str) -> ColumnElement[Any]:
     """A key of a column: MariaDB's virtual column when it exists, else the expression."""
     if dialect in MYSQL:
-        virtual = table.c.get(virtual_column_name(key.tag, column_name), None)
+        virtual = table.c.get(virtual_column_name(key.versioned, column_name), None)
         if virtual is not None:
             return virtual
     return key.build(table.c[column_name])

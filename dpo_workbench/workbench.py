@@ -393,6 +393,10 @@ class Workbench:
         """Every index that makes the datamap's matches fast, in each engine's DDL."""
         return indexes.definitions(self.installation)
 
+    def obsolete_indexes(self) -> list[indexes.ObsoleteIndex]:
+        """The workbench's indexes of older match rules (``create_indexes`` drops them)."""
+        return indexes.obsolete(self.installation)
+
     def index_status(self) -> list[indexes.IndexStatus]:
         """The indexes and whether each exists in its database now."""
         return indexes.status(self.installation)

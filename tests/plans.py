@@ -34,16 +34,26 @@ def _mariadb_rows(plan: str) -> list[dict[str, str]]:
     return rows
 
 
+#: The version the workbench puts into its index names (a hash of the rule).
+_VERSION = re.compile(r"^dpo_([a-z]+)[0-9a-f]{4}_")
+
+
 def used_indexes(kind: str, plan: str) -> set[str]:
-    """The indexes the engine reads to answer the query."""
+    """The indexes the engine reads to answer the query, named without their rule version.
+
+    >>> used_indexes("sqlite", "SEARCH t USING INDEX dpo_phone1a2b_t_n (<expr>=?)")
+    {'dpo_phone_t_n'}
+    """
     if kind == "sqlite":
-        return set(_SQLITE_INDEX.findall(plan))
-    if kind == "postgresql":
-        return set(_PG_INDEX.findall(plan))
-    if kind == "mariadb":
-        return {k for r in _mariadb_rows(plan) if r["key"] != "None"
-                for k in r["key"].split(",")}
-    raise ValueError(f"unknown engine {kind!r}")
+        names = set(_SQLITE_INDEX.findall(plan))
+    elif kind == "postgresql":
+        names = set(_PG_INDEX.findall(plan))
+    elif kind == "mariadb":
+        names = {k for r in _mariadb_rows(plan) if r["key"] != "None"
+                 for k in r["key"].split(",")}
+    else:
+        raise ValueError(f"unknown engine {kind!r}")
+    return {_VERSION.sub(r"dpo_\1_", n) for n in names}
 
 
 def full_scans(kind: str, plan: str) -> list[str]:

@@ -75,6 +75,9 @@ def check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 print(f"note: index {status.index.name} is missing in "
                       f"{status.index.database}; run `dpo-workbench indexes --apply` to make "
                       "searches fast", file=out)
+        for old in wb.obsolete_indexes():
+            print(f"note: {old.database}.{old.table}: {old.name} belongs to an older match "
+                  "rule; `dpo-workbench indexes --apply` replaces it", file=out)
     return EXIT_OK
 
 
@@ -188,6 +191,9 @@ def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 state = "present" if status.exists else "missing"
                 print(f"{status.index.database}.{status.index.table}: {status.index.name} "
                       f"({status.index.kind}) {state}", file=out)
+            for old in wb.obsolete_indexes():
+                print(f"{old.database}.{old.table}: {old.name} obsolete (an older match "
+                      "rule; --apply replaces it)", file=out)
         else:
             for idx in wb.index_definitions():
                 print(f"-- {idx.database}: {idx.kind} match on {idx.table}"
