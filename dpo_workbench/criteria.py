@@ -31,6 +31,7 @@ from typing import Any
 
 from .errors import InvalidCriteria
 from .normalize import email_address, nfc, strip_separators, strip_space
+from .phoneplans import national_length
 
 #: Digits compared from the end of phone numbers when the DPO does not say. Seven
 #: digits match national and international spellings of the same number in every
@@ -44,6 +45,17 @@ MAX_DIGITS = 20
 FIELDS: tuple[str, ...] = ("email", "phone", "first_name", "last_name", "start", "end", "digits")
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def _given(value: Any) -> Any:
+    """``value``, or None when it says "not given": None, blank text, NaN, ``pandas.NA``."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
 
 
 def _clean_name(value: str | None) -> str | None:
@@ -99,6 +111,10 @@ class Criteria:
     start: date | None = None
     end: date | None = None
     digits: int = DEFAULT_DIGITS
+    #: The length of the phone number's national significant number, when it was
+    #: typed with its country code and the numbering plan allows that length: no
+    #: more digits are compared than national spellings of the number have.
+    national_digits: int | None = None
 
     @classmethod
     def parse(
@@ -111,16 +127,28 @@ class Criteria:
         end: date | str | None = None,
         digits: int | str | None = None,
     ) -> Criteria:
-        """Validate and normalise raw input (strings as typed, or dates)."""
+        """Validate and normalise raw input (strings as typed, or dates).
+
+        Empty input means "not given" in any form a caller may have it: None, an
+        empty or blank text, NaN or ``pandas.NA`` (a cell of a requests CSV).
+        """
         problems: dict[str, str] = {}
+        email, phone, first_name, last_name, start, end, digits = (
+            _given(v) for v in (email, phone, first_name, last_name, start, end, digits))
 
         email_n = email_address(nfc(str(email))) if email is not None else ""
         if email_n and (len(email_n) > 254 or not _EMAIL_RE.match(email_n)):
             problems["email"] = ("E-mail address is not valid: enter one address like "
                                  "name@example.com.")
         phone_n = ""
-        if phone is not None and str(phone).strip():
-            phone_n = strip_separators(strip_space(nfc(str(phone))))
+        national = None
+        if phone is not None:
+            typed = strip_space(nfc(str(phone)))
+            phone_n = strip_separators(typed)
+            international = typed.startswith(("+", "\uff0b")) or phone_n.startswith("00")
+            if international and phone_n.isascii() and phone_n.isdigit():
+                national = national_length(phone_n[2:] if phone_n.startswith("00")
+                                           else phone_n)
             if not (phone_n.isascii() and phone_n.isdigit()):
                 problems["phone"] = ("Phone number may contain only digits, spaces and the "
                                      "separators - . / ( ) +.")
@@ -128,9 +156,10 @@ class Criteria:
                 problems["phone"] = f"Phone number needs at least {MIN_DIGITS} digits."
 
         n_digits = DEFAULT_DIGITS
-        if digits is not None and str(digits).strip():
+        if digits is not None:
             try:
-                n_digits = int(str(digits).strip())
+                whole = isinstance(digits, float) and digits.is_integer()
+                n_digits = int(digits) if whole else int(str(digits).strip())
             except ValueError:
                 problems["digits"] = "Digits used in search must be a whole number."
             else:
@@ -164,6 +193,7 @@ class Criteria:
             start=start_d,
             end=end_d,
             digits=n_digits,
+            national_digits=national if phone_n else None,
         )
 
     @staticmethod
@@ -190,10 +220,21 @@ class Criteria:
 
     @property
     def phone_tail(self) -> str | None:
-        """The digits compared from the end of stored numbers (``digits`` of them)."""
+        """The digits compared from the end of stored numbers (``digits`` of them).
+
+        Never more than the searched number has, nor than its national number has
+        (:attr:`national_digits`).
+        """
         if not self.phone:
             return None
-        return self.phone[-min(self.digits, len(self.phone)):]
+        return self.phone[-min(self.digits, len(self.phone),
+                               self.national_digits or MAX_DIGITS):]
+
+    @property
+    def capped(self) -> bool:
+        """Whether the national number's length lowered the digits compared."""
+        return bool(self.phone and self.national_digits
+                    and self.national_digits < min(self.digits, len(self.phone)))
 
     @property
     def start_at(self) -> datetime | None:
@@ -202,13 +243,19 @@ class Criteria:
 
     @property
     def end_before(self) -> datetime | None:
-        """The first instant after the span (start of the day after the end date)."""
-        return datetime.combine(self.end + timedelta(days=1), time.min) if self.end else None
+        """The first instant after the span (start of the day after the end date).
+
+        None for no end, or for an end on the last day a date can have.
+        """
+        if not self.end or self.end == date.max:
+            return None
+        return datetime.combine(self.end + timedelta(days=1), time.min)
 
     def validated(self) -> Criteria:
         """Apply :meth:`parse` to these values (criteria built directly are checked too)."""
-        return Criteria.parse(self.email, self.phone, self.first_name, self.last_name,
-                              self.start, self.end, self.digits)
+        checked = Criteria.parse(self.email, self.phone, self.first_name, self.last_name,
+                                 self.start, self.end, self.digits)
+        return replace(checked, national_digits=self.national_digits if self.phone else None)
 
     def with_dates(self, start: date | None, end: date | None) -> Criteria:
         """Return a copy with another date span (checked like :meth:`parse`)."""
@@ -220,7 +267,8 @@ class Criteria:
         if self.email:
             parts.append("the e-mail address (any letter case)")
         if self.phone:
-            parts.append(f"the phone number's last {len(self.phone_tail or '')} digits")
+            capped = " (its national number's length)" if self.capped else ""
+            parts.append(f"the phone number's last {len(self.phone_tail or '')} digits{capped}")
         if self.has_name:
             parts.append("first and last name")
         span = ""

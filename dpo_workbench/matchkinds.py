@@ -194,8 +194,9 @@ class PhoneMatch(MatchKind):
         return and_(*terms)
 
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
+        capped = " (its national number's length)" if criteria.capped else ""
         return f"{' and '.join(columns)} ends with the last {len(criteria.phone_tail or '')} " \
-               "digits"
+               f"digits{capped}"
 
     def reason(self, columns: tuple[str, ...], criteria: Criteria) -> str:
         return f"phone ends {criteria.phone_tail} in {columns[0]}"
