@@ -355,6 +355,20 @@ def test_every_guess_of_the_draft_has_a_review_note_and_the_output_is_guarded(tm
     assert rc == 2 and "does not exist" in err
 
 
+def test_a_draft_without_file_stores_lists_file_columns_as_identifying_and_passes_check(
+        tmp_path):
+    from test_datamap import make_helpdesk
+
+    settings = make_helpdesk(tmp_path)
+    settings.write_text(settings.read_text(encoding="utf-8").split("files:")[0]
+                        .replace("helpdesk-datamap.yaml", "drafted.yaml"), encoding="utf-8")
+    assert _draft(settings, "--out", str(tmp_path / "drafted.yaml"))[0] == 0
+    with dw.open_workbench(settings) as wb:  # as written
+        people = wb.installation.datamap.table("people")
+        assert "avatar" in people.identifying and not people.files
+        assert wb.installation.datamap.table("optins").group.value == "consents"  # yes_no
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "mariadb"])
 def test_the_demo_draft_overlaps_the_hand_written_datamap(tmp_path, engine):
     """On MariaDB the demo's operative database carries the workbench's indexed virtual

@@ -124,6 +124,7 @@ def _top(p: TableProfile, tid: str, stores: dict[str, object]) -> TableDraft:
         notes.append(f"no time: directory entries are found whatever the date span "
                      f"({', '.join(p.dates)} left out)")
     files = _files(p, stores)
+    identifying += _unfiled(p, files)
     match = phones + emails + ([name[0].value, name[1].value] if name else [])
     flags = p.of("flag") if group == "consents" else []
     show = [*([time.value] if time else []), *flags, *match, *(g.value for g in identifying
@@ -233,6 +234,14 @@ def _files(p: TableProfile, stores: dict[str, object]) -> list[FileGuess]:
     return out
 
 
+def _unfiled(p: TableProfile, files: list[FileGuess]) -> list[Guess]:
+    """File-path columns not declared under ``files`` (no store, or a file's name)."""
+    filed = {f.column for f in files} | {f.name for f in files if f.name}
+    return [Guess(c, f"{p.why(c)}, but not declared as files (no configured file store holds "
+                     "them, or it is a file's name): declare it under files if it names a "
+                     "stored file") for c in p.of("file") if c not in filed]
+
+
 def _store_by_name(column: str, kind: str, stores: list[str]) -> str:
     words = set(tokens(column)) | {{"audio": "recording", "image": "photo"}.get(kind, kind)}
     for s in stores:
@@ -327,19 +336,18 @@ def _references(p: TableProfile, tops: dict[str, tuple[TableProfile, TableDraft]
 def _child(p: TableProfile, parent: TableDraft, column: str, how: str, more: list[str],
            stores: dict[str, object]) -> ChildDraft:
     files = _files(p, stores)
-    filed = {f.column for f in files} | {f.name for f in files if f.name}
-    personal = [c for c in p.of(*PERSONAL, "file") if c not in filed]
+    personal = [Guess(c, p.why(c)) for c in p.of(*PERSONAL)] + _unfiled(p, files)
     notes = _table_notes(p)
     if more:
         notes.append(f"it also refers to {', '.join(more)}; a child belongs to one parent")
-    show = [*p.dates[:1], *[f.name or f.column for f in files], *personal]
+    show = [*p.dates[:1], *[f.name or f.column for f in files], *(g.value for g in personal)]
     if not show:
         show = [c.name for c in p.table.columns if c.name != column and not c.primary_key][:4]
     return ChildDraft(
         name=p.name, table=p.name, key=_key(p.table),
         parent=Guess(column, f"child {p.name} of {parent.id}: {how}"),
         show=list(dict.fromkeys(show))[:SHOW],
-        identifying=[Guess(c, p.why(c)) for c in personal], files=files,
+        identifying=_ordered(p, personal), files=files,
         erase=EraseGuess("delete", "erase: delete: its rows belong to the parent's row and go "
                                    "with it (anonymize instead to keep them for statistics)"),
         notes=notes)
