@@ -22,12 +22,12 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, func, select
+from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, Table, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
@@ -79,11 +79,9 @@ def read_sources(path: str | os.PathLike[str]) -> Sources:
     return Sources(p.resolve(), databases, files, data.get("datamap"), users)
 
 
-def draft_datamap(settings_path: str | os.PathLike[str], *, sample_size: int = SAMPLE_SIZE,
-                  progress: Callable[[str], None] | None = None) -> Draft:
+def draft_datamap(settings_path: str | os.PathLike[str], *,
+                  sample_size: int = SAMPLE_SIZE) -> Draft:
     """Reflect and sample every database of the settings file; draft a datamap for review.
-
-    ``progress`` is called with each table's ``database.table`` before it is sampled.
 
     Raises
     ------
@@ -101,13 +99,11 @@ def draft_datamap(settings_path: str | os.PathLike[str], *, sample_size: int = S
             md = _reflect(conn)
             profiles = []
             for t in md.sorted_tables:
-                if progress:
-                    progress(f"{db}.{t.name}")
                 with _reading(db, t.name):
                     profiles.append(_profile(conn, db, t, src.files, sample_size))
                 name = t.name if t.name not in ids.values() else f"{db}_{t.name}"
                 ids[(db, t.name)] = name
-            drafted, out = draft_tables(profiles, ids, dict(src.files),
+            drafted, out = draft_tables(profiles, ids, src.files,
                                         _confirm(conn, db, sample_size))
         tables += drafted
         left_out += out
@@ -163,11 +159,8 @@ def _sampled(column: Column) -> bool:
         and tokens(column.name)[-1:] != ("id",)
 
 
-def _profile(conn: Connection, db: str, t: object, stores: dict[str, Path],
+def _profile(conn: Connection, db: str, t: Table, stores: Mapping[str, Path],
              size: int) -> TableProfile:
-    from sqlalchemy import Table
-
-    assert isinstance(t, Table)
     verdicts: dict[str, Verdict] = {}
     tallies: dict[str, Tally] = {}
     for c in t.columns:
@@ -181,7 +174,7 @@ def _profile(conn: Connection, db: str, t: object, stores: dict[str, Path],
     return TableProfile(db, t, verdicts, tallies)
 
 
-def _sample(conn: Connection, column: Column, stores: dict[str, Path], size: int) -> Tally:
+def _sample(conn: Connection, column: Column, stores: Mapping[str, Path], size: int) -> Tally:
     """The shapes of at most ``size`` non-null values of ``column`` (the values are dropped)."""
     text = is_text(column)
     expr = func.substr(column, 1, PREFIX) if text else column

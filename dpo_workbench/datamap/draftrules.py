@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -265,7 +265,7 @@ class Tally:
     stores: Counter[str] = field(default_factory=Counter)
     long_digits: int = 0  # bare digit strings of 9 to 15 digits (a phone without separators?)
 
-    def add(self, value: object, stores: dict[str, Path] | None = None) -> None:
+    def add(self, value: object, stores: Mapping[str, Path] | None = None) -> None:
         shape = value_shape(value)
         if shape == "empty":
             return

@@ -11,14 +11,15 @@ values are keys of the parent). No database is read here but through the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, Table
 
 from ..erasure.strategies import STRATEGIES
 from .check import key_problem, storage_engine_problem, unique_columns
-from .draftrules import NONE, REFERENCE_ENDS, Tally, Verdict, time_rank, tokens
+from .draftrules import REFERENCE_ENDS, Tally, Verdict, time_rank, tokens
 from .draftyaml import ChildDraft, EraseGuess, FileGuess, Guess, TableDraft
 
 #: ``confirm(child column, parent column)``: (sampled child values found among the
@@ -63,7 +64,7 @@ class TableProfile:
 
 
 def draft_tables(profiles: list[TableProfile], ids: dict[tuple[str, str], str],
-                 stores: dict[str, object], confirm: Confirm,
+                 stores: Mapping[str, Path], confirm: Confirm,
                  ) -> tuple[list[TableDraft], list[tuple[str, str, str]]]:
     """The drafted tables of one database, and the tables left out (with the reason)."""
     tops = {p.name: (p, _top(p, ids[(p.database, p.name)], stores))
@@ -99,7 +100,7 @@ def draft_tables(profiles: list[TableProfile], ids: dict[tuple[str, str], str],
 # -- a searched table ------------------------------------------------------------------
 
 
-def _top(p: TableProfile, tid: str, stores: dict[str, object]) -> TableDraft:
+def _top(p: TableProfile, tid: str, stores: Mapping[str, Path]) -> TableDraft:
     phones, emails = p.of("phone"), p.of("email")
     firsts, lasts = p.of("first"), p.of("last")
     group, group_why = _group(p, phones, emails, firsts, lasts)
@@ -206,7 +207,7 @@ def _ordered(p: TableProfile, guesses: list[Guess]) -> list[Guess]:
     return sorted(unique.values(), key=lambda g: order.index(g.value))
 
 
-def _files(p: TableProfile, stores: dict[str, object]) -> list[FileGuess]:
+def _files(p: TableProfile, stores: Mapping[str, Path]) -> list[FileGuess]:
     out = []
     candidates = p.of("file")
     found = [c for c in candidates if p.tallies[c].stores]
@@ -334,7 +335,7 @@ def _references(p: TableProfile, tops: dict[str, tuple[TableProfile, TableDraft]
 
 
 def _child(p: TableProfile, parent: TableDraft, column: str, how: str, more: list[str],
-           stores: dict[str, object]) -> ChildDraft:
+           stores: Mapping[str, Path]) -> ChildDraft:
     files = _files(p, stores)
     personal = [Guess(c, p.why(c)) for c in p.of(*PERSONAL)] + _unfiled(p, files)
     notes = _table_notes(p)
@@ -352,5 +353,3 @@ def _child(p: TableProfile, parent: TableDraft, column: str, how: str, more: lis
                                    "with it (anonymize instead to keep them for statistics)"),
         notes=notes)
 
-
-__all__ = ["NONE", "TableProfile", "draft_tables"]
