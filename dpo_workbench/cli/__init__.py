@@ -42,6 +42,7 @@ COMMANDS: Mapping[str, Handler] = {
     "erase": _lazy(".commands", "erase"),
     "audit": _lazy(".audit", "run"),
     "demo": _lazy(".demo", "demo"),
+    "datamap": _lazy(".datamap", "run"),
 }
 
 

@@ -104,6 +104,25 @@ def add_audit(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return audit
 
 
+def add_datamap(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``datamap`` command: ``draft`` a datamap from the live schema, for review."""
+    datamap = sub.add_parser(
+        "datamap", help="draft a datamap from the databases' live schema",
+        description="Reflect and sample the databases the settings file names (it need not name "
+                    "a datamap yet) and write a commented draft datamap to review "
+                    "(docs/datamap.md, Drafting a datamap).")
+    actions = datamap.add_subparsers(dest="datamap_command", required=True, metavar="ACTION")
+    draft = actions.add_parser("draft", help="write a draft datamap, every guess with a "
+                                             "'# review:' note")
+    add_config(draft, user=False)
+    draft.add_argument("--out", metavar="FILE", help="write the draft to FILE (default: standard "
+                                                     "output)")
+    draft.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    draft.add_argument("--format", choices=("yaml",), default="yaml",
+                       help="output format (default: yaml)")
+    return datamap
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option of ``dpo-workbench``."""
     from .. import __version__
@@ -166,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
 
     add_audit(sub)
+    add_datamap(sub)
 
     check = sub.add_parser("check", help="check the settings, the datamap and the databases")
     add_config(check)
