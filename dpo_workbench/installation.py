@@ -111,7 +111,7 @@ class Installation:
                         warnings.simplefilter("ignore", SAWarning)
                         md.reflect(bind=conn, only=only)
                         if conn.dialect.name == "sqlite":
-                            _sqlite_unique_columns(conn, md)
+                            sqlite_unique_columns(conn, md)
             except SQLAlchemyError as exc:
                 raise unreachable(db, self.settings.databases[db], self.settings.path,
                                   exc) from None
@@ -215,7 +215,7 @@ class Installation:
                 f"{len(self.datamap.tables)} tables)")
 
 
-def _sqlite_unique_columns(conn: Connection, md: MetaData) -> None:
+def sqlite_unique_columns(conn: Connection, md: MetaData) -> None:
     """Add the one-column UNIQUE constraints SQLite's reflection misses, as unique indexes.
 
     SQLAlchemy reflects an inline ``UNIQUE`` only after some column types

@@ -236,7 +236,7 @@ def resolve_url(raw: str, folder: Path, where: str) -> URL:
     return url
 
 
-def _read_yaml(p: Path) -> Any:
+def read_settings_yaml(p: Path) -> Any:
     if not p.is_file():
         raise ConfigError(f"Settings file {p} does not exist. Give the path of the installation's "
                           "settings file (the demo writes workbench.yaml into its folder).")
@@ -275,7 +275,7 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     dpo_workbench.errors.ConfigError: .../w.yaml: search: unknown key 'digit' (valid keys: ...).
     """
     p = Path(path)
-    data = _read_yaml(p)
+    data = read_settings_yaml(p)
     if not isinstance(data, dict):
         raise ConfigError(f"{p} must be a YAML mapping with keys such as datamap and databases.")
     found = problems(data, SettingsFile, dotted)

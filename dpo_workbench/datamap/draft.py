@@ -34,8 +34,8 @@ from sqlalchemy.exc import SAWarning, SQLAlchemyError
 from ..engines import database_engine, unreachable
 from ..erasure.strategies import is_text
 from ..errors import ConfigError, DatabaseError
-from ..installation import _sqlite_unique_columns
-from ..settings import SettingsFile, _read_yaml, expand_env, resolve_url
+from ..installation import sqlite_unique_columns
+from ..settings import SettingsFile, read_settings_yaml, expand_env, resolve_url
 from ..typedyaml import convert, dotted, problems
 from .draftrules import SAMPLE_SIZE, Tally, Verdict, column_verdict, is_reference_name, tokens
 from .drafttables import TableProfile, draft_tables
@@ -64,7 +64,7 @@ def read_sources(path: str | os.PathLike[str]) -> Sources:
     Raises :class:`~dpo_workbench.errors.ConfigError` as loading the settings does.
     """
     p = Path(path)
-    data = _read_yaml(p)
+    data = read_settings_yaml(p)
     if not isinstance(data, dict):
         raise ConfigError(f"{p} must be a YAML mapping with the key databases.")
     found = problems({"datamap": "datamap.yaml", **data}, SettingsFile, dotted)
@@ -146,7 +146,7 @@ def _reflect(conn: Connection) -> MetaData:
         warnings.simplefilter("ignore", SAWarning)
         md.reflect(bind=conn)
         if conn.dialect.name == "sqlite":
-            _sqlite_unique_columns(conn, md)
+            sqlite_unique_columns(conn, md)
     return md
 
 
