@@ -35,14 +35,14 @@ from ..engines import database_engine, unreachable
 from ..erasure.strategies import is_text
 from ..errors import ConfigError, DatabaseError
 from ..installation import sqlite_unique_columns
-from ..settings import SettingsFile, read_settings_yaml, expand_env, resolve_url
+from ..settings import SettingsFile, expand_env, read_settings_yaml, resolve_url
 from ..typedyaml import convert, dotted, problems
 from .draftrules import SAMPLE_SIZE, Tally, Verdict, column_verdict, is_reference_name, tokens
 from .drafttables import TableProfile, draft_tables
 from .draftyaml import Draft, TableDraft
 
 #: The workbench's own indexed virtual columns on MariaDB (see indexes.py): not data.
-OWN_COLUMNS = re.compile(r"^dpo_(p3|p7|ek|nk)_")
+OWN_COLUMNS = re.compile(r"^dpo_(p3|p7|ek|nk)[0-9a-f]{0,4}_")
 #: Characters of a text value read for its shape (longer values are free text anyway).
 PREFIX = 256
 
