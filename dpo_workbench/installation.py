@@ -15,14 +15,28 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Index, MetaData, Table, UniqueConstraint, inspect
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Index,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    inspect,
+    select,
+)
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from .datamap import Datamap, TableSpec, check_against_schema, load_datamap
 from .engines import database_engine, unreachable
-from .errors import DatabaseError, NotFound, UsageError
+from .errors import DatabaseError, DatamapError, NotFound, UsageError
 from .selection import RowRef
 from .settings import Settings, load_settings
+from .timespan import resolve as resolve_time_format
+from .timespan import unfit as unfit_times
+
+#: Values of a text or number time column read to check its format.
+TIME_SAMPLE = 200
 
 
 class Installation:
@@ -119,6 +133,35 @@ class Installation:
         check_against_schema(self.datamap, schema, file_stores=self.settings.files,
                              only=self.only)
         self.schema = schema
+        self._check_time_values()
+
+    def time_format(self, spec: TableSpec) -> str | None:
+        """How a table's time column stores time (``native``, ``iso``, ``epoch_*``)."""
+        if not spec.time:
+            return None
+        return resolve_time_format(spec.time_format, self.table(spec.database,
+                                                                spec.table).c[spec.time])
+
+    def _check_time_values(self) -> None:
+        """Refuse a time column whose sampled values are not what its format says."""
+        problems = []
+        for spec in self.datamap.tables:
+            fmt = self.time_format(spec) if self.is_open(spec.database) else None
+            if fmt not in ("iso", "epoch_seconds", "epoch_millis") or not spec.time:
+                continue
+            column = self.table(spec.database, spec.table).c[spec.time]
+            with self.connect(spec.database) as conn:
+                values = conn.execute(select(column).where(column.is_not(None))
+                                      .limit(TIME_SAMPLE)).scalars().all()
+            bad = unfit_times(fmt, values)
+            if bad:
+                problems.append(
+                    f"table {spec.id}: time column '{spec.time}' holds values that are not "
+                    f"{fmt.replace('_', ' ')} ({bad} of {len(values)} sampled); declare how it "
+                    f"stores time (time: {{column: {spec.time}, format: ...}}: iso, "
+                    "epoch_seconds, epoch_millis) or correct the values.")
+        if problems:
+            raise DatamapError(self.datamap.source, problems)
 
     def is_open(self, database: str) -> bool:
         """Whether the installation connected to ``database`` (see :meth:`open`)."""

@@ -16,7 +16,8 @@ from .criteria import Criteria
 from .datamap import Datamap, Group, TableSpec
 from .installation import Installation
 from .matchkinds import MATCH_KINDS, MatchKind
-from .sqlfuncs import unindexed
+from .timespan import resolve as resolve_time_format
+from .timespan import span_conditions
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,13 @@ class TableQuery:
                     "mysql": mysql.dialect(), "mariadb": mysql.dialect()}
         return str(self.statement.compile(dialect=dialects.get(self.dialect, sqlite.dialect())))
 
+    def matched_terms(self, row: Mapping[str, object], criteria: Criteria) -> list[MatchTerm]:
+        """The terms a fetched row satisfies (why it was found)."""
+        return [t for t in self.terms if t.matches(row, criteria)]
+
     def reasons(self, row: Mapping[str, object], criteria: Criteria) -> str:
         """Why a fetched row matched, every term it satisfies, in words."""
-        return "; ".join(t.reason(criteria) for t in self.terms if t.matches(row, criteria))
+        return "; ".join(t.reason(criteria) for t in self.matched_terms(row, criteria))
 
 
 @dataclass(frozen=True)
@@ -146,10 +151,9 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
             wanted.append(spec.time)
         cols = [table.c[c] for c in dict.fromkeys(wanted)]
         stmt = select(*cols).where(or_(*conditions))
-        if spec.time and criteria.start_at:
-            stmt = stmt.where(unindexed(table.c[spec.time]) >= criteria.start_at)
-        if spec.time and criteria.end_before:
-            stmt = stmt.where(unindexed(table.c[spec.time]) < criteria.end_before)
+        if spec.time and (criteria.start or criteria.end):
+            fmt = resolve_time_format(spec.time_format, table.c[spec.time]) or "native"
+            stmt = stmt.where(*span_conditions(table.c[spec.time], fmt, criteria, dialect))
         # No ORDER BY: an index that yields rows in time order would tempt the planner
         # away from the match indexes; the result is sorted in Python instead.
         queries.append(TableQuery(spec=spec, statement=stmt, terms=tuple(terms),

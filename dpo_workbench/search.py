@@ -9,9 +9,8 @@ with its provenance (``_database``, ``_table``, ``_key``), its match reason
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -20,15 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .batches import existing_keys
 from .criteria import Criteria
-from .datamap import Group
+from .datamap import Group, TableSpec
 from .errors import DatabaseError
+from .frames import PROVENANCE, column_dtype, key_dtype, typed_frame
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, TableQuery
 from .selection import RowRef
 from .values import json_value
-
-PROVENANCE = ("_database", "_table", "_key", "_matched", "_copies")
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,12 @@ class SearchResult:
 
 
 def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A result row as JSON values, with ``_copies`` as a list of places."""
+    """A result row as JSON values, each copy as its database, table and key."""
     out = {k: json_value(v) for k, v in row.items() if k != "_copies"}
-    out["_copies"] = [c for c in str(row.get("_copies") or "").split(", ") if c]
+    copies = row.get("_copies")
+    # A copy is keyed like its original: the key is the item's own, typed.
+    out["_copies"] = [{"database": ref.database, "table": ref.table, "key": out["_key"]}
+                      for ref in map(RowRef.parse, copies if isinstance(copies, list) else [])]
     return out
 
 
@@ -123,6 +124,9 @@ def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
 class _Item:
     record: dict[str, Any]
     copies: list[str] = field(default_factory=list)
+
+    def record_with_copies(self) -> dict[str, Any]:
+        return {**self.record, "_copies": list(self.copies)}
 
 
 def _run_database(engine: Engine, database: str, queries: list[TableQuery],
@@ -178,70 +182,81 @@ def _assemble(plan: QueryPlan, inst: Installation,
               rows: Mapping[str, list[dict[str, Any]]]) -> dict[Group, pd.DataFrame]:
     criteria = plan.criteria
     datamap = inst.datamap
+    spanned = criteria.start is not None or criteria.end is not None
     items: dict[str, dict[Any, _Item]] = {}  # original table id -> key -> item
     orphans: list[tuple[str, _Item]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
 
     def make(q: TableQuery, r: dict[str, Any]) -> _Item:
         spec = q.spec
+        terms = q.matched_terms(r, criteria)
         rec = {c: r.get(c) for c in spec.show}
         rec.update(_database=spec.database, _table=spec.table, _key=r[spec.key],
-                   _matched=q.reasons(r, criteria))
+                   _matched="; ".join(t.reason(criteria) for t in terms),
+                   _match_kind=";".join(t.criterion for t in terms),
+                   _match_column=";".join(",".join(t.columns) for t in terms),
+                   _span_applied=bool(spec.time) if spanned else None)
         return _Item(rec)
 
     for spec in datamap.tables:
         if spec.copy_of is None and spec.id in queries:
-            ordered = sorted(rows[spec.id], key=_newest_first(spec.time, spec.key))
-            items[spec.id] = {r[spec.key]: make(queries[spec.id], r) for r in ordered}
+            items[spec.id] = {r[spec.key]: make(queries[spec.id], r)
+                              for r in _newest_first(rows[spec.id], spec.time, spec.key)}
     for spec in datamap.tables:
         if spec.copy_of is None or not inst.is_open(spec.database):
             continue
         originals = items.setdefault(spec.copy_of, {})
         found = set()
         if spec.id in queries:
-            for r in sorted(rows[spec.id], key=_newest_first(spec.time, spec.key)):
+            for r in _newest_first(rows[spec.id], spec.time, spec.key):
                 key = r[spec.key]
                 found.add(key)
                 if key in originals:
-                    originals[key].copies.append(spec.location)
+                    originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
                 else:
                     orphans.append((spec.copy_of, make(queries[spec.id], r)))
         # An original found by the search may have a copy that did not match (its
-        # data differs): the item is still held there.
+        # data differs): the item is still held there, if the copy's row exists.
         missing = [k for k in originals if k not in found]
-        table = inst.table(spec.database, spec.table)
         if missing:
             with inst.connect(spec.database) as conn:
-                held = existing_keys(conn, table, spec.key, missing)
+                held = existing_keys(conn, inst.table(spec.database, spec.table), spec.key,
+                                     missing)
             for key in missing:
                 if key in held:
-                    originals[key].copies.append(spec.location)
+                    originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
 
     frames: dict[Group, pd.DataFrame] = {}
     for group in Group:
-        specs = [s for s in datamap.in_group(group)]
-        columns = list(dict.fromkeys(c for s in specs for c in s.show)) + list(PROVENANCE)
+        specs = [s for s in datamap.in_group(group) if inst.is_open(s.database)]
         records = []
         for s in specs:
             if s.copy_of is None:
-                records += [_record(i) for i in items.get(s.id, {}).values()]
-        records += [_record(i) for orig, i in orphans
+                records += [i.record_with_copies() for i in items.get(s.id, {}).values()]
+        records += [i.record_with_copies() for orig, i in orphans
                     if datamap.table(orig).group is group]
-        frames[group] = pd.DataFrame.from_records(records, columns=columns)
+        frames[group] = typed_frame(records, _dtypes(inst, specs))
     return frames
 
 
-def _newest_first(time_column: str | None, key_column: str) -> Callable[[dict[str, Any]], Any]:
-    """Sort key: newest first, rows without a time last, then by key (the same on every
-    engine, whose NULL ordering differs)."""
-    def key(row: dict[str, Any]) -> Any:
-        t = row.get(time_column) if time_column else None
-        stamp = -t.timestamp() if isinstance(t, datetime) else float("inf")
-        return (stamp, str(type(row[key_column])), row[key_column])
-    return key
+def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:
+    """The columns of a group's frame and their dtypes, from the tables' schema."""
+    dtypes: dict[str, Any] = {}
+    for s in specs:
+        table = inst.table(s.database, s.table)
+        for c in s.show:
+            dtypes.setdefault(c, column_dtype(table.c[c]))
+    dtypes.update(PROVENANCE)
+    dtypes["_key"] = key_dtype(inst.table(s.database, s.table).c[s.key] for s in specs)
+    return dtypes
 
 
-def _record(item: _Item) -> dict[str, Any]:
-    rec = dict(item.record)
-    rec["_copies"] = ", ".join(item.copies)
-    return rec
+def _newest_first(rows: list[dict[str, Any]], time_column: str | None,
+                  key_column: str) -> list[dict[str, Any]]:
+    """Newest first, rows without a time last, then by key (the same on every engine,
+    whose NULL ordering differs)."""
+    out = sorted(rows, key=lambda r: (type(r[key_column]).__name__, r[key_column]))
+    if time_column:
+        out.sort(key=lambda r: (r.get(time_column) is not None, r.get(time_column) or ""),
+                 reverse=True)
+    return out

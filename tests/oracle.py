@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dpo_workbench import timespan
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.matchkinds import phone_matches
 from dpo_workbench.normalize import email_address, idna_forms, same_letters, strip_space
@@ -43,13 +44,10 @@ def row_matches(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
                 and _same_text(row[spec.name.last], c.last_name or ""))
 
 
-def in_span(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
-    if not spec.time:
+def in_span(spec: Any, row: dict[str, Any], c: Criteria, fmt: str | None) -> bool:
+    if not spec.time or not (c.start or c.end):
         return True
-    t = row[spec.time]
-    if c.start_at and t < c.start_at:
-        return False
-    return not (c.end_before and t >= c.end_before)
+    return timespan.in_span(row[spec.time], fmt or "native", c)
 
 
 def expected_items(wb: Any, c: Criteria) -> set[tuple[str, str, Any]]:
@@ -60,8 +58,9 @@ def expected_items(wb: Any, c: Criteria) -> set[tuple[str, str, Any]]:
         cols = [spec.key, *spec.match_columns] + ([spec.time] if spec.time else [])
         with wb.installation.connect(spec.database) as conn:
             rows = conn.execute(select(*[table.c[x] for x in dict.fromkeys(cols)])).mappings()
-            matched[spec.id] = {r[spec.key] for r in rows
-                                if row_matches(spec, dict(r), c) and in_span(spec, dict(r), c)}
+            fmt = wb.installation.time_format(spec)
+            matched[spec.id] = {r[spec.key] for r in rows if row_matches(spec, dict(r), c)
+                                and in_span(spec, dict(r), c, fmt)}
     items = set()
     for spec in wb.datamap.tables:
         if spec.copy_of is None:

@@ -54,7 +54,9 @@ def test_the_readme_sample_is_found_in_every_group_in_several_databases(wb):
     # several spellings of the number, and a monitoring copy whose original is gone
     assert contacts["remote_number"].nunique() >= 4
     assert "monitoring1" in set(contacts["_database"])
-    assert (contacts["_copies"] == "monitoring1.contact_events").any()
+    # a copy is named by its database, table and key
+    assert any(c == [f"monitoring1.contact_events#{k}"]
+               for c, k in zip(contacts["_copies"], contacts["_key"], strict=True))
     assert set(contacts["_matched"]) == {"phone ends 1234567 in remote_number"}
     assert result.too_many is False
 

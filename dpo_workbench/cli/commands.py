@@ -105,7 +105,9 @@ def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> i
         for group, df in result.groups.items():
             print(f"\n{group.title}: {len(df)}", file=out)
             if len(df):
-                print(df.drop(columns=["_copies"]).to_string(index=False, max_rows=50), file=out)
+                shown = df.drop(columns=["_copies", "_match_kind", "_match_column",
+                                         "_span_applied"])
+                print(shown.to_string(index=False, max_rows=50, na_rep=""), file=out)
     print(f"\n{result.total} item(s) in {result.elapsed * 1000:.0f} ms", file=out)
     if result.too_many:
         print(f"note: more than {result.too_many_threshold} items were found; consider narrowing "

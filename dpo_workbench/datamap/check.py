@@ -13,11 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Date, DateTime, Table, UniqueConstraint
+from sqlalchemy import Table, UniqueConstraint
 
 from ..erasure.strategies import STRATEGIES, is_text
 from ..errors import DatamapError
+from ..timespan import resolve as resolve_time_format
 from .model import Datamap, EraseSpec, FileSpec
+
+_TIME_WORDS = {"auto": "dates or times", "native": "dates or times",
+               "iso": "ISO-8601 text", "epoch_seconds": "seconds since 1970",
+               "epoch_millis": "milliseconds since 1970"}
 
 
 def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
@@ -103,10 +108,12 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
         columns(w, t, ts.show, "show")
         if ts.time:
             columns(w, t, [ts.time], "time")
-            if ts.time in t.c and not isinstance(t.c[ts.time].type, Date | DateTime):
-                problems.append(f"{w}: time column '{ts.time}' is of type {t.c[ts.time].type}, "
-                                "not a date or timestamp; name a DATE/TIMESTAMP column or remove "
-                                "'time'.")
+            if ts.time in t.c and resolve_time_format(ts.time_format, t.c[ts.time]) is None:
+                problems.append(
+                    f"{w}: time column '{ts.time}' is of type {t.c[ts.time].type}, which cannot "
+                    f"hold {_TIME_WORDS[ts.time_format]}; name a date, timestamp or ISO-8601 "
+                    "text column, or declare how it stores time: "
+                    f"time: {{column: {ts.time}, format: epoch_seconds}} (or epoch_millis, iso).")
         for c in ts.match_columns:
             if c in t.c and not is_text(t.c[c]):
                 problems.append(f"{w}: match column '{c}' is of type {t.c[c].type}; phone, "

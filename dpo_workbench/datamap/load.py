@@ -69,6 +69,13 @@ class ChildDecl(Model, kw_only=True):
     order_by: Names = []
 
 
+class TimeDecl(Model):
+    """``time: {column, format}``: a time column and how it stores time."""
+
+    column: str
+    format: Literal["auto", "native", "iso", "epoch_seconds", "epoch_millis"] = "auto"
+
+
 class TableDecl(Model, kw_only=True):
     """One table under ``tables:`` (its id is the key)."""
 
@@ -76,7 +83,7 @@ class TableDecl(Model, kw_only=True):
     table: str
     group: Literal["contacts", "directory_entries", "campaign_customers", "consents"]
     key: str
-    time: str | None = None
+    time: str | TimeDecl | None = None
     match: dict[str, Any] = {}
     identifying: Names = []
     show: Names = []
@@ -204,7 +211,9 @@ def _erase(raw: EraseDecl) -> EraseSpec:
 def _table(tid: str, t: TableDecl) -> TableSpec:
     return TableSpec(
         id=tid, database=t.database, table=t.table, group=Group(t.group), key=t.key,
-        time=t.time, match=_match(t.match), identifying=_names(t.identifying),
+        time=t.time.column if isinstance(t.time, TimeDecl) else t.time,
+        time_format=t.time.format if isinstance(t.time, TimeDecl) else "auto",
+        match=_match(t.match), identifying=_names(t.identifying),
         show=_names(t.show),
         lookups=tuple(Lookup(name=n, column=lk.column, database=lk.database or t.database,
                              table=lk.table, key=lk.key, show=_names(lk.show))

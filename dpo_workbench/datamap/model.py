@@ -115,6 +115,9 @@ class TableSpec:
     erase: EraseSpec
     children: tuple[ChildSpec, ...]
     copy_of: str | None = None
+    #: How ``time`` stores time: auto (from its type), native, iso, epoch_seconds or
+    #: epoch_millis (see :mod:`dpo_workbench.timespan`).
+    time_format: str = "auto"
 
     @property
     def location(self) -> str:

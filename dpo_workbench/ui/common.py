@@ -69,6 +69,8 @@ def plain(value: Any) -> str:
     """A value as the DPO reads it: ISO dates, empty for missing values."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value)
     if isinstance(value, float) and math.isnan(value):
         return ""
     try:

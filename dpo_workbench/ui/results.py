@@ -25,7 +25,7 @@ _WIDTHS = {"started_at": 140, "given_at": 140, "subject": 150, "remote_address":
            "last_name": 100}
 _DEFAULT_WIDTH = 120
 _HEADINGS = {"_matched": "matched by", "_copies": "copies in"}
-_HIDDEN = ("_database", "_table", "_key")
+_HIDDEN = ("_database", "_table", "_key", "_match_kind", "_match_column", "_span_applied")
 
 
 def _columns(frame_columns: list[str]) -> list[str]:
