@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..batches import chunks
+from ..batches import chunks, existing_keys
 from ..errors import ConfirmationError, ErasureIncomplete
 from ..files import REMOVED, remove_stored
 from ..installation import Installation
@@ -154,8 +154,12 @@ def _apply(inst: Installation, database: str, plan: ErasurePlan, key: bytes, *,
         for t in targets:
             if t.is_child and t.parent is not None:
                 parents = ours.get(t.parent, [])
-                n = _change(conn, inst.table(database, t.table), t, t.parent_column or "",
-                            parents)
+                table = inst.table(database, t.table)
+                if resumed:  # an earlier attempt may have committed: its children count too
+                    acting = set(parents)
+                    earlier = [k for k in outcome.acted.get(t.parent, []) if k not in acting]
+                    outcome.add(t.table, _done_word(t), _erased_children(conn, table, t, earlier))
+                n = _change(conn, table, t, t.parent_column or "", parents)
                 outcome.add(t.table, _done_word(t), n)
         for t in targets:
             if not t.is_child:
@@ -205,6 +209,26 @@ def _classify(conn: Connection, table: Table, t: Target, key: bytes, outcome: _O
     outcome.add(t.table, _done_word(t) if resumed else "already_erased", len(already))
     outcome.add(t.table, "left_alone_changed", changed)
     return act
+
+
+def _erased_children(conn: Connection, table: Table, t: Target, parents: Sequence[Any]) -> int:
+    """Planned child rows of ``parents`` (already erased) that are erased: gone, or anonymized.
+
+    A resumed run whose earlier attempt committed before the journal could say so
+    changed them then; the receipt counts them as this run's.
+    """
+    if not parents or not t.keys:
+        return 0
+    if t.action is RowAction.DELETE:
+        return len(t.keys) - len(existing_keys(conn, table, t.key_column, list(t.keys)))
+    planned = set(t.keys)
+    n = 0
+    for chunk in chunks(list(parents)):
+        stmt = select(*[table.c[c] for c in dict.fromkeys([t.key_column, *t.columns])]).where(
+            table.c[t.parent_column or ""].in_(chunk))
+        n += sum(1 for r in conn.execute(stmt).mappings()
+                 if r[t.key_column] in planned and _erased(r, t.columns))
+    return n
 
 
 def _erased(row: Mapping[str, Any], columns: Mapping[str, str]) -> bool:
