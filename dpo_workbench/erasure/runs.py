@@ -141,6 +141,8 @@ class Erasures:
         """
         stored = self.journal.load(run_id)
         if stored.status == FINISHED and stored.receipt is not None:
+            if any(f.relative_path for f in stored.plan.files):  # stopped before it forgot them
+                self.journal.forget_file_paths(run_id)
             return dict(stored.receipt)
         try:
             run = execute.resume(self.inst, self.journal, run_id,
