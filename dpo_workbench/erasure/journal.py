@@ -280,6 +280,12 @@ class Journal:
             return list(conn.execute(select(runs.c.run_id).where(runs.c.status != FINISHED)
                                      .order_by(runs.c.created_at)).scalars())
 
+    def unfinished_run_of(self, token: str) -> str | None:
+        """The id of the unfinished run of the plan ``token``, if there is one."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(runs.c.run_id).where(
+                and_(runs.c.token == token, runs.c.status != FINISHED))).scalar()
+
     def stories(self) -> list[tuple[str, str]]:
         """``(run id, story)`` of each unfinished run; a tampered one is said as such."""
         out = []
