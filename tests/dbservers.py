@@ -68,13 +68,14 @@ def _unique_name(prefix: str) -> str:
 
 
 @contextmanager
-def pg_database(prefix: str = "dpo_test") -> Iterator[str]:
-    """Create an empty PostgreSQL database; yield its URL; drop it afterwards."""
+def pg_database(prefix: str = "dpo_test", *, template: str = "template0") -> Iterator[str]:
+    """Create a PostgreSQL database, empty or a copy of ``template``; yield its URL; drop it
+    afterwards. Nobody may be connected to the template while it is copied."""
     name = _unique_name(prefix)
     engine = _admin_engine("postgresql")
     try:
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE "{template}"'))
         try:
             yield _admin_url("postgresql").set(database=name).render_as_string(
                 hide_password=False)
@@ -119,23 +120,9 @@ def server_database(kind: str, prefix: str = "dpo_test") -> Iterator[str]:
 
 @contextmanager
 def pg_clone(source_url: str, prefix: str = "dpo_clone") -> Iterator[str]:
-    """Copy a PostgreSQL database (``CREATE DATABASE ... TEMPLATE``); yield its URL; drop it.
-
-    Nobody may be connected to the source while it is copied.
-    """
-    source = make_url(source_url).database
-    name = _unique_name(prefix)
-    engine = _admin_engine("postgresql")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
-        try:
-            yield make_url(source_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+    """Copy a PostgreSQL database (``CREATE DATABASE ... TEMPLATE``); yield its URL; drop it."""
+    with pg_database(prefix, template=str(make_url(source_url).database)) as url:
+        yield url
 
 
 @contextmanager
