@@ -68,13 +68,14 @@ def _unique_name(prefix: str) -> str:
 
 
 @contextmanager
-def pg_database(prefix: str = "dpo_test") -> Iterator[str]:
-    """Create an empty PostgreSQL database; yield its URL; drop it afterwards."""
+def pg_database(prefix: str = "dpo_test", *, template: str = "template0") -> Iterator[str]:
+    """Create a PostgreSQL database, empty or a copy of ``template``; yield its URL; drop it
+    afterwards. Nobody may be connected to the template while it is copied."""
     name = _unique_name(prefix)
     engine = _admin_engine("postgresql")
     try:
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE "{template}"'))
         try:
             yield _admin_url("postgresql").set(database=name).render_as_string(
                 hide_password=False)
@@ -114,4 +115,54 @@ def server_database(kind: str, prefix: str = "dpo_test") -> Iterator[str]:
     if kind not in KINDS:
         raise ValueError(f"unknown server kind {kind!r}; use one of {', '.join(KINDS)}")
     with manager(prefix) as url:
+        yield url
+
+
+@contextmanager
+def pg_clone(source_url: str, prefix: str = "dpo_clone") -> Iterator[str]:
+    """Copy a PostgreSQL database (``CREATE DATABASE ... TEMPLATE``); yield its URL; drop it."""
+    with pg_database(prefix, template=str(make_url(source_url).database)) as url:
+        yield url
+
+
+@contextmanager
+def mariadb_clone(source_url: str, prefix: str = "dpo_clone") -> Iterator[str]:
+    """Copy a MariaDB database table by table (its DDL, then its rows); yield its URL; drop it.
+
+    Each table is created with the source's own ``SHOW CREATE TABLE`` (keys, indexes,
+    virtual columns, engine, next auto-increment value) and filled with its stored
+    (non-generated) columns.
+    """
+    source = make_url(source_url).database
+    with mariadb_database(prefix) as url:
+        name = make_url(url).database
+        engine = _admin_engine("mariadb")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SET SESSION foreign_key_checks = 0"))
+                tables = conn.execute(text(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+                    "AND table_type = 'BASE TABLE'"), {"s": source}).scalars().all()
+                conn.execute(text(f"USE `{name}`"))
+                for table in tables:
+                    ddl = conn.execute(text(f"SHOW CREATE TABLE `{source}`.`{table}`")).one()[1]
+                    conn.execute(text(ddl.replace(":", r"\:")))
+                    columns = ", ".join(f"`{c}`" for c in conn.execute(text(
+                        "SELECT column_name FROM information_schema.columns WHERE "
+                        "table_schema = :s AND table_name = :t AND is_generated = 'NEVER' "
+                        "ORDER BY ordinal_position"), {"s": source, "t": table}).scalars())
+                    conn.execute(text(f"INSERT INTO `{name}`.`{table}` ({columns}) "
+                                      f"SELECT {columns} FROM `{source}`.`{table}`"))
+        finally:
+            engine.dispose()
+        yield url
+
+
+@contextmanager
+def server_clone(kind: str, source_url: str, prefix: str = "dpo_clone") -> Iterator[str]:
+    """:func:`pg_clone` or :func:`mariadb_clone` by ``kind``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown server kind {kind!r}; use one of {', '.join(KINDS)}")
+    manager = pg_clone if kind == "postgresql" else mariadb_clone
+    with manager(source_url, prefix) as url:
         yield url

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..batches import chunks
+from ..batches import chunks, existing_keys
 from ..errors import ConfirmationError, ErasureIncomplete
-from ..files import REMOVED, remove_stored
+from ..files import MISSING, REMOVED, inspect_stored, remove_stored
 from ..installation import Installation
 from ..progress import Progress
 from . import sqlitefiles
@@ -112,8 +112,12 @@ def resume(inst: Installation, journal: Journal, run_id: str, *, fingerprint_key
             scrub = sqlitefiles.scrub(inst.engines.get(db), inst.settings.erasure)
             journal.set_step(run_id, db, DONE, files={"outcomes": step.files, "scrub": scrub})
         if status == COMMITTED:
-            acted = journal.load(run_id).step(db).acted
-            outcomes = delete_files(inst, plan, db, acted)
+            now = journal.load(run_id).step(db)
+            present = now.present
+            if present is None:  # before the first file goes: which ones are there
+                present = present_files(inst, plan, db)
+                journal.set_step(run_id, db, COMMITTED, files={"present": present})
+            outcomes = delete_files(inst, plan, db, now.acted, present=present)
             scrub = sqlitefiles.scrub(inst.engines.get(db), inst.settings.erasure)
             journal.set_step(run_id, db, DONE, files={"outcomes": outcomes, "scrub": scrub})
             fault_point(f"{db}.done")
@@ -154,8 +158,12 @@ def _apply(inst: Installation, database: str, plan: ErasurePlan, key: bytes, *,
         for t in targets:
             if t.is_child and t.parent is not None:
                 parents = ours.get(t.parent, [])
-                n = _change(conn, inst.table(database, t.table), t, t.parent_column or "",
-                            parents)
+                table = inst.table(database, t.table)
+                if resumed:  # an earlier attempt may have committed: its children count too
+                    acting = set(parents)
+                    earlier = [k for k in outcome.acted.get(t.parent, []) if k not in acting]
+                    outcome.add(t.table, _done_word(t), _erased_children(conn, table, t, earlier))
+                n = _change(conn, table, t, t.parent_column or "", parents)
                 outcome.add(t.table, _done_word(t), n)
         for t in targets:
             if not t.is_child:
@@ -207,6 +215,26 @@ def _classify(conn: Connection, table: Table, t: Target, key: bytes, outcome: _O
     return act
 
 
+def _erased_children(conn: Connection, table: Table, t: Target, parents: Sequence[Any]) -> int:
+    """Planned child rows of ``parents`` (already erased) that are erased: gone, or anonymized.
+
+    A resumed run whose earlier attempt committed before the journal could say so
+    changed them then; the receipt counts them as this run's.
+    """
+    if not parents or not t.keys:
+        return 0
+    if t.action is RowAction.DELETE:
+        return len(t.keys) - len(existing_keys(conn, table, t.key_column, list(t.keys)))
+    planned = set(t.keys)
+    n = 0
+    for chunk in chunks(list(parents)):
+        stmt = select(*[table.c[c] for c in dict.fromkeys([t.key_column, *t.columns])]).where(
+            table.c[t.parent_column or ""].in_(chunk))
+        n += sum(1 for r in conn.execute(stmt).mappings()
+                 if r[t.key_column] in planned and _erased(r, t.columns))
+    return n
+
+
 def _erased(row: Mapping[str, Any], columns: Mapping[str, str]) -> bool:
     return all(STRATEGIES[s].holds(row.get(c)) for c, s in columns.items())
 
@@ -225,13 +253,23 @@ def _change(conn: Connection, table: Table, t: Target, column: str, keys: Sequen
     return n
 
 
+def present_files(inst: Installation, plan: ErasurePlan, database: str) -> list[str]:
+    """The owners of the planned files of one database that exist now."""
+    return [f.owner for f in plan.files_in(database) if f.relative_path
+            and inspect_stored(inst.stores.get(f.store), f.relative_path)[1] is not None]
+
+
 def delete_files(inst: Installation, plan: ErasurePlan, database: str,
-                 acted: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+                 acted: Mapping[str, Sequence[Any]], *,
+                 present: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Erase the planned files of one database whose rows were acted on; one outcome each.
 
     A file whose row was left alone (its key holds other data now) is not touched.
+    A file of ``present`` (it existed when this run began erasing them) that is
+    missing now was removed by an earlier attempt of the run: it counts as removed.
     Nothing here stops the run: every outcome is recorded for the receipt.
     """
+    existed = set(present)
     owners = {(label, str(k)) for label, keys in acted.items() for k in keys}
     out: list[dict[str, Any]] = []
     for f in plan.files_in(database):
@@ -245,6 +283,8 @@ def delete_files(inst: Installation, plan: ErasurePlan, database: str,
             status, why = remove_stored(inst.stores.get(f.store), f.relative_path)
         except OSError as exc:
             status, why = "refused", f"it could not be erased ({os.strerror(exc.errno or 0)})"
+        if status == MISSING and f.owner in existed:
+            status = REMOVED  # by this run, before it was interrupted
         if status != REMOVED:
             log.warning("erasure: a file of %s was %s (%s)", f.owner, status, why)
         out.append({**record, "status": status, "why": why})

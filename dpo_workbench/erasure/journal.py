@@ -101,6 +101,9 @@ class Step:
     scrub: str | None  # None: nothing to scrub or done; else why it is pending
     error: str | None
     updated_at: str
+    #: Owners of the planned files that existed when the step began erasing them
+    #: (None until then): one missing later was erased by this run, not missing before.
+    present: tuple[str, ...] | None = None
 
     def file_counts(self) -> dict[str, int]:
         """Files per outcome (``removed``, ``missing``, ``refused``...)."""
@@ -277,6 +280,12 @@ class Journal:
             return list(conn.execute(select(runs.c.run_id).where(runs.c.status != FINISHED)
                                      .order_by(runs.c.created_at)).scalars())
 
+    def unfinished_run_of(self, token: str) -> str | None:
+        """The id of the unfinished run of the plan ``token``, if there is one."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(runs.c.run_id).where(
+                and_(runs.c.token == token, runs.c.status != FINISHED))).scalar()
+
     def stories(self) -> list[tuple[str, str]]:
         """``(run id, story)`` of each unfinished run; a tampered one is said as such."""
         out = []
@@ -313,7 +322,8 @@ def _step(s: Mapping[str, Any]) -> Step:
     return Step(database=s["database_name"], status=s["status"],
                 rows=rows.get("counts", {}), acted=rows.get("acted", {}),
                 files=list(files.get("outcomes", [])), scrub=files.get("scrub"),
-                error=s["error"], updated_at=s["updated_at"])
+                error=s["error"], updated_at=s["updated_at"],
+                present=tuple(files["present"]) if "present" in files else None)
 
 
 def open_journal(settings: Settings) -> Journal:

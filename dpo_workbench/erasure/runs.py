@@ -92,6 +92,14 @@ class Erasures:
             :meth:`resume_erasure`.
         """
         criteria = criteria if criteria is not None else plan.criteria
+        # The token of a run that did not finish: the data has changed since (part of it
+        # is erased), so it matches no plan now; the DPO must resume that run.
+        typed = confirm.strip().upper() if isinstance(confirm, str) else ""
+        unfinished = self.journal.unfinished_run_of(typed) if typed else None
+        if unfinished:
+            raise self._refuse(plan, criteria, "unfinished", ActionRefused(
+                f"The plan {typed} is being executed by run {unfinished}, which has not finished; "
+                f"nothing was changed. Resume it: dpo-workbench erase --resume {unfinished}"))
         try:
             token = check_confirmation(plan, confirm)
         except ConfirmationError as exc:
@@ -141,6 +149,8 @@ class Erasures:
         """
         stored = self.journal.load(run_id)
         if stored.status == FINISHED and stored.receipt is not None:
+            if any(f.relative_path for f in stored.plan.files):  # stopped before it forgot them
+                self.journal.forget_file_paths(run_id)
             return dict(stored.receipt)
         try:
             run = execute.resume(self.inst, self.journal, run_id,
