@@ -34,7 +34,7 @@ def _same_address(stored: Any, searched: str) -> bool:
 def row_matches(spec: Any, row: dict[str, Any], c: Criteria) -> bool:
     allowed = spec.group.criteria
     if c.phone and "phone" in allowed and any(
-            phone_matches(row[col], c.phone, c.digits) for col in spec.phone):
+            phone_matches(row[col], c.phone, len(c.phone_tail or "")) for col in spec.phone):
         return True
     if c.email and "email" in allowed and any(_same_address(row[col], c.email)
                                               for col in spec.email):
