@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -42,8 +43,10 @@ PHONE_SEPARATORS: tuple[str, ...] = (
     ".", "/", "(", ")", "+",
 )
 
-#: More non-ASCII cased letters than this and only the all-lower and all-upper
-#: spellings are tried (the most a search sends is bounded).
+#: More non-ASCII cased letters than this and only the all-lower, all-upper and
+#: capitalised spellings are tried (the most a search sends is bounded). On SQLite,
+#: whose ``lower()`` folds ASCII only, a longer value stored in another mix of cases
+#: (``παπαδοπούλοΥ``) is then not found; PostgreSQL and MariaDB fold it.
 MAX_CASED = 8
 
 
@@ -127,7 +130,8 @@ def same_letters(ch: str) -> tuple[str, ...]:
     for start in {ord(c) & ~0xFF for c in (ch, ch.upper(), ch.lower()) if len(c) == 1}:
         for code in range(start, start + 0x100):
             c = chr(code)
-            if c.casefold() == fold and unicodedata.normalize("NFKC", c) == c:
+            if c.casefold() == fold and unicodedata.category(c).startswith("L") \
+                    and unicodedata.normalize("NFKC", c) == c:
                 found.add(c)
     return tuple(sorted(found))
 
@@ -159,9 +163,15 @@ def case_variants(value: str) -> tuple[str, ...]:
         options.append(members)
         cased += len(members) > 1
     if cased > MAX_CASED:
-        # Too many to spell every way: each letter all lower case, all upper case.
-        spellings = {"".join(_pick(o, str.lower) for o in options),
-                     "".join(_pick(o, str.upper) for o in options)}
+        # Too many to spell every way: the spellings stored data has, all lower case,
+        # all upper case and capitalised words.
+        lower = "".join(_pick(o, str.lower) for o in options)
+        upper = "".join(_pick(o, str.upper) for o in options)
+        title = "".join(_pick(o, str.upper) if i == 0 or not base[i - 1].isalpha()
+                        else _pick(o, str.lower) for i, o in enumerate(options))
+        spellings = {lower, upper, title}
+        # Greek writes a final sigma at the end of a word.
+        spellings |= {_FINAL_SIGMA.sub("ς", v) for v in (lower, title)}
     else:
         spellings = {"".join(p) for p in itertools.product(*options)}
     # Decomposed letters: the base letter is ASCII and folds like one.
@@ -170,8 +180,11 @@ def case_variants(value: str) -> tuple[str, ...]:
 
 
 def _pick(letters: tuple[str, ...], case: Callable[[str], str]) -> str:
-    """The letter among ``letters`` that ``case`` leaves as it is (else the first)."""
-    return next((c for c in letters if case(c) == c), letters[0])
+    """The letter among ``letters`` that ``case`` leaves as it is, not a final form."""
+    return next((c for c in letters if case(c) == c and c != "ς"), letters[0])
+
+
+_FINAL_SIGMA = re.compile(r"(?<=\w)σ(?!\w)")
 
 
 def idna_forms(address: str) -> tuple[str, ...]:
