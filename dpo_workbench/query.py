@@ -83,6 +83,12 @@ class QueryPlan:
     queries: tuple[TableQuery, ...]
     skipped: tuple[tuple[TableSpec, str], ...]  # tables not searched, with the reason
 
+    def undated(self) -> tuple[str, ...]:
+        """The tables searched that the criteria's date span cannot restrict (no time)."""
+        if self.criteria.start is None and self.criteria.end is None:
+            return ()
+        return tuple(q.spec.location for q in self.queries if not q.spec.time)
+
     def explain(self) -> str:
         """Say in plain words what will be searched where.
 
@@ -104,8 +110,9 @@ class QueryPlan:
             for q in queries:
                 terms = "; or ".join(t.words(self.criteria) for t in q.terms)
                 span = ""
-                if q.spec.time and (self.criteria.start or self.criteria.end):
-                    span = f"; only rows whose {q.spec.time} is in the date span"
+                if self.criteria.start or self.criteria.end:
+                    span = (f"; only rows whose {q.spec.time} is in the date span" if q.spec.time
+                            else "; NOT restricted by the date span (no time column)")
                 copy = f" (copies of {q.spec.copy_of})" if q.spec.copy_of else ""
                 lines.append(f"  - {q.spec.location}{copy}: {terms}{span}")
             for t, why in skipped:

@@ -52,6 +52,9 @@ class SearchResult:
     too_many_threshold: int
     elapsed: float = 0.0
     rows_per_table: Mapping[str, int] = field(default_factory=dict)
+    #: ``database.table`` of the tables searched that a date span could not restrict
+    #: (no time column): their rows are found whatever their date.
+    not_restricted_by_dates: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -98,10 +101,11 @@ class SearchResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: ``{"total", "too_many", "groups": {group: [row, ...]}}``."""
+        """The JSON form: ``{"total", "too_many", "not_restricted_by_dates", "groups"}``."""
         return {
             "total": self.total,
             "too_many": self.too_many,
+            "not_restricted_by_dates": list(self.not_restricted_by_dates),
             "groups": {g.value: [_jsonable_row(r) for r in df.to_dict(orient="records")]
                        for g, df in self.groups.items()},
         }
@@ -175,7 +179,8 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     return SearchResult(criteria=plan.criteria, groups=groups,
                         too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
-                        rows_per_table={k: len(v) for k, v in rows.items()})
+                        rows_per_table={k: len(v) for k, v in rows.items()},
+                        not_restricted_by_dates=plan.undated())
 
 
 def _assemble(plan: QueryPlan, inst: Installation,

@@ -11,6 +11,7 @@ PostgreSQL and MariaDB, for each column.
 
 from __future__ import annotations
 
+import json
 import random
 import textwrap
 from contextlib import nullcontext
@@ -124,3 +125,30 @@ def test_a_time_column_that_does_not_hold_what_it_declares_is_refused(tmp_path: 
         dw.open_workbench(tmp_path / "w_at_text.yaml")
     with pytest.raises(dw.DatamapError, match="'at_millis' holds values that are not epoch"):
         dw.open_workbench(tmp_path / "w_at_millis.yaml")
+
+
+def test_a_date_span_is_never_silently_ignored(tmp_path: Path, capsys):
+    """The demo's directory has no time column: a span cannot restrict it, and says so."""
+    from conftest import demo_installation
+
+    from dpo_workbench.cli import main
+    from dpo_workbench.demo.samples import AINO
+    from dpo_workbench.selection import Selection
+
+    with demo_installation(tmp_path, events=1500) as settings:
+        with dw.open_workbench(settings) as wb:
+            c = wb.criteria(phone=AINO.phone, start="2025-01-01", end="2025-01-31")
+            result = wb.search(c)
+            assert "directory.directory_entries" in result.not_restricted_by_dates
+            assert "operative.contact_events" not in result.not_restricted_by_dates
+            assert set(result.directory_entries["_span_applied"]) == {False}
+            assert "directory_entries: " in wb.explain(c)
+            assert "NOT restricted by the date span" in wb.explain(c)
+            plan = wb.plan_erasure(Selection.all(result), criteria=c)
+            assert "did not restrict directory.directory_entries" in plan.describe()
+            assert wb.search(phone=AINO.phone).not_restricted_by_dates == ()
+        assert main(["search", "-c", str(settings), "--phone", AINO.phone, "--start",
+                     "2025-01-01", "--format", "json"]) == 0
+        out, err = capsys.readouterr()
+        assert "date span does not restrict directory.directory_entries" in err
+        assert "directory.directory_entries" in json.loads(out)["not_restricted_by_dates"]

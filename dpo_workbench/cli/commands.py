@@ -82,6 +82,10 @@ def check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> int:
+    if result.not_restricted_by_dates:
+        print("note: the date span does not restrict "
+              f"{', '.join(result.not_restricted_by_dates)} (no time column): their items are "
+              "found whatever their date.", file=err)
     if fmt == "json":
         json.dump(result.to_dict(), out, ensure_ascii=False, indent=2, default=str)
         out.write("\n")

@@ -136,6 +136,8 @@ class ErasurePlan:
     files: tuple[FileTarget, ...]
     excluded: tuple[RowRef, ...] = ()
     criteria: Criteria | None = field(default=None, compare=False, repr=False)
+    #: Tables of the plan a date span of the criteria did not restrict (no time column).
+    undated: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def databases(self) -> tuple[str, ...]:
@@ -196,6 +198,9 @@ class ErasurePlan:
                     kinds[f.kind] = kinds.get(f.kind, 0) + 1
                 lines.append("  - files: delete " + ", ".join(
                     f"{n} {k} file{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())))
+        if self.undated:
+            lines.append("The date span did not restrict " + ", ".join(self.undated)
+                         + " (no time column): their items were found whatever their date.")
         return "\n".join(lines)
 
     # -- persistence (the journal keeps the plan, so a resumed run needs no search) -------

@@ -77,8 +77,13 @@ def plan_erasure(inst: Installation, refs: Iterable[RowRef], *, audit_key: bytes
     databases = inst.datamap.databases
     targets.sort(key=lambda t: (databases.index(t.database) if t.database in databases else 99,
                                 not t.is_child))
+    undated: tuple[str, ...] = ()
+    if criteria is not None and (criteria.start or criteria.end):
+        undated = tuple(dict.fromkeys(inst.spec_of(r).location for r in items
+                                      if not inst.spec_of(r).time))
     return ErasurePlan(items=items, targets=tuple(targets), files=files_sorted(files),
-                       excluded=tuple(dict.fromkeys(excluded)), criteria=criteria)
+                       excluded=tuple(dict.fromkeys(excluded)), criteria=criteria,
+                       undated=undated)
 
 
 def _fetch(conn: Connection, table: Table, where_column: str, values: Sequence[Any],
