@@ -9,7 +9,7 @@ with its provenance (``_database``, ``_table``, ``_key``), its match reason
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from .criteria import Criteria
 from .datamap import Group, TableSpec
 from .errors import DatabaseError
 from .frames import PROVENANCE, column_dtype, key_dtype, typed_frame
+from .hints import Hint, column_hints
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, TableQuery
@@ -55,6 +56,9 @@ class SearchResult:
     #: ``database.table`` of the tables searched that a date span could not restrict
     #: (no time column): their rows are found whatever their date.
     not_restricted_by_dates: tuple[str, ...] = ()
+    #: Other phone numbers and e-mail addresses in the found rows' match columns:
+    #: suggestions to add to the search (:mod:`dpo_workbench.hints`), never added.
+    hints: tuple[Hint, ...] = ()
 
     @property
     def total(self) -> int:
@@ -106,6 +110,7 @@ class SearchResult:
             "total": self.total,
             "too_many": self.too_many,
             "not_restricted_by_dates": list(self.not_restricted_by_dates),
+            "hints": [h.to_dict() for h in self.hints],
             "groups": {g.value: [_jsonable_row(r) for r in df.to_dict(orient="records")]
                        for g, df in self.groups.items()},
         }
@@ -180,7 +185,17 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                         too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
                         rows_per_table={k: len(v) for k, v in rows.items()},
-                        not_restricted_by_dates=plan.undated())
+                        not_restricted_by_dates=plan.undated(),
+                        hints=tuple(column_hints(plan.criteria, _found_rows(plan, rows))))
+
+
+def _found_rows(plan: QueryPlan, rows: Mapping[str, list[dict[str, Any]]],
+                ) -> Iterator[tuple[RowRef, dict[str, Any], dict[str, tuple[str, ...]]]]:
+    """Each fetched row with its reference and its phone and e-mail columns."""
+    for q in plan.queries:
+        columns = {k: tuple(c for (c,) in q.spec.match.get(k, ())) for k in ("phone", "email")}
+        for r in rows.get(q.spec.id, ()):
+            yield RowRef(q.spec.database, q.spec.table, r[q.spec.key]), r, columns
 
 
 def _assemble(plan: QueryPlan, inst: Installation,

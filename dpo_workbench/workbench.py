@@ -28,6 +28,7 @@ from .erasure.plan import ErasurePlan
 from .erasure.planning import plan_erasure
 from .erasure.runs import Erasures
 from .files import FileInfo, check_reason, read_file
+from .hints import Hint, merge, text_hints
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
@@ -207,6 +208,16 @@ class Workbench:
                     detail={"items": result.total, "too_many": result.too_many,
                             "ms": round(result.elapsed * 1000, 1)})
         return result
+
+    def identity_hints(self, result: SearchResult) -> list[Hint]:
+        """Other identifiers the found items carry, free text included: suggestions only.
+
+        ``result.hints`` holds those of the found rows' match columns (no extra
+        reading); this also reads the items' identifying columns and child rows
+        (e-mail bodies, transcripts, notes). Nothing is added to the search.
+        """
+        more = text_hints(self.installation, result.criteria, result.refs())
+        return merge(result.hints, more)
 
     # -- details and files --------------------------------------------------------------
 

@@ -151,7 +151,7 @@ def test_command_line_json(shared_demo, capsys):
                    "--format", "json"])
     assert status == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"total", "too_many", "not_restricted_by_dates", "groups"}
+    assert set(data) == {"total", "too_many", "not_restricted_by_dates", "hints", "groups"}
     assert set(data["groups"]) == {"contacts", "directory_entries", "campaign_customers",
                                    "consents"}
     assert all(data["groups"][g] for g in data["groups"])

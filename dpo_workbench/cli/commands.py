@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,7 +42,15 @@ def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``search``: find everything held about one person."""
     with _open(args) as wb:
         result = wb.search(wb.criteria(**_criteria_fields(args)))
-    return _print_result(result, args.format, out, err)
+        if args.hints:
+            result = replace(result, hints=tuple(wb.identity_hints(result)))
+    status = _print_result(result, args.format, out, err)
+    if args.format == "table" and result.hints:
+        print("\nOther identifiers in the found items (add them to the search if they are the "
+              "person's):", file=out)
+        for h in result.hints:
+            print(f"  {h.kind} {h.value}: {', '.join(h.places)}", file=out)
+    return status
 
 
 def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

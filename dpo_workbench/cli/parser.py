@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_criteria(search)
     search.add_argument("--format", choices=("table", "json", "csv"), default="table",
                         help="output format (default: table)")
+    search.add_argument("--hints", action="store_true",
+                        help="also read the found items' free text for other phone numbers and "
+                             "e-mail addresses of the person (suggestions, never searched)")
 
     explain = sub.add_parser("explain", help="say what a search would look at, in words")
     add_config(explain)
