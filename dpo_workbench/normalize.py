@@ -194,13 +194,16 @@ def idna_forms(address: str) -> tuple[str, ...]:
     ('info@müller.de', 'info@xn--mller-kva.de')
     >>> idna_forms("info@xn--mller-kva.de")
     ('info@xn--mller-kva.de', 'info@müller.de')
+    >>> idna_forms("INFO@XN--MLLER-KVA.DE")
+    ('INFO@XN--MLLER-KVA.DE', 'INFO@müller.de')
     """
     local, at, domain = address.rpartition("@")
     if not at:
         return (address,)
     forms = [address]
     try:
-        ascii_domain = domain.encode("idna").decode("ascii")
+        # ASCII labels are case-free, and the codec only decodes a lower-case "xn--"
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
         unicode_domain = ascii_domain.encode("ascii").decode("idna")
     except (UnicodeError, ValueError):
         return (address,)
