@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Connection, Table, select
 
 from .batches import chunks, existing_keys
@@ -27,6 +26,9 @@ from .files import FileInfo, file_infos
 from .installation import Installation
 from .progress import Progress
 from .selection import RowRef
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HIDDEN_PREFIX = "dpo_"  # the workbench's own MariaDB key columns
 
@@ -66,6 +68,9 @@ def visible(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def child_frame(spec: ChildSpec, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """An item's child rows as a DataFrame (pandas is loaded when a frame is asked for)."""
+    import pandas as pd
+
     cols = list(dict.fromkeys([spec.key, *spec.show]))
     return pd.DataFrame.from_records([{c: r.get(c) for c in cols} for r in rows], columns=cols)
 
@@ -83,7 +88,7 @@ class Gathered(list[Details]):
         self.missing: list[RowRef] = list(missing)
 
 
-class ChildFrames(Mapping[str, pd.DataFrame]):
+class ChildFrames(Mapping[str, Any]):
     """An item's child rows per child table, each a DataFrame built on first access.
 
     Building a DataFrame costs about a millisecond, several per item, while a report

@@ -10,10 +10,12 @@ searches concatenate into the same dtypes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, String
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The workbench's columns of every result frame, and their dtypes (``_key`` varies).
 PROVENANCE: Mapping[str, Any] = {
@@ -55,12 +57,15 @@ def key_dtype(columns: Iterable[Column[Any]]) -> Any:
     return kinds.pop() if len(kinds) == 1 and kinds <= {"Int64", "string"} else object
 
 
-def typed_frame(records: Sequence[Mapping[str, Any]], dtypes: Mapping[str, Any]) -> pd.DataFrame:
+def typed_frame(records: Sequence[Mapping[str, Any]], dtypes: Mapping[str, Any],
+                ) -> pd.DataFrame:
     """A frame of ``records`` with exactly the columns and dtypes of ``dtypes``.
 
     >>> [str(d) for d in typed_frame([], {"n": "Int64", "t": "string"}).dtypes]
     ['Int64', 'string']
     """
+    import pandas as pd  # only when a frame is asked for: a JSON search needs none
+
     frame = pd.DataFrame.from_records(list(records), columns=list(dtypes))
     for name, dtype in dtypes.items():
         if dtype is object:

@@ -8,12 +8,12 @@ with its provenance (``_database``, ``_table``, ``_key``), its match reason
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +28,9 @@ from .progress import Progress
 from .query import QueryPlan, TableQuery
 from .selection import RowRef
 from .values import json_value
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,10 @@ class SearchResult:
     """
 
     criteria: Criteria
-    groups: Mapping[Group, pd.DataFrame]
+    #: The found items' rows per group, as the databases gave them.
+    records: Mapping[Group, list[dict[str, Any]]]
+    #: Each group's columns and their pandas dtypes (:mod:`dpo_workbench.frames`).
+    dtypes: Mapping[Group, Mapping[str, Any]]
     too_many_threshold: int
     elapsed: float = 0.0
     rows_per_table: Mapping[str, int] = field(default_factory=dict)
@@ -60,10 +66,15 @@ class SearchResult:
     #: suggestions to add to the search (:mod:`dpo_workbench.hints`), never added.
     hints: tuple[Hint, ...] = ()
 
+    @functools.cached_property
+    def groups(self) -> dict[Group, pd.DataFrame]:
+        """One typed DataFrame per group (built on first use: JSON needs no pandas)."""
+        return {g: typed_frame(self.records[g], self.dtypes[g]) for g in self.records}
+
     @property
     def total(self) -> int:
         """Number of items found, over all groups."""
-        return sum(len(df) for df in self.groups.values())
+        return sum(len(r) for r in self.records.values())
 
     @property
     def too_many(self) -> bool:
@@ -92,17 +103,12 @@ class SearchResult:
 
     def counts(self) -> dict[str, int]:
         """Items per group, by group name."""
-        return {g.value: len(df) for g, df in self.groups.items()}
+        return {g.value: len(r) for g, r in self.records.items()}
 
     def refs(self, group: Group | str | None = None) -> list[RowRef]:
         """References of the items found (of one group, or of all)."""
         groups = [Group(group)] if group is not None else list(Group)
-        out: list[RowRef] = []
-        for g in groups:
-            df = self.groups[g]
-            out += [RowRef.from_record(r)
-                    for r in df[["_database", "_table", "_key"]].to_dict(orient="records")]
-        return out
+        return [RowRef.from_record(r) for g in groups for r in self.records.get(g, ())]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``{"total", "too_many", "not_restricted_by_dates", "groups"}``."""
@@ -111,8 +117,8 @@ class SearchResult:
             "too_many": self.too_many,
             "not_restricted_by_dates": list(self.not_restricted_by_dates),
             "hints": [h.to_dict() for h in self.hints],
-            "groups": {g.value: [_jsonable_row(r) for r in df.to_dict(orient="records")]
-                       for g, df in self.groups.items()},
+            "groups": {g.value: [_jsonable_row(r) for r in rows]
+                       for g, rows in self.records.items()},
         }
 
 
@@ -180,8 +186,8 @@ def execute_plan(plan: QueryPlan, inst: Installation,
         rows.update(fut.result())
         if progress:
             progress(f"searched {futures[fut]}", done, len(futures))
-    groups = _assemble(plan, inst, rows)
-    return SearchResult(criteria=plan.criteria, groups=groups,
+    records, dtypes = _assemble(plan, inst, rows)
+    return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
                         too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
                         rows_per_table={k: len(v) for k, v in rows.items()},
@@ -198,8 +204,8 @@ def _found_rows(plan: QueryPlan, rows: Mapping[str, list[dict[str, Any]]],
             yield RowRef(q.spec.database, q.spec.table, r[q.spec.key]), r, columns
 
 
-def _assemble(plan: QueryPlan, inst: Installation,
-              rows: Mapping[str, list[dict[str, Any]]]) -> dict[Group, pd.DataFrame]:
+def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[str, Any]]],
+              ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
     criteria = plan.criteria
     datamap = inst.datamap
     spanned = criteria.start is not None or criteria.end is not None
@@ -246,7 +252,8 @@ def _assemble(plan: QueryPlan, inst: Installation,
                 if key in held:
                     originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
 
-    frames: dict[Group, pd.DataFrame] = {}
+    records_by_group: dict[Group, list[dict[str, Any]]] = {}
+    dtypes: dict[Group, dict[str, Any]] = {}
     for group in Group:
         specs = [s for s in datamap.in_group(group) if inst.is_open(s.database)]
         records = []
@@ -255,8 +262,9 @@ def _assemble(plan: QueryPlan, inst: Installation,
                 records += [i.record_with_copies() for i in items.get(s.id, {}).values()]
         records += [i.record_with_copies() for orig, i in orphans
                     if datamap.table(orig).group is group]
-        frames[group] = typed_frame(records, _dtypes(inst, specs))
-    return frames
+        records_by_group[group] = records
+        dtypes[group] = _dtypes(inst, specs)
+    return records_by_group, dtypes
 
 
 def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:

@@ -16,12 +16,10 @@ value is written the same way everywhere:
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 
 def plain(value: Any) -> Any:
@@ -40,19 +38,26 @@ def plain(value: Any) -> Any:
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> plain(np.int64(7)), plain(float("nan")), plain(pd.NaT), plain("Aino")
     (7, None, None, 'Aino')
     >>> plain(pd.Timestamp("2025-03-01 14:05:09"))
     datetime.datetime(2025, 3, 1, 14, 5, 9)
     """
-    if value is None or value is pd.NaT or value is pd.NA:
+    if value is None:
         return None
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    elif isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
+    # pandas and numpy values exist only when pandas is loaded: then convert them.
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        np = sys.modules["numpy"]
+        if value is pd.NaT or value is pd.NA:
+            return None
+        if isinstance(value, np.datetime64):
+            value = pd.Timestamp(value)
+        elif isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, pd.Timestamp):
+            return None if pd.isna(value) else value.to_pydatetime()
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
@@ -104,6 +109,7 @@ def json_value(value: Any) -> Any:
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> json_value(pd.Timestamp("2025-03-01 14:05:09")), json_value(np.float64(300.0))
     ('2025-03-01T14:05:09', 300)
     >>> json_value(Decimal("12.50")), json_value(b"\\x01\\xff"), json_value(float("nan"))

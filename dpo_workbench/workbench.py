@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Engine
 
@@ -32,11 +32,13 @@ from .hints import Hint, merge, text_hints
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
-from .report import REGISTRY, Report, build_report, format_for
 from .report.output import check_folder
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .report.model import Report
 
 log = logging.getLogger("dpo_workbench")
 
@@ -306,6 +308,9 @@ class Workbench:
         >>> wb.report(Selection.all(result), out="aino.zip").counts    # doctest: +SKIP
         {'contacts': 31, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 3}
         """
+        from .report.formats import REGISTRY, format_for
+        from .report.model import build_report
+
         if out is not None:
             # A wrong format or folder fails before anything is read.
             if isinstance(out, str | os.PathLike):

@@ -19,18 +19,44 @@ PosixPath('aino.zip')
 
 from __future__ import annotations
 
-from .bundle import safe_name, write_zip
-from .csvfile import CSV_COLUMNS, FORMULA_STARTS, csv_rows, neutralise, write_csv
-from .formats import (
-    DEFAULT_FORMAT,
-    FORMATS,
-    REGISTRY,
-    ReportFormat,
-    format_for,
-    write_report,
-)
-from .jsonfile import report_document, write_json
-from .model import Report, build_report
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> the module of this package that defines it (imported on first use,
+#: so that the command line's --format choices cost no writer).
+_PUBLIC = {
+    "safe_name": "bundle", "write_zip": "bundle",
+    "CSV_COLUMNS": "csvfile", "FORMULA_STARTS": "csvfile", "csv_rows": "csvfile",
+    "neutralise": "csvfile", "write_csv": "csvfile",
+    "DEFAULT_FORMAT": "formats", "FORMATS": "formats", "REGISTRY": "formats",
+    "ReportFormat": "formats", "format_for": "formats", "write_report": "formats",
+    "report_document": "jsonfile", "write_json": "jsonfile",
+    "Report": "model", "build_report": "model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dpo_workbench.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .bundle import safe_name, write_zip
+    from .csvfile import CSV_COLUMNS, FORMULA_STARTS, csv_rows, neutralise, write_csv
+    from .formats import (
+        DEFAULT_FORMAT,
+        FORMATS,
+        REGISTRY,
+        ReportFormat,
+        format_for,
+        write_report,
+    )
+    from .jsonfile import report_document, write_json
+    from .model import Report, build_report
 
 __all__ = [
     "CSV_COLUMNS",

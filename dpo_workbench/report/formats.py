@@ -8,19 +8,19 @@ names, so a format added to :data:`REGISTRY` is offered and written everywhere.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import UsageError
-from .bundle import write_zip
-from .csvfile import write_csv
-from .jsonfile import write_json
-from .model import Report
-from .output import PathOrBinary
+
+if TYPE_CHECKING:
+    from .model import Report
+    from .output import PathOrBinary
 
 
 class Writer(Protocol):
@@ -41,23 +41,26 @@ class ReportFormat:
     """
 
     name: str  # what --format takes
-    extension: str  # with its dot; a file name ending in it selects the format
+    extension: str  # with its dot; a file name ending in it selects the format ("": none)
     description: str  # a few words for help texts
     binary: bool  # whether an open file given to the writer must be binary
-    write: Writer
+    writer: str  # "module:function" of the writer, imported when first used
 
-
-def _write_json(report: Report, path_or_file: PathOrBinary, /, *, bom: bool) -> None:
-    """:func:`write_json` as a :class:`Writer`: JSON never has a byte-order mark."""
-    write_json(report, path_or_file)
+    @property
+    def write(self) -> Writer:
+        """The writer (its module is imported now: the command line starts without it)."""
+        module, _, name = self.writer.partition(":")
+        writer: Writer = getattr(importlib.import_module(module, __package__), name)
+        return writer
 
 
 #: The report formats by name; the first is the default.
 REGISTRY: Mapping[str, ReportFormat] = MappingProxyType({f.name: f for f in (
-    ReportFormat("csv", ".csv", "for people", binary=False, write=write_csv),
-    ReportFormat("json", ".json", "portable", binary=False, write=_write_json),
+    ReportFormat("csv", ".csv", "for people, one value a line", binary=False,
+                 writer=".csvfile:write_csv"),
+    ReportFormat("json", ".json", "portable", binary=False, writer=".jsonfile:write_json_bom"),
     ReportFormat("zip", ".zip", "CSV, JSON, the files and a manifest", binary=True,
-                 write=write_zip),
+                 writer=".bundle:write_zip"),
 )})
 #: The names of the formats :func:`write_report` writes.
 FORMATS: tuple[str, ...] = tuple(REGISTRY)

@@ -153,3 +153,8 @@ def write_json(report: Report, path_or_file: PathOrFile) -> None:
     doc = report_document(report)
     with text_out(path_or_file) as out:
         dump_json(doc, out)
+
+
+def write_json_bom(report: Report, path_or_file: PathOrFile, *, bom: bool = False) -> None:
+    """:func:`write_json` as a registry writer: JSON never has a byte-order mark."""
+    write_json(report, path_or_file)
