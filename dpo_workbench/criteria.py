@@ -202,8 +202,21 @@ class Criteria:
 
     @property
     def end_before(self) -> datetime | None:
-        """The first instant after the span (start of the day after the end date)."""
-        return datetime.combine(self.end + timedelta(days=1), time.min) if self.end else None
+        """The first instant after the span (start of the day after the end date).
+
+        ``None`` when there is no end date, or when the day after it does not exist
+        (9999-12-31): the span then runs to the end of time.
+
+        Examples
+        --------
+        >>> Criteria.parse(email="a@b.fi", end="2025-03-01").end_before
+        datetime.datetime(2025, 3, 2, 0, 0)
+        >>> Criteria.parse(email="a@b.fi", end="9999-12-31").end_before is None
+        True
+        """
+        if self.end is None or self.end >= date.max:
+            return None
+        return datetime.combine(self.end + timedelta(days=1), time.min)
 
     def validated(self) -> Criteria:
         """Apply :meth:`parse` to these values (criteria built directly are checked too)."""
