@@ -1,0 +1,5 @@
+"""``python -m dpo_workbench.web``: the dashboard's web server (started by ``serve``)."""
+
+from .app import main
+
+main()
