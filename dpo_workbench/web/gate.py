@@ -197,7 +197,7 @@ class Gate:
         self.sessions.remove(session, reason)
         kernel_id, session.kernel_id = session.kernel_id, None
         if kernel_id:
-            await self.stop_kernel(kernel_id, reason)
+            self.close_sockets(kernel_id, reason)  # the page leaves at once
         log.info("session %s of a user ended: %s", session.tag, reason)
         if record:
             try:
@@ -205,6 +205,8 @@ class Gate:
                                                   detail={"reason": reason}))
             except Exception:  # noqa: BLE001 - logging off must not fail on the audit log
                 log.exception("recording a log-off in the audit log failed")
+        if kernel_id:
+            await self.stop_kernel(kernel_id, reason)
 
     async def replace_kernel(self, session: WebSession) -> None:
         """A new page of ``session``: its earlier window's kernel goes (one window each)."""

@@ -156,11 +156,14 @@ class GuardedKernelWebsocket(VoilaKernelWebsocketHandler):
         super().on_close()
 
     def on_message(self, message: Any) -> Any:
+        if self.guard is None or self.ws_connection is None \
+                or self.selected_subprotocol != PROTOCOL:
+            return None  # refused or closing: nothing more reaches the kernel
         try:
-            assert self.guard is not None
             checked = self.guard.check(message)
         except MessageRefused as exc:
             log.warning("refused a message from a dashboard page: %s", exc)
+            self.guard = None
             self.close(1008, "message refused")
             return None
         session = self.gate.session_of(self.request)
