@@ -74,9 +74,10 @@ class Server:
 
 
 @contextmanager
-def running_server(settings: Path, folder: Path, *, options: Options = Options(),
+def running_server(settings: Path, folder: Path, *, options: Options | None = None,
                    extra: tuple[str, ...] = (), timeout: float = 120.0) -> Iterator[Server]:
     """Serve ``settings`` on a free port until the block ends."""
+    options = options or Options()
     port = free_port()
     private = folder / "private"
     private.mkdir(parents=True)
@@ -215,7 +216,7 @@ async def read_all(ws: Any, seconds: float) -> list[bytes | str]:
     while (left := deadline - time.monotonic()) > 0:
         try:
             msg = await asyncio.wait_for(ws.read_message(), left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
         if msg is None:
             break

@@ -101,6 +101,10 @@ class DpoVoila(Voila):
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
+        for handler in self.log.handlers:  # the server's own messages beside Voila's
+            log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
         self.voila_configuration.prelaunch_hook = tell_kernel_who
         self.identity_provider_class = DpoIdentityProvider
         self.authorizer_class = OwnKernelAuthorizer

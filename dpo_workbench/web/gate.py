@@ -228,11 +228,14 @@ class Gate:
                 had_window = session.last_connected > session.created
                 if now - session.last_connected > (t.window_grace if had_window
                                                    else t.connect_grace):
+                    log.info("session %s: no window for %.0f s", session.tag,
+                             now - session.last_connected)
                     await self.end(session, "window_closed")
             elif not km.connected(kid):
                 away = km.disconnected_for(kid)
                 limit = t.window_grace if km.ever_connected(kid) else t.connect_grace
                 if away > limit and (not busy or km.quiet_for(kid) > t.busy_limit):
+                    log.info("session %s: its window has been gone %.0f s", session.tag, away)
                     await self.end(session, "window_closed")
         if km is not None:
             owned = {s.kernel_id for s in self.sessions}

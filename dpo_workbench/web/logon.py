@@ -216,7 +216,8 @@ class WindowClosedHandler(DpoHandler):
         if session is not None and session.kernel_id == kernel_id:
             session.kernel_id = None
             session.last_connected = gate.sessions.clock()
-            await gate.stop_kernel(kernel_id, "window_closed")
+            if gate.kernels is not None:  # the page is going anyway: no 4001 to send it
+                await gate.kernels.stop(kernel_id)
         self.set_status(204)
         self.finish()
 
