@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import demo_installation
-from webserver import CHROMIUM, CHROMIUM_ARGS, Client, free_port
+from webserver import CHROMIUM, CHROMIUM_ARGS, Client, free_port, stop
 
 from dpo_workbench.demo.samples import AINO
 
@@ -73,12 +73,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             wait_until_serving(url, proc, log)
             yield url, folder
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         assert "Demo logins: dpo / dpo-demo" in log.read_text(encoding="utf-8")
 
 
@@ -251,14 +246,7 @@ def test_no_request_leaves_the_machine(served: tuple[str, Path]) -> None:
             page = context.new_page()
             page.on("websocket", lambda ws: requests.append(ws.url))
             page.set_default_timeout(60_000)
-            page.goto(url)
-            log_on_in(page)
-            expect(page.locator(".dpo-criteria-view")).to_be_visible(timeout=120_000)
-            page.locator(".dpo-field-email input").fill(AINO.email)
-            page.locator(".dpo-field-phone input").fill(AINO.phone)
-            page.get_by_role("button", name="Search").click()
-            expect(page.locator(".dpo-results-view")).to_be_visible()
-            _open_files(page)
+            _search_and_open_files(page, url)
             page.get_by_role("button", name="Log off").click()
             expect(page).to_have_url(re.compile(r"/login\?ended=user$"))
         finally:
@@ -266,6 +254,20 @@ def test_no_request_leaves_the_machine(served: tuple[str, Path]) -> None:
     assert any("/api/kernels/" in r for r in requests)  # the recording saw the websocket
     outside = [r for r in requests if not _same_machine(url, r)]
     assert not outside, outside
+
+
+def _search_and_open_files(page: object, url: str) -> None:
+    """Log on, search the sample subject, play a recording and show an image."""
+    from playwright.sync_api import expect
+
+    page.goto(url)  # type: ignore[attr-defined]
+    log_on_in(page)
+    expect(page.locator(".dpo-criteria-view")).to_be_visible(timeout=120_000)  # type: ignore
+    page.locator(".dpo-field-email input").fill(AINO.email)  # type: ignore[attr-defined]
+    page.locator(".dpo-field-phone input").fill(AINO.phone)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search").click()  # type: ignore[attr-defined]
+    expect(page.locator(".dpo-results-view")).to_be_visible()  # type: ignore[attr-defined]
+    _open_files(page)
 
 
 def _open_files(page: object) -> None:
@@ -309,14 +311,7 @@ def test_log_off_leaves_nothing_in_the_page_or_the_kernel(served: tuple[str, Pat
             context = browser.new_context()
             page = context.new_page()
             page.set_default_timeout(60_000)
-            page.goto(url)
-            log_on_in(page)
-            expect(page.locator(".dpo-criteria-view")).to_be_visible(timeout=120_000)
-            page.locator(".dpo-field-email input").fill(AINO.email)
-            page.locator(".dpo-field-phone input").fill(AINO.phone)
-            page.get_by_role("button", name="Search").click()
-            expect(page.locator(".dpo-results-view")).to_be_visible()
-            _open_files(page)
+            _search_and_open_files(page, url)
             kernel = page.evaluate("JSON.parse(document.getElementById("
                                    "'jupyter-config-data').textContent).kernelId")
             assert page.evaluate("typeof window.jupyterapp") == "object"  # models live here
