@@ -25,12 +25,16 @@ defaults fit the demo installation::
       forget_failures_after_minutes: 15
 
 Only users holding the required right get in. Failed attempts slow down: after
-*n* failures for a user name, or in a dashboard session, the next attempt for it
-is refused until ``min(failure_delay * 2**(n-1), max_delay)`` seconds have passed.
-The count per user name is kept in the workbench's state database, so that it
-holds across browser sessions (each Voila session is its own kernel); names are
-stored only as a hash. Messages never tell whether a user name exists: a wrong
-name and a wrong password give the same answer after the same work.
+*n* failures for a user name **from one client address**, or from one client
+address for any user names, the next attempt is refused until
+``min(failure_delay * 2**(n-1), max_delay)`` seconds have passed. Failures are
+never counted per user name alone: an attacker elsewhere, however many names
+and passwords it tries, cannot keep the real DPO out (the DPO's own address has
+no failures). The counts are kept in the workbench's state database (names and
+addresses stored only as hashes, entries forgotten after
+``forget_failures_after_minutes``), so a restart of the web server does not
+reset them. Messages never tell whether a user name exists: a wrong name and a
+wrong password give the same answer after the same work.
 """
 
 from __future__ import annotations
@@ -101,9 +105,11 @@ class FailureStore(Protocol):
 
     def clear(self, key: str) -> None: ...
 
+    def purge(self, before: float) -> None: ...
+
 
 class MemoryStore:
-    """Failures counted in this process (one dashboard session)."""
+    """Failures counted in this process (tests, or a store that need not persist)."""
 
     def __init__(self) -> None:
         self._data: dict[str, tuple[int, float]] = {}
@@ -122,6 +128,11 @@ class MemoryStore:
         with self._lock:
             self._data.pop(key, None)
 
+    def purge(self, before: float) -> None:
+        with self._lock:
+            for key in [k for k, (_, last) in self._data.items() if last < before]:
+                del self._data[key]
+
 
 _md = MetaData()
 _failures = Table(
@@ -133,7 +144,7 @@ _failures = Table(
 
 
 class DatabaseStore:
-    """Failures counted in the state database, shared by every dashboard session.
+    """Failures counted in the state database: they outlive a restart of the web server.
 
     Keys are stored as SHA-256 hashes: a typed user name may be anything.
     """
@@ -167,6 +178,11 @@ class DatabaseStore:
     def clear(self, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(_failures).where(_failures.c.key_hash == self._hash(key)))
+
+    def purge(self, before: float) -> None:
+        """Forget every entry whose last failure is older than ``before``."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(_failures).where(_failures.c.last_at < before))
 
 
 class Throttle:
@@ -205,8 +221,12 @@ class Throttle:
             return 0.0
         return max(0.0, last + self.delay(n) - now)
 
-    def failed(self, key: str) -> None:
-        self.store.add(key, self.clock())
+    def failed(self, *keys: str) -> None:
+        """Count a failure for each of ``keys``; forget entries too old to matter."""
+        now = self.clock()
+        self.store.purge(now - max(self.forget_after, self.cap))
+        for key in keys:
+            self.store.add(key, now)
 
     def reset(self, key: str) -> None:
         self.store.clear(key)
@@ -253,16 +273,17 @@ class Authenticator:
     engine : Engine, optional
         An engine for the users' database (made from the settings by default).
     failures : FailureStore, optional
-        Where failures per user name are counted; by default the state database.
+        Where failures per user name and client address are counted; by default
+        the state database.
     clock : callable, optional
         Wall-clock seconds (tests pass a fake one).
 
     Examples
     --------
     >>> auth = Authenticator(inst.settings)  # load_settings("demo-install/workbench.yaml")
-    >>> auth.log_on("dpo", "dpo-demo", session="tab-1")
+    >>> auth.log_on("dpo", "dpo-demo", client="127.0.0.1")
     User(username='dpo', display_name='Demo DPO')
-    >>> auth.log_on("agent", "agent-demo", session="tab-2")
+    >>> auth.log_on("agent", "agent-demo", client="127.0.0.1")
     Traceback (most recent call last):
     ...
     dpo_workbench.errors.LogonError: You are not allowed to use the DPO workbench: it needs ...
@@ -284,14 +305,10 @@ class Authenticator:
             self._own_engines.append(state)
             failures = DatabaseStore(state)
         c = self.config
-        self.user_throttle = Throttle(failures, base=c.failure_delay_seconds,
-                                      cap=c.max_delay_seconds,
-                                      forget_after=c.forget_failures_after_minutes * 60,
-                                      clock=clock)
-        self.session_throttle = Throttle(MemoryStore(), base=c.failure_delay_seconds,
-                                         cap=c.max_delay_seconds,
-                                         forget_after=c.forget_failures_after_minutes * 60,
-                                         clock=clock)
+        self.throttle = Throttle(failures, base=c.failure_delay_seconds,
+                                 cap=c.max_delay_seconds,
+                                 forget_after=c.forget_failures_after_minutes * 60,
+                                 clock=clock)
         self._tables: tuple[Table, Table] | None = None
 
     def close(self) -> None:
@@ -368,17 +385,28 @@ class Authenticator:
         """For the audit log only: whether a failed log-on named a real user."""
         return self._find(username) is not None
 
+    def user(self, username: str) -> User | None:
+        """The active user ``username`` holding the required right now, else ``None``.
+
+        For a session the web server has already logged on (no password here).
+        """
+        found = self._find(username)
+        if found is None or not found.active or not self._holds_right(found.id):
+            return None
+        return User(username=username, display_name=found.display_name)
+
     # -- log on ---------------------------------------------------------------------------
 
-    def log_on(self, username: str, password: str, *, session: str) -> User:
+    def log_on(self, username: str, password: str, *, client: str) -> User:
         """Check a user name and password; return the user, or raise :class:`LogonError`.
 
         Parameters
         ----------
         username, password : str
             As typed.
-        session : str
-            The dashboard session (failures are counted per session too).
+        client : str
+            The client's address as the web server sees it: failures are counted
+            per user name and address, and per address.
 
         Raises
         ------
@@ -386,8 +414,8 @@ class Authenticator:
             Refused; the message can be shown to whoever typed the credentials.
         """
         username = username.strip()
-        user_key, session_key = f"user:{username.casefold()}", f"session:{session}"
-        wait = max(self.user_throttle.wait(user_key), self.session_throttle.wait(session_key))
+        user_key, client_key = f"user+client:{username.casefold()}|{client}", f"client:{client}"
+        wait = max(self.throttle.wait(user_key), self.throttle.wait(client_key))
         if wait > 0:
             seconds = math.ceil(wait)
             raise LogonError(f"Too many failed log-on attempts. Wait {seconds} second"
@@ -398,14 +426,13 @@ class Authenticator:
         found = self._find(username)
         ok = verify_password(password, found.password_hash if found else _dummy_hash())
         if not (ok and found is not None and found.active):
-            self.user_throttle.failed(user_key)
-            self.session_throttle.failed(session_key)
+            self.throttle.failed(user_key, client_key)
             raise LogonError(WRONG_CREDENTIALS, "credentials")
         if not self._holds_right(found.id):
             raise LogonError(
                 f"You are not allowed to use the DPO workbench: it needs the right "
                 f"'{self.config.permission}' in module '{self.config.module}'. Ask your "
                 "administrator for it.", "no_right")
-        self.user_throttle.reset(user_key)
-        self.session_throttle.reset(session_key)
+        self.throttle.reset(user_key)
+        self.throttle.reset(client_key)
         return User(username=username, display_name=found.display_name)

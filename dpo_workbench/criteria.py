@@ -245,9 +245,17 @@ class Criteria:
     def end_before(self) -> datetime | None:
         """The first instant after the span (start of the day after the end date).
 
-        None for no end, or for an end on the last day a date can have.
+        ``None`` when there is no end date, or when the day after it does not exist
+        (9999-12-31): the span then runs to the end of time.
+
+        Examples
+        --------
+        >>> Criteria.parse(email="a@b.fi", end="2025-03-01").end_before
+        datetime.datetime(2025, 3, 2, 0, 0)
+        >>> Criteria.parse(email="a@b.fi", end="9999-12-31").end_before is None
+        True
         """
-        if not self.end or self.end == date.max:
+        if self.end is None or self.end >= date.max:
             return None
         return datetime.combine(self.end + timedelta(days=1), time.min)
 

@@ -102,6 +102,11 @@ class LogonError(ActionRefused):
         self.retry_after = retry_after
 
 
+class MessageRefused(ActionRefused):
+    """A message from a dashboard page broke the widget protocol's rules (see
+    :mod:`dpo_workbench.web.guard`); it never reached the kernel."""
+
+
 class JournalTampered(WorkbenchError):
     """The erasure journal's stored plan does not match its seal; nothing was executed."""
 

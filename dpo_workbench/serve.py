@@ -1,25 +1,35 @@
-"""Serve the DPO dashboard with Voila, configured safely.
+"""Serve the DPO dashboard: the web server of :mod:`dpo_workbench.web`, configured safely.
 
 Run it as::
 
     python -m dpo_workbench.serve --config FILE [--ip 127.0.0.1] [--port 8866]
+        [--certfile CERT --keyfile KEY] [--hostname NAME ...] [--pool-size 1]
+        [--max-kernels 6] [--max-kernels-per-user 2] [--log-file FILE]
 
 What it sets up, and why:
 
-- Voila listens on ``127.0.0.1`` unless told otherwise (``--ip`` or ``dashboard: {ip:}``):
-  the dashboard has its own log-on, but the connection is plain HTTP; to serve
-  other machines, put a TLS reverse proxy in front of it.
+- The server (Voila with log-on in front of every kernel, ``python -m
+  dpo_workbench.web``) listens on ``127.0.0.1`` unless told otherwise (``--ip`` or
+  ``dashboard: {ip:}``). With ``--certfile``/``--keyfile`` it speaks HTTPS with the
+  server's own certificate; without them, serve other machines only through a TLS
+  reverse proxy.
+- Only the host names it serves are answered (``--hostname`` adds names besides
+  the address): a DNS-rebinding page gets nothing.
 - ``--Voila.port_retries=0``: a port in use is an error, not a silent move to
   another port.
-- Idle kernels are culled (``MappingKernelManager.cull_idle_timeout``): a closed
-  tab's kernel would otherwise live on with the data it had shown.
-- No file is served by Voila's static file route (empty allow-list, deny-all);
-  reports and files travel inside the kernel's widget messages only.
-- Tracebacks stay out of the page: ``show_tracebacks`` is off and the kernel logs
-  callback errors to a file (see :func:`dpo_workbench.ui.app.protect_kernel`).
+- Kernels exist only for logged-on sessions: at most ``--max-kernels`` at once, and
+  ``--max-kernels-per-user`` per user, plus ``--pool-size`` warm ones. A session's
+  kernel is shut down at log off, after the idle time-out (``auth: {idle_minutes:}``)
+  and shortly after its window closes; a kernel busy without a window is left to
+  finish for at most ``dashboard: {cull_idle_minutes:}`` without output.
+- No file is served from the notebook's folder; reports and files travel inside the
+  kernel's widget messages only.
+- Tracebacks stay out of the page: ``show_tracebacks`` is off, the kernel logs to a
+  file (:func:`dpo_workbench.ui.app.protect_kernel`) and the server drops every
+  ``stream`` and ``error`` message on the way to the page.
 - Jupyter's config, data and runtime folders are private to this server (a new
   temporary folder, mode 0700), so no stray configuration or extension is loaded.
-- The settings path reaches the kernel in ``DPO_WORKBENCH_CONFIG``.
+- The settings path reaches the server and the kernels in ``DPO_WORKBENCH_CONFIG``.
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import WorkbenchError
+from .errors import ConfigError, WorkbenchError
 from .settings import Settings, load_settings
 from .ui import CONFIG_ENV
 
@@ -71,7 +81,7 @@ def find_notebook(private: Path) -> Path:
     return path
 
 
-def voila_config(cull_seconds: int) -> dict[str, Any]:
+def voila_config() -> dict[str, Any]:
     """The Voila configuration written into the private config folder."""
     return {
         "VoilaConfiguration": {
@@ -80,19 +90,26 @@ def voila_config(cull_seconds: int) -> dict[str, Any]:
             "show_tracebacks": False,
             "strip_sources": True,
         },
-        "MappingKernelManager": {
-            "cull_idle_timeout": cull_seconds,
-            "cull_interval": max(10, min(60, cull_seconds // 4)),
-            "cull_connected": False,
-        },
     }
 
 
+@dataclass(frozen=True)
+class Options:
+    """How the server is to run (the command line's options, with their defaults)."""
+
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    hostnames: tuple[str, ...] = ()
+    pool_size: int = 1
+    max_kernels: int = 6
+    max_kernels_per_user: int = 2
+
+
 def voila_command(notebook: Path, ip: str, port: int, cull_seconds: int,
-                  connection_dir: Path) -> list[str]:
-    """The Voila command line (the same settings as :func:`voila_config`, for priority)."""
-    return [
-        sys.executable, "-m", "voila", str(notebook),
+                  connection_dir: Path, options: Options = Options()) -> list[str]:
+    """The web server's command line (the settings of :func:`voila_config` too, for priority)."""
+    command = [
+        sys.executable, "-m", "dpo_workbench.web", str(notebook),
         "--no-browser",
         f"--Voila.ip={ip}",
         f"--Voila.port={port}",
@@ -100,10 +117,18 @@ def voila_command(notebook: Path, ip: str, port: int, cull_seconds: int,
         f"--Voila.connection_dir_root={connection_dir}",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
-        f"--MappingKernelManager.cull_idle_timeout={cull_seconds}",
-        f"--MappingKernelManager.cull_interval={max(10, min(60, cull_seconds // 4))}",
-        "--MappingKernelManager.cull_connected=False",
+        f"--DpoVoila.busy_limit={cull_seconds}",
+        f"--DpoKernelManager.pool_size={options.pool_size}",
+        f"--DpoKernelManager.max_kernels={options.max_kernels}",
+        f"--DpoKernelManager.max_kernels_per_user={options.max_kernels_per_user}",
     ]
+    if options.certfile is not None:
+        command.append(f"--DpoVoila.certfile={options.certfile}")
+    if options.keyfile is not None:
+        command.append(f"--DpoVoila.keyfile={options.keyfile}")
+    if options.hostnames:
+        command.append(f"--DpoVoila.hostnames={json.dumps(list(options.hostnames))}")
+    return command
 
 
 @dataclass(frozen=True)
@@ -115,10 +140,11 @@ class Serving:
     ip: str
     url: str
     settings: Settings
+    tls: bool = False
 
 
 def prepare(settings_path: Path, ip: str | None, port: int | None, private: Path,
-            log_file: Path | None = None) -> Serving:
+            log_file: Path | None = None, options: Options = Options()) -> Serving:
     """The command, its environment and the URL to serve an installation's dashboard.
 
     ``private`` is the folder for Jupyter's config, data and runtime files.
@@ -126,16 +152,21 @@ def prepare(settings_path: Path, ip: str | None, port: int | None, private: Path
     Raises
     ------
     WorkbenchError
-        The settings file is missing or wrong.
+        The settings file is missing or wrong, or a certificate or key file is missing.
     """
+    for label, path in (("certificate", options.certfile), ("key", options.keyfile)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"The TLS {label} file {path} does not exist.")
+    if options.keyfile is not None and options.certfile is None:
+        raise ConfigError("--keyfile needs --certfile.")
     settings = load_settings(settings_path)
-    options = settings.dashboard
-    ip = ip or options.ip
-    port = port or options.port
-    cull = max(60, round(options.cull_idle_minutes * 60))
+    dashboard = settings.dashboard
+    ip = ip or dashboard.ip
+    port = port or dashboard.port
+    cull = max(60, round(dashboard.cull_idle_minutes * 60))
     for sub in ("config", "data", "runtime", "connections"):
         (private / sub).mkdir(parents=True, exist_ok=True)
-    (private / "config" / "voila.json").write_text(json.dumps(voila_config(cull), indent=1),
+    (private / "config" / "voila.json").write_text(json.dumps(voila_config(), indent=1),
                                                    encoding="utf-8")
     notebook = find_notebook(private)
     log_path = log_file or settings.folder / "state" / "dashboard.log"
@@ -150,10 +181,10 @@ def prepare(settings_path: Path, ip: str | None, port: int | None, private: Path
         "PYTHONUNBUFFERED": "1",
     })
     env.pop("JUPYTER_CONFIG_PATH", None)  # no configuration from elsewhere
-    host = f"[{ip}]" if ":" in ip else ip
-    url = f"http://{host}:{port}/"
-    return Serving(voila_command(notebook, ip, port, cull, private / "connections"), env, ip,
-                   url, settings)
+    host = options.hostnames[0] if options.hostnames else (f"[{ip}]" if ":" in ip else ip)
+    url = f"{'https' if options.certfile else 'http'}://{host}:{port}/"
+    return Serving(voila_command(notebook, ip, port, cull, private / "connections", options),
+                   env, ip, url, settings, tls=options.certfile is not None)
 
 
 def _is_loopback(ip: str) -> bool:
@@ -194,21 +225,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-file", type=Path, default=None,
                         help="the dashboard's error log (default: <settings folder>/state/"
                              "dashboard.log)")
+    parser.add_argument("--certfile", type=Path, default=None,
+                        help="TLS certificate (PEM) of this server: serve HTTPS")
+    parser.add_argument("--keyfile", type=Path, default=None,
+                        help="the certificate's private key (PEM)")
+    parser.add_argument("--hostname", action="append", default=[], metavar="NAME",
+                        help="a host name clients use to reach the server (repeatable); "
+                             "other Host headers are refused")
+    parser.add_argument("--pool-size", type=int, default=1, metavar="N",
+                        help="kernels kept started for the next log-ons (default 1)")
+    parser.add_argument("--max-kernels", type=int, default=6, metavar="N",
+                        help="most dashboard windows (kernels) at once (default 6)")
+    parser.add_argument("--max-kernels-per-user", type=int, default=2, metavar="N",
+                        help="most dashboard windows of one user at once (default 2)")
     args = parser.parse_args(argv)
+    options = Options(args.certfile, args.keyfile, tuple(args.hostname),
+                      max(0, args.pool_size), max(1, args.max_kernels),
+                      max(1, args.max_kernels_per_user))
 
     private = Path(tempfile.mkdtemp(prefix="dpo-workbench-jupyter-"))
     os.chmod(private, 0o700)
     try:
         try:
-            serving = prepare(Path(args.config), args.ip, args.port, private, args.log_file)
+            serving = prepare(Path(args.config), args.ip, args.port, private, args.log_file,
+                              options)
         except WorkbenchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 3
         settings = serving.settings
         print(f"DPO dashboard of {settings.name}: {serving.url}", flush=True)
-        if not _is_loopback(serving.ip):
+        if not _is_loopback(serving.ip) and not serving.tls:
             print(f"warning: listening on {serving.ip}, reachable from other machines over plain "
-                  "HTTP. Put a TLS reverse proxy in front of it.", file=sys.stderr, flush=True)
+                  "HTTP. Give --certfile and --keyfile, or put a TLS reverse proxy in front of "
+                  "it.", file=sys.stderr, flush=True)
         if settings.demo is not None:
             print("Demo logins: dpo / dpo-demo (DPO right), agent / agent-demo (refused: "
                   "no DPO right). Stop with Ctrl+C.", flush=True)

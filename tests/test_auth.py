@@ -15,6 +15,7 @@ from dpo_workbench.auth import (
     LogonError,
     MemoryStore,
     Throttle,
+    User,
     auth_settings,
 )
 from dpo_workbench.errors import ConfigError
@@ -79,7 +80,7 @@ def test_defaults_fit_the_demo(install: Path) -> None:
 
 
 def test_a_dpo_logs_on(install: Path) -> None:
-    user = authenticator(install).log_on("dpo", "dpo-demo", session="s1")
+    user = authenticator(install).log_on("dpo", "dpo-demo", client="10.0.0.1")
     assert (user.username, user.display_name) == ("dpo", "Demo DPO")
 
 
@@ -93,7 +94,7 @@ def test_a_dpo_logs_on(install: Path) -> None:
 def test_refusals_do_not_tell_whether_the_name_exists(install: Path, username: str,
                                                       password: str) -> None:
     with pytest.raises(LogonError) as exc:
-        authenticator(install).log_on(username, password, session="s1")
+        authenticator(install).log_on(username, password, client="10.0.0.1")
     assert str(exc.value) == WRONG_CREDENTIALS
     assert exc.value.reason == "credentials"
 
@@ -101,14 +102,14 @@ def test_refusals_do_not_tell_whether_the_name_exists(install: Path, username: s
 def test_a_user_without_the_dpo_right_is_told_so(install: Path) -> None:
     # The agent holds DPO "Admin" and Reporting "Use", but not DPO "Use".
     with pytest.raises(LogonError) as exc:
-        authenticator(install).log_on("agent", "agent-demo", session="s1")
+        authenticator(install).log_on("agent", "agent-demo", client="10.0.0.1")
     assert exc.value.reason == "no_right"
     assert "DPO" in str(exc.value) and "Use" in str(exc.value)
 
 
 def test_empty_fields(install: Path) -> None:
     with pytest.raises(LogonError) as exc:
-        authenticator(install).log_on("", "", session="s1")
+        authenticator(install).log_on("", "", client="10.0.0.1")
     assert exc.value.reason == "empty"
 
 
@@ -117,21 +118,21 @@ def test_repeated_failures_slow_down_and_success_resets(install: Path) -> None:
     auth = authenticator(install, clock)
     for expected_wait in (1, 2, 4, 8):
         with pytest.raises(LogonError) as exc:
-            auth.log_on("dpo", "wrong", session="s1")
+            auth.log_on("dpo", "wrong", client="10.0.0.1")
         assert exc.value.reason == "credentials"
         # Even the right password is refused until the delay has passed.
         with pytest.raises(LogonError) as exc:
-            auth.log_on("dpo", "dpo-demo", session="s1")
+            auth.log_on("dpo", "dpo-demo", client="10.0.0.1")
         assert exc.value.reason == "throttled"
         assert exc.value.retry_after == pytest.approx(expected_wait)
         assert f"Wait {expected_wait} second" in str(exc.value)
         clock.advance(expected_wait)
-    assert auth.log_on("dpo", "dpo-demo", session="s1").username == "dpo"
+    assert auth.log_on("dpo", "dpo-demo", client="10.0.0.1").username == "dpo"
     # Success forgets the failures.
     with pytest.raises(LogonError):
-        auth.log_on("dpo", "wrong", session="s1")
+        auth.log_on("dpo", "wrong", client="10.0.0.1")
     clock.advance(1)
-    assert auth.log_on("dpo", "dpo-demo", session="s1").username == "dpo"
+    assert auth.log_on("dpo", "dpo-demo", client="10.0.0.1").username == "dpo"
 
 
 def test_the_delay_is_capped(install: Path) -> None:
@@ -141,42 +142,68 @@ def test_the_delay_is_capped(install: Path) -> None:
     assert t.wait("k") == 60
 
 
-def test_failures_per_user_name_hold_across_sessions(install: Path) -> None:
-    """Each browser tab is its own kernel: the count per name lives in the state database."""
+def test_failures_hold_across_authenticators(install: Path) -> None:
+    """The counts live in the state database: a restarted web server keeps them."""
     clock = Clock()
     first, second = authenticator(install, clock), authenticator(install, clock)
     for _ in range(3):
         with pytest.raises(LogonError):
-            first.log_on("dpo", "wrong", session="tab-1")
+            first.log_on("dpo", "wrong", client="10.0.0.9")
         clock.advance(10)
     with pytest.raises(LogonError) as exc:
-        second.log_on("dpo", "wrong", session="tab-2")
+        second.log_on("dpo", "wrong", client="10.0.0.9")
     assert exc.value.reason == "credentials"
     with pytest.raises(LogonError) as exc:
-        second.log_on("dpo", "dpo-demo", session="tab-3")
+        second.log_on("dpo", "dpo-demo", client="10.0.0.9")
     assert exc.value.reason == "throttled"
-    # Another user name in a fresh session is not slowed down.
-    with pytest.raises(LogonError) as exc:
-        second.log_on("agent", "agent-demo", session="tab-4")
-    assert exc.value.reason == "no_right"
-    # The state database keeps only a hash of the typed name.
+    # The state database keeps only hashes of the typed names and addresses.
     engine = create_engine(load_settings(install).state_url)
     with engine.connect() as conn:
         keys = conn.execute(text("SELECT key_hash FROM auth_failures")).scalars().all()
     engine.dispose()
-    assert keys and all(len(k) == 64 and "dpo" not in k for k in keys)
+    assert keys and all(len(k) == 64 and "dpo" not in k and "10.0" not in k for k in keys)
 
 
-def test_failures_per_session_hold_across_user_names(install: Path) -> None:
+def test_failures_per_client_address_hold_across_user_names(install: Path) -> None:
+    """Trying many names from one address slows that address down."""
     clock = Clock()
     auth = authenticator(install, clock)
     for name in ("a", "b"):
         with pytest.raises(LogonError):
-            auth.log_on(name, "x", session="s1")
+            auth.log_on(name, "x", client="10.0.0.9")
         clock.advance(1)
     with pytest.raises(LogonError) as exc:
-        auth.log_on("c", "x", session="s1")  # third name, same session: 2 s delay
+        auth.log_on("c", "x", client="10.0.0.9")  # third name, same address: 2 s delay
     assert exc.value.reason == "throttled"
+
+
+def test_an_attacker_cannot_keep_the_dpo_locked_out(install: Path) -> None:
+    """Finding 5: failures were counted per user name only, so anyone failing on
+    the DPO's name kept the real DPO refused. Now they are counted per name and
+    client address (and per address): the DPO's own address is not slowed down."""
+    clock = Clock()
+    auth = authenticator(install, clock)
+    for attempt in range(40):  # an attacker hammering the DPO's name from elsewhere
+        clock.advance(61)  # waits out each delay (capped at 60 s) so every try counts
+        with pytest.raises(LogonError):
+            auth.log_on("dpo", f"guess-{attempt}", client="203.0.113.7")
+    with pytest.raises(LogonError) as exc:
+        auth.log_on("dpo", "guess-x", client="203.0.113.7")
+    assert exc.value.reason == "throttled"  # the attacker is slowed down
+    assert exc.value.retry_after == pytest.approx(60)  # capped
+    assert auth.log_on("dpo", "dpo-demo", client="192.0.2.10").username == "dpo"
+    # A typo of the DPO's own costs the DPO one second, not the attacker's minute.
+    with pytest.raises(LogonError):
+        auth.log_on("dpo", "typo", client="192.0.2.10")
+    clock.advance(1)
+    assert auth.log_on("dpo", "dpo-demo", client="192.0.2.10").username == "dpo"
+
+
+def test_a_known_user_is_found_without_a_password(install: Path) -> None:
+    auth = authenticator(install)
+    assert auth.user("dpo") == User("dpo", "Demo DPO")
+    assert auth.user("agent") is None and auth.user("former") is None
+    assert auth.user("nobody") is None
 
 
 def test_old_failures_are_forgotten(install: Path) -> None:
@@ -184,10 +211,10 @@ def test_old_failures_are_forgotten(install: Path) -> None:
     auth = authenticator(install, clock)
     for _ in range(6):
         with pytest.raises(LogonError):
-            auth.log_on("dpo", "wrong", session="s1")
+            auth.log_on("dpo", "wrong", client="10.0.0.1")
         clock.advance(32)
     clock.advance(16 * 60)
-    assert auth.log_on("dpo", "dpo-demo", session="s1").username == "dpo"
+    assert auth.log_on("dpo", "dpo-demo", client="10.0.0.1").username == "dpo"
 
 
 def test_has_right_reads_the_database_now(install: Path) -> None:
@@ -225,7 +252,7 @@ def test_users_elsewhere_are_configurable(tmp_path: Path) -> None:
           rights: {table: grants, user_id: op_no, module: app, permission: level}
           require: {module: Privacy, permission: Full}
         """)
-    user = authenticator(settings).log_on("privacy", "s3cret", session="s")
+    user = authenticator(settings).log_on("privacy", "s3cret", client="10.0.0.1")
     assert (user.username, user.display_name) == ("privacy", "privacy")
 
 
@@ -235,7 +262,7 @@ def test_a_wrong_column_is_named(tmp_path: Path) -> None:
           users: {password_hash: pwd_hash}
         """)
     with pytest.raises(ConfigError, match=r"auth\.users\.password_hash.*no column pwd_hash"):
-        authenticator(settings).log_on("dpo", "x", session="s")
+        authenticator(settings).log_on("dpo", "x", client="10.0.0.1")
 
 
 def test_an_unknown_auth_key_is_named(tmp_path: Path) -> None:

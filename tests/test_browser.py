@@ -1,7 +1,10 @@
 """The DPO dashboard in headless Chromium, served by ``python -m dpo_workbench.serve``.
 
 One session of a DPO, from log-on to a verified erasure, on a freshly built demo
-installation. Needs Debian's ``chromium`` (``/usr/bin/chromium``); skipped without it.
+installation; every request a page makes stays on this machine; log off leaves
+nothing in the page or the kernel; the time from log-on to a usable page. The tests
+share one server. Needs Debian's ``chromium`` (``/usr/bin/chromium``); skipped
+without it.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
@@ -20,22 +23,13 @@ from pathlib import Path
 
 import pytest
 from conftest import demo_installation
+from webserver import CHROMIUM, CHROMIUM_ARGS, Client, free_port, stop
 
 from dpo_workbench.demo.samples import AINO
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot-results.png"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path,
@@ -45,7 +39,7 @@ def wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path,
         if proc.poll() is not None:
             pytest.fail(f"the server stopped:\n{log.read_text(encoding='utf-8')}")
         try:
-            with urllib.request.urlopen(url + "voila/static/", timeout=2):
+            with urllib.request.urlopen(url + "login", timeout=2):
                 return
         except urllib.error.HTTPError:
             return  # it answers
@@ -79,12 +73,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             wait_until_serving(url, proc, log)
             yield url, folder
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         assert "Demo logins: dpo / dpo-demo" in log.read_text(encoding="utf-8")
 
 
@@ -97,10 +86,22 @@ def refs_shown(page: object, selector: str = ".dpo-open") -> set[str]:
 
 def test_static_file_route_serves_nothing(served: tuple[str, Path]) -> None:
     url, _ = served
+    client = Client(url)
+    assert client.log_on() == 303
     for path in ("voila/files/dpo_dashboard.ipynb", "voila/files/nbval_sanitize.cfg"):
-        with pytest.raises(urllib.error.HTTPError) as exc:
-            urllib.request.urlopen(url + path, timeout=10)
-        assert exc.value.code in (403, 404)
+        assert client.get("/" + path)[0] in (403, 404)
+        assert Client(url).get("/" + path)[0] in (403, 404)
+
+
+def launch(p: object) -> object:
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # type: ignore
+
+
+def log_on_in(page: object, user: str = "dpo", password: str = "dpo-demo") -> None:
+    """Fill in the server's log-on form (the page is on /login)."""
+    page.locator("#username").fill(user)  # type: ignore[attr-defined]
+    page.locator("#password").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log on").click()  # type: ignore[attr-defined]
 
 
 def test_a_dpo_session(served: tuple[str, Path]) -> None:
@@ -108,7 +109,7 @@ def test_a_dpo_session(served: tuple[str, Path]) -> None:
 
     url, folder = served
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport={"width": 1500, "height": 1000},
                                           accept_downloads=True)
@@ -116,22 +117,19 @@ def test_a_dpo_session(served: tuple[str, Path]) -> None:
             page.set_default_timeout(30_000)
             expect.set_options(timeout=30_000)
             page.goto(url)
-            page.locator(".dpo-username input").wait_for(timeout=120_000)
+            expect(page).to_have_url(re.compile(r"/login$"))  # nothing before log-on
             status = page.locator(".dpo-status")
 
-            def log_on(user: str, password: str) -> None:
-                page.locator(".dpo-username input").fill(user)
-                page.locator(".dpo-password input").fill(password)
-                page.get_by_role("button", name="Log on").click()
-
             # A wrong password and a user without the DPO right are refused.
-            log_on("dpo", "wrong")
+            log_on_in(page, "dpo", "wrong")
             expect(status).to_contain_text("The user name or the password is not right.")
-            page.wait_for_timeout(1200)  # the delay after one failure in this session
-            log_on("agent", "agent-demo")
+            page.wait_for_timeout(1200)  # the delay after one failure from this address
+            log_on_in(page, "agent", "agent-demo")
             expect(status).to_contain_text("not allowed to use the DPO workbench")
-            log_on("dpo", "dpo-demo")
-            expect(page.locator(".dpo-criteria-view")).to_be_visible()
+            page.wait_for_timeout(1200)
+            log_on_in(page)
+            expect(page.locator(".dpo-criteria-view")).to_be_visible(timeout=120_000)
+            status = page.locator(".dpo-status")
             expect(page.locator(".dpo-user")).to_contain_text("Demo DPO")
 
             # Search a sample subject: four groups.
@@ -216,10 +214,181 @@ def test_a_dpo_session(served: tuple[str, Path]) -> None:
             assert refs_shown(page) == {unticked} | consents
 
             page.get_by_role("button", name="Log off").click()
-            expect(page.locator(".dpo-logon-view")).to_be_visible()
+            expect(page).to_have_url(re.compile(r"/login\?ended=user$"))
         finally:
             browser.close()
     # No traceback or personal data went to the log file.
     log = folder / "dashboard.log"
     text = log.read_text(encoding="utf-8") if log.exists() else ""
     assert AINO.email not in text and "Traceback" not in text
+
+
+def _same_machine(url: str, request_url: str) -> bool:
+    origin = url.rstrip("/")
+    ws_origin = origin.replace("http://", "ws://", 1)
+    return (request_url.startswith((origin + "/", ws_origin + "/"))
+            or request_url.startswith(("data:", "blob:")))
+
+
+def test_no_request_leaves_the_machine(served: tuple[str, Path]) -> None:
+    """Finding 6: every page load fetched Font Awesome from a public CDN. Every request
+    of a session (log-on, page, search, details, a recording, a photo) goes to this
+    server."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = served
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            context = browser.new_context()
+            requests: list[str] = []
+            context.on("request", lambda r: requests.append(r.url))
+            page = context.new_page()
+            page.on("websocket", lambda ws: requests.append(ws.url))
+            page.set_default_timeout(60_000)
+            _search_and_open_files(page, url)
+            page.get_by_role("button", name="Log off").click()
+            expect(page).to_have_url(re.compile(r"/login\?ended=user$"))
+        finally:
+            browser.close()
+    assert any("/api/kernels/" in r for r in requests)  # the recording saw the websocket
+    outside = [r for r in requests if not _same_machine(url, r)]
+    assert not outside, outside
+
+
+def _search_and_open_files(page: object, url: str) -> None:
+    """Log on, search the sample subject, play a recording and show an image."""
+    from playwright.sync_api import expect
+
+    page.goto(url)  # type: ignore[attr-defined]
+    log_on_in(page)
+    expect(page.locator(".dpo-criteria-view")).to_be_visible(timeout=120_000)  # type: ignore
+    page.locator(".dpo-field-email input").fill(AINO.email)  # type: ignore[attr-defined]
+    page.locator(".dpo-field-phone input").fill(AINO.phone)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search").click()  # type: ignore[attr-defined]
+    expect(page.locator(".dpo-results-view")).to_be_visible()  # type: ignore[attr-defined]
+    _open_files(page)
+
+
+def _open_files(page: object) -> None:
+    """Open found items until one recording was played and one image shown."""
+    from playwright.sync_api import expect
+
+    done = {"Listen": False, "Show": False}
+    for i in range(page.locator(".dpo-open").count()):  # type: ignore[attr-defined]
+        page.locator(".dpo-open").nth(i).click()  # type: ignore[attr-defined]
+        expect(page.locator(".dpo-details-body")).to_be_visible()  # type: ignore
+        for name in done:
+            button = page.get_by_role("button", name=name)  # type: ignore[attr-defined]
+            if not done[name] and button.count():
+                button.first.click()
+                page.wait_for_timeout(800)  # type: ignore[attr-defined]
+                done[name] = True
+        if all(done.values()):
+            return
+        page.locator(".dpo-back-details").click()  # type: ignore[attr-defined]
+        expect(page.locator(".dpo-results-view")).to_be_visible()  # type: ignore
+    assert done["Listen"], "no recording among the results"
+
+
+def test_log_off_leaves_nothing_in_the_page_or_the_kernel(served: tuple[str, Path]) -> None:
+    """Finding 3: after log off the page's widget models still held the phone field,
+    result cells, a recording's bytes and a photo, the kernel resent them on request,
+    and logging on again showed the previous subject. Now log off leaves the page
+    (all its widget models with it), the kernel is shut down and refuses its old
+    session, and a new log-on starts clean."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import expect, sync_playwright
+    from tornado.httpclient import HTTPClientError
+
+    url, _ = served
+    secrets = [AINO.email, "aino.jarvinen", "Järvinen", "401234567", "123 4567", "1234567"]
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            context = browser.new_context()
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            _search_and_open_files(page, url)
+            kernel = page.evaluate("JSON.parse(document.getElementById("
+                                   "'jupyter-config-data').textContent).kernelId")
+            assert page.evaluate("typeof window.jupyterapp") == "object"  # models live here
+            if page.locator(".dpo-back-details").is_visible():
+                page.locator(".dpo-back-details").click()
+            expect(page.locator(".dpo-results-view")).to_be_visible()
+            assert any(s in page.content() for s in secrets)  # the page holds her data
+            old = Client(url)
+            old.cookies = {c["name"]: c["value"] for c in context.cookies()}
+
+            page.get_by_role("button", name="Log off").click()
+            expect(page).to_have_url(re.compile(r"/login\?ended=user$"))
+            # The page is the log-on form: no widget manager, no model, no data.
+            assert page.evaluate("typeof window.jupyterapp") == "undefined"
+            content = page.content()
+            assert not any(s in content for s in secrets)
+            assert "kernelId" not in content and kernel not in content
+
+            async def attempt(client: Client) -> int:
+                try:
+                    await client.websocket(kernel)
+                except HTTPClientError as refused:
+                    return refused.code
+                return 101
+
+            def resend_state(client: Client) -> int:  # Playwright's loop runs in this thread
+                with ThreadPoolExecutor(1) as pool:
+                    return pool.submit(asyncio.run, attempt(client)).result()
+
+            # Asking the kernel to resend its state: the old session's cookie is dead.
+            assert resend_state(old) in (403, 404)
+            fresh = Client(url)
+            assert fresh.log_on() == 303
+            assert resend_state(fresh) == 404  # not its kernel, and gone
+            assert old.get(f"/api/kernels/{kernel}")[0] == 403
+
+            # Logging on again in the same window starts clean.
+            log_on_in(page)
+            expect(page.locator(".dpo-criteria-view")).to_be_visible(timeout=120_000)
+            for field in ("email", "phone"):
+                assert page.locator(f".dpo-field-{field} input").input_value() == ""
+            shown = page.locator("body").inner_text()
+            assert "Logged on as" in shown and not any(s in shown for s in secrets)
+            page.get_by_role("button", name="Log off").click()
+            expect(page).to_have_url(re.compile(r"/login\?ended=user$"))
+        finally:
+            browser.close()
+
+
+def test_the_dashboard_is_usable_soon_after_log_on(served: tuple[str, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """From pressing Log on to the criteria form answering a click, with the browser's
+    cache as a DPO's browser has it after the first visit (a warm kernel waits in the
+    pool). Printed; measured 1.4 to 2.1 s on a busy 2-core machine. The bound here
+    allows for a busy CI machine."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = served
+    times = []
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(120_000)
+            for _ in range(3):
+                page.goto(url + "login")
+                page.wait_for_timeout(3000)  # the pool refills after the last log-on
+                started = time.monotonic()
+                log_on_in(page)
+                expect(page.locator(".dpo-criteria-view")).to_be_visible()
+                page.get_by_role("button", name="Search").click()  # answered by the kernel
+                expect(page.locator(".dpo-problem-criteria")).to_contain_text("Enter")
+                times.append(time.monotonic() - started)
+                page.get_by_role("button", name="Log off").click()
+                expect(page).to_have_url(re.compile(r"/login\?ended=user$"))
+        finally:
+            browser.close()
+    with capsys.disabled():
+        print(f"\nlog-on to a usable dashboard: {', '.join(f'{t:.2f}' for t in times)} s")
+    assert min(times[1:]) < 4.0

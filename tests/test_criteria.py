@@ -141,3 +141,18 @@ def test_case_variants_cover_every_engines_lower():
     # decomposed spelling (NFD) of the same address
     assert "zoe\u0308.mu\u0308ller@example.de" in variants
     assert len(case_variants("x" * 5 + "ÄÖÅÜËÏÉÈÀ@x.fi")) <= 3  # too many: lower, upper, NFD
+
+
+def test_an_end_date_whose_next_day_does_not_exist_searches(tmp_path):
+    """9999-12-31 crashed the search (OverflowError); it now means no upper bound."""
+    from fixed_install import EMAIL, build_fixed_install
+
+    import dpo_workbench as dw
+
+    c = Criteria.parse(email="a@b.fi", start="2025-01-01", end="9999-12-31")
+    assert c.end_before is None and c.start_at is not None
+    settings = build_fixed_install(tmp_path / "install")
+    with dw.open_workbench(settings, user="test") as wb:
+        unbounded = wb.search(wb.criteria(email=EMAIL, end="9999-12-31"))
+        plain = wb.search(wb.criteria(email=EMAIL))
+    assert unbounded.total == plain.total > 0

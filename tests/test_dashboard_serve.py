@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from fixed_install import build_fixed_install
 
-from dpo_workbench.serve import main, prepare
+from dpo_workbench.errors import ConfigError
+from dpo_workbench.serve import Options, main, prepare
 
 
 @pytest.fixture
@@ -23,8 +24,12 @@ def test_safe_defaults(install: Path, tmp_path: Path) -> None:
     assert "--Voila.ip=127.0.0.1" in cmd and "--Voila.port=8866" in cmd
     assert "--Voila.port_retries=0" in cmd
     assert "--VoilaConfiguration.show_tracebacks=False" in cmd
-    assert "--MappingKernelManager.cull_idle_timeout=1200" in cmd
-    assert any(c.startswith("--MappingKernelManager.cull_interval=") for c in cmd)
+    assert cmd[1:3] == ["-m", "dpo_workbench.web"]  # Voila with log-on in front of kernels
+    assert "--DpoVoila.busy_limit=1200" in cmd  # dashboard: {cull_idle_minutes: 20}
+    assert "--DpoKernelManager.max_kernels=6" in cmd
+    assert "--DpoKernelManager.max_kernels_per_user=2" in cmd
+    assert "--DpoKernelManager.pool_size=1" in cmd
+    assert not any("certfile" in c for c in cmd)
     assert cmd[3].endswith("dpo_dashboard.ipynb") and Path(cmd[3]).is_file()
     assert serving.url == "http://127.0.0.1:8866/"
     config = json.loads((private / "config" / "voila.json").read_text(encoding="utf-8"))
@@ -45,7 +50,7 @@ def test_address_from_flags_and_settings(install: Path, tmp_path: Path) -> None:
                        encoding="utf-8")
     serving = prepare(install, None, None, tmp_path / "p1")
     assert "--Voila.ip=10.0.0.5" in serving.command and serving.url == "http://10.0.0.5:9000/"
-    assert "--MappingKernelManager.cull_idle_timeout=300" in serving.command
+    assert "--DpoVoila.busy_limit=300" in serving.command
     serving = prepare(install, "127.0.0.1", 8123, tmp_path / "p2")
     assert serving.url == "http://127.0.0.1:8123/"
 
@@ -54,3 +59,30 @@ def test_a_missing_settings_file_is_an_error(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(tmp_path / "missing.yaml")]) == 3
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_tls_and_host_names(install: Path, tmp_path: Path) -> None:
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    cert.write_text("x"), key.write_text("y")
+    options = Options(certfile=cert, keyfile=key, hostnames=("dpo.example.org",))
+    serving = prepare(install, None, 8443, tmp_path / "p", options=options)
+    assert serving.url == "https://dpo.example.org:8443/" and serving.tls
+    assert f"--DpoVoila.certfile={cert}" in serving.command
+    assert f"--DpoVoila.keyfile={key}" in serving.command
+    assert '--DpoVoila.hostnames=["dpo.example.org"]' in serving.command
+    with pytest.raises(ConfigError, match="does not exist"):
+        prepare(install, None, None, tmp_path / "q", options=Options(certfile=tmp_path / "no"))
+
+
+def test_every_option_is_documented() -> None:
+    """``python -m dpo_workbench.serve`` is no dpo-workbench command: docs/dashboard.md
+    documents its options."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "dashboard.md").read_text(
+        encoding="utf-8")
+    source = Path(main.__code__.co_filename).read_text(encoding="utf-8")
+    options = set(re.findall(r'add_argument\("(--[a-z-]+)"', source))
+    assert {"--config", "--certfile", "--hostname", "--max-kernels"} <= options
+    missing = [o for o in options if not re.search(rf"`{o}\b", doc)]
+    assert not missing, missing

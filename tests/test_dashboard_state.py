@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, text
 from test_auth import Clock, add_users
 
 from dpo_workbench.audit import open_audit_log
-from dpo_workbench.auth import WRONG_CREDENTIALS, LogonError
 from dpo_workbench.errors import ActionRefused, InvalidCriteria
 from dpo_workbench.selection import RowRef
 from dpo_workbench.settings import load_settings
@@ -43,7 +42,7 @@ def new_state(settings: Path, clock: Clock | None = None) -> DashboardState:
 
 def logged_on(settings: Path, clock: Clock | None = None) -> DashboardState:
     state = new_state(settings, clock)
-    state.log_on("dpo", "dpo-demo")
+    state.begin("dpo")  # the user the web server logged on (dpo_workbench.web)
     return state
 
 
@@ -67,48 +66,23 @@ def csv_text(state: DashboardState) -> str:
 # -- log on ------------------------------------------------------------------------------
 
 
-def test_a_dpo_logs_on_and_off(install: Path) -> None:
+def test_a_dpo_session_begins_and_ends(install: Path) -> None:
+    """The web server checked the password and records log-on and log-off itself."""
     state = logged_on(install)
     assert (state.view, state.user, state.display_name) == ("criteria", "dpo", "Demo DPO")
-    state.log_off()
-    assert (state.view, state.user, state.logged_on) == ("logon", "", False)
-    assert [(u, a) for u, a, _ in audit_actions(install)] == [("dpo", "login"),
-                                                               ("dpo", "logout")]
-
-
-def test_a_wrong_password_is_refused_and_audited(install: Path) -> None:
-    state = new_state(install)
-    with pytest.raises(LogonError, match=WRONG_CREDENTIALS):
-        state.log_on("dpo", "wrong")
-    with pytest.raises(LogonError):
-        state.log_on("someone", "x")  # an unknown name is not written to the audit log
-    assert state.view == "logon" and not state.logged_on
-    assert audit_actions(install)[0] == ("dpo", "login_failed", {"reason": "credentials"})
-    assert audit_actions(install)[1][0] == "(unknown)"
-
-
-def test_repeated_failures_slow_down(install: Path) -> None:
-    clock = Clock()
-    state = new_state(install, clock)
-    with pytest.raises(LogonError):
-        state.log_on("dpo", "wrong")
-    with pytest.raises(LogonError, match="Wait 1 second"):
-        state.log_on("dpo", "dpo-demo")
-    clock.advance(1)
-    with pytest.raises(LogonError):
-        state.log_on("dpo", "wrong-again")
-    with pytest.raises(LogonError, match="Wait 2 seconds"):
-        state.log_on("dpo", "dpo-demo")
-    clock.advance(2)
-    state.log_on("dpo", "dpo-demo")
-    assert state.logged_on
+    ended: list[str] = []
+    state.ended_hook = ended.append
+    state.log_off("user", record=False)
+    assert (state.view, state.user, state.logged_on) == ("ended", "", False)
+    assert ended == ["user"] and audit_actions(install) == []
 
 
 def test_a_user_without_the_right_reaches_no_action(install: Path) -> None:
     state = new_state(install)
-    with pytest.raises(LogonError, match="not allowed"):
-        state.log_on("agent", "agent-demo")
-    assert not state.logged_on and state.view == "logon"
+    for name in ("agent", "former", "nobody"):
+        with pytest.raises(ActionRefused, match="not allowed"):
+            state.begin(name)
+    assert not state.logged_on and state.view == "ended"
     # Every action, called as a crafted comm message would call it, is refused.
     for action in (lambda: state.search(phone=PHONE), state.show_results_anyway,
                    state.back_to_criteria, lambda: state.set_selected(CONTACT_CALL, False),
@@ -119,7 +93,7 @@ def test_a_user_without_the_right_reaches_no_action(install: Path) -> None:
                    lambda: state.resume("0" * 32)):
         with pytest.raises(ActionRefused, match="Log on first"):
             action()
-    assert state.result is None and state.view == "logon"
+    assert state.result is None and state.view == "ended"
 
 
 def test_a_withdrawn_right_logs_off_at_the_next_action(install: Path) -> None:
@@ -131,6 +105,7 @@ def test_a_withdrawn_right_logs_off_at_the_next_action(install: Path) -> None:
     with pytest.raises(ActionRefused, match="no longer holds the DPO right"):
         state.search(phone=PHONE)
     assert not state.logged_on and state.result is None
+    assert audit_actions(install)[-1] == ("dpo", "logout", {"reason": "right_withdrawn"})
 
 
 def test_the_idle_timeout_logs_off(install: Path) -> None:
@@ -144,7 +119,7 @@ def test_the_idle_timeout_logs_off(install: Path) -> None:
     clock.advance(2 * 60)
     with pytest.raises(ActionRefused, match="without activity"):
         state.prepare_erasure()
-    assert (state.view, state.user, state.result, state.selection) == ("logon", "", None, None)
+    assert (state.view, state.user, state.result, state.selection) == ("ended", "", None, None)
     assert "15 minutes without activity" in state.status
     assert audit_actions(install)[-1] == ("dpo", "logout", {"reason": "idle"})
 
@@ -337,9 +312,9 @@ def test_actions_are_audit_logged_under_the_user(install: Path) -> None:
     state.close_details()
     state.report("csv")
     state.prepare_erasure()
-    state.log_off()
+    state.log_off("idle")
     actions = [a for u, a, _ in audit_actions(install) if u == "dpo"]
-    assert actions == ["login", "search", "details_viewed", "file_played", "file_downloaded",
+    assert actions == ["search", "details_viewed", "file_played", "file_downloaded",
                        "report_created", "erasure_planned", "logout"]
     report_event = next(d for _, a, d in audit_actions(install) if a == "report_created")
     assert report_event["items"] == 6

@@ -22,6 +22,7 @@ from test_auth import Clock, add_users
 
 from dpo_workbench.datamap import Group
 from dpo_workbench.demo.samples import AINO, SWITCHBOARD
+from dpo_workbench.errors import ActionRefused
 from dpo_workbench.ui.app import Dashboard, build_dashboard
 from dpo_workbench.ui.model import DashboardState
 
@@ -44,10 +45,9 @@ def app_for(settings: Path, clock: Clock | None = None) -> Dashboard:
     return Dashboard(DashboardState(settings, clock=clock or Clock()))
 
 
-def log_on(app: Dashboard, user: str = "dpo", password: str = "dpo-demo") -> None:
-    app.logon.username.value = user
-    app.logon.password.value = password
-    app.logon.logon.click()
+def log_on(app: Dashboard, user: str = "dpo") -> None:
+    """What the served notebook does with the user the web server logged on."""
+    app.state.begin(user)
 
 
 def search(app: Dashboard, **fields: str) -> None:
@@ -75,28 +75,14 @@ def link_bytes(html_value: str) -> tuple[str, bytes]:
     return m.group(1), base64.b64decode(m.group(2))
 
 
-def test_log_on_view(install: Path) -> None:
+def test_the_ended_view_and_the_header(install: Path) -> None:
     app = app_for(install)
-    assert shown(app) is app.logon.widget
-    assert app.logoff.layout.display == "none"
-    log_on(app, password="wrong")
-    assert "not right" in app.status.value and shown(app) is app.logon.widget
-    assert app.logon.password.value == ""  # a typed password never stays in the page
-    app.state.clock.advance(5)
-    log_on(app, "agent", "agent-demo")
-    assert "not allowed" in app.status.value and shown(app) is app.logon.widget
+    assert shown(app) is app.ended.widget and app.who.value == ""
+    assert not any(b.description == "Log off" for b in all_buttons(app.widget))  # the page's
     log_on(app)
-    assert shown(app) is app.criteria.widget
-    assert "Demo DPO" in app.who.value and app.logoff.layout.display != "none"
-    app.logoff.click()
-    assert shown(app) is app.logon.widget and app.who.value == ""
-
-
-def test_repeated_failures_slow_down_in_the_page(install: Path) -> None:
-    app = app_for(install)
-    log_on(app, password="wrong")
-    log_on(app)  # the right password, too soon
-    assert "Wait 1 second" in app.status.value and not app.state.logged_on
+    assert shown(app) is app.criteria.widget and "Demo DPO" in app.who.value
+    app.state.log_off("idle")
+    assert shown(app) is app.ended.widget and app.who.value == ""
 
 
 def test_an_invalid_date_gives_a_message_not_an_exception(install: Path) -> None:
@@ -115,21 +101,19 @@ def test_an_invalid_date_gives_a_message_not_an_exception(install: Path) -> None
 def test_nobody_logged_on_can_do_nothing_with_any_button(install: Path) -> None:
     """A crafted comm message can click any button, even hidden or disabled ones."""
     app = app_for(install)
-    log_on(app, "agent", "agent-demo")  # refused: no DPO right
+    with pytest.raises(ActionRefused):
+        log_on(app, "agent")  # refused: no DPO right
     app.erase.confirm.value = "ABCD-EFGH-JKLM"
     for view in app.views.values():
         for b in all_buttons(view.widget):
-            if b is app.logon.logon:
-                continue
             app.state.say("")
             b.click()
-            # Refused, or harmless without a session (Clear empties the form, Log off
-            # has nobody to log off).
+            # Refused, or harmless without a session (Clear empties the form).
             assert app.state.status in ("Log on first.", ""), b.description
             assert not app.state.logged_on and app.state.result is None
     app.results.groups[Group.CONTACTS].group_check.value = False
     assert app.state.selection is None
-    assert shown(app) is app.logon.widget
+    assert shown(app) is app.ended.widget
 
 
 def test_results_details_report_and_delete(install: Path) -> None:
@@ -237,7 +221,7 @@ def test_the_idle_timeout_logs_off_the_page(install: Path) -> None:
     search(app, phone=PHONE)
     clock.advance(16 * 60)
     app.results.report_csv.click()
-    assert shown(app) is app.logon.widget
+    assert shown(app) is app.ended.widget
     assert "without activity" in app.status.value and app.results.download.value == ""
     assert not app.start_idle_timer()  # no event loop here: the guard does the work
 
@@ -325,21 +309,22 @@ def test_the_idle_timer_logs_off_from_the_event_loop(install: Path) -> None:
         await asyncio.sleep(0.05)
 
     asyncio.run(wait_idle())
-    assert not app.state.logged_on and shown(app) is app.logon.widget
+    assert not app.state.logged_on and shown(app) is app.ended.widget
 
 
-def test_a_closed_session_is_logged_off(install: Path) -> None:
+def test_a_closed_kernel_forgets_quietly(install: Path) -> None:
+    """The web server records the end of a session; the exiting kernel only forgets."""
     from dpo_workbench.audit import open_audit_log
     from dpo_workbench.settings import load_settings
     from dpo_workbench.ui.app import _close_quietly
 
     app = app_for(install)
     log_on(app)
+    search(app, phone=PHONE)
     _close_quietly(app.state)  # what the kernel does when it exits
+    assert app.state.result is None and not app.state.logged_on
     with open_audit_log(load_settings(install)) as log:
-        last = log.events()[-1]
-    assert (last.user, str(last.action), dict(last.detail)) == (
-        "dpo", "logout", {"reason": "session_closed"})
+        assert [str(e.action) for e in log.events()] == ["search"]
 
 
 def test_a_few_thousand_items_stay_paged_and_selectable(tmp_path: Path) -> None:

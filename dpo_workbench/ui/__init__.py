@@ -12,7 +12,24 @@ from typing import Any
 
 from ..settings import CONFIG_ENV
 
-__all__ = ["CONFIG_ENV", "dashboard"]
+__all__ = ["CONFIG_ENV", "dashboard", "served_as", "served_user"]
+
+_served_user: str | None = None
+
+
+def served_as(username: str) -> None:
+    """Called by the web server, in a cell it executes first: the user it logged on.
+
+    The page cannot execute code, so it cannot call this; a kernel serves one
+    session and is shut down when the session ends.
+    """
+    global _served_user
+    _served_user = str(username)
+
+
+def served_user() -> str | None:
+    """The user the web server logged on for this kernel, or ``None`` outside it."""
+    return _served_user
 
 
 def dashboard(settings_path: str | Path | None = None, **kwargs: Any) -> Any:

@@ -4,9 +4,14 @@
 progress bar and the current view together; the views live in their own
 modules. Building it never calls ``display()``: the notebook shows the widget.
 
-Served by Voila, :func:`build_dashboard` also protects the page: a traceback is
-never sent to the browser (the kernel's ``showtraceback`` and warnings go to a
-log file instead), and an idle session is logged off by a timer in the kernel.
+Served by the web server (:mod:`dpo_workbench.web`), :func:`build_dashboard`
+starts the session of the user the server logged on (:func:`dpo_workbench.ui.
+served_user`), and protects the page: a traceback is never sent to the browser
+(the kernel's ``showtraceback``, warnings and library logs go to a log file
+instead), and an idle session is logged off by a timer in the kernel. When the
+session logs off by itself, every widget is closed (the page drops its models) and
+the server is told, which ends the web session and sends the page to the log-on
+form.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import html
 import logging
 import os
 import sys
+import traceback
 import warnings
 from pathlib import Path
 from typing import Any
@@ -24,12 +30,11 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import WorkbenchError
-from . import CONFIG_ENV
-from .common import STYLE, button, esc, log_exception, safe
+from . import CONFIG_ENV, served_user
+from .common import STYLE, esc, log_exception
 from .criteria import CriteriaView, TooManyView
 from .details import DetailsView
 from .erase import EraseView
-from .logon import LogonView
 from .model import DashboardState
 from .results import ResultsView
 
@@ -40,6 +45,19 @@ LOG_ENV = "DPO_WORKBENCH_LOG"
 #: Seconds between the idle checks of the timer.
 IDLE_CHECK_SECONDS = 15.0
 DEFAULT_SETTINGS = "demo-install/workbench.yaml"
+#: The comm target with which the kernel tells the web server that its session ended
+#: (the same name as dpo_workbench.web.guard.SESSION_TARGET; no web imports here).
+SESSION_TARGET = "dpo.session"
+
+
+class EndedView:
+    """What a window shows when nobody is logged on in it (log on in the web server)."""
+
+    def __init__(self, state: DashboardState):
+        self.widget = w.VBox([w.HTML(
+            "<h3>Not logged on</h3><p>Log on at the dashboard's address with your "
+            "contact-centre user name and password.</p>")])
+        self.widget.add_class("dpo-ended-view")
 
 
 class Dashboard:
@@ -49,31 +67,29 @@ class Dashboard:
     --------
     >>> state = DashboardState(wb.settings.path)  # e.g. demo-install/workbench.yaml
     >>> app = Dashboard(state)
-    >>> app.logon.username.value = "dpo"
-    >>> app.logon.password.value = "dpo-demo"
-    >>> app.logon.logon.click(); state.view
+    >>> state.view
+    'ended'
+    >>> state.begin("dpo"); state.view  # the user the web server logged on
     'criteria'
     >>> state.close(); state.view
-    'logon'
+    'ended'
     """
 
     def __init__(self, state: DashboardState):
         self.state = state
-        self.logon = LogonView(state)
+        self.ended = EndedView(state)
         self.criteria = CriteriaView(state)
         self.too_many = TooManyView(state)
         self.results = ResultsView(state)
         self.details = DetailsView(state)
         self.erase = EraseView(state)
         self.views: dict[str, Any] = {
-            "logon": self.logon, "criteria": self.criteria, "too_many": self.too_many,
+            "ended": self.ended, "criteria": self.criteria, "too_many": self.too_many,
             "results": self.results, "details": self.details, "erase": self.erase,
         }
         self.title = w.HTML(f"<h2>DPO workbench &mdash; {esc(state.settings.name)}</h2>")
         self.who = w.HTML("", layout=w.Layout(width="auto"))
         self.who.add_class("dpo-user")
-        self.logoff = button("Log off", "dpo-logoff")
-        self.logoff.on_click(safe(state, lambda _b: state.log_off()))
         self.status = w.HTML("", layout=w.Layout(width="auto"))
         self.status.add_class("dpo-status")
         self.bar = w.FloatProgress(value=0.0, min=0.0, max=1.0, layout=w.Layout(width="300px"))
@@ -82,7 +98,7 @@ class Dashboard:
         self.progress.add_class("dpo-progress")
         self.body = w.VBox([])
         self.widget = w.VBox([
-            self.title, w.HBox([self.who, self.logoff]), self.status, self.progress,
+            self.title, w.HBox([self.who]), self.status, self.progress,
             self.body, w.HTML(STYLE),
         ])
         self.widget.add_class("dpo-app")
@@ -102,7 +118,6 @@ class Dashboard:
         s = self.state
         self.who.value = (f"Logged on as <b>{esc(s.display_name)}</b> ({esc(s.user)})&nbsp;"
                           if s.user else "")
-        self.logoff.layout.display = "inline-flex" if s.user else "none"
 
     def _on_status(self, _change: Any) -> None:
         s = self.state
@@ -152,24 +167,59 @@ def _running_in_voila() -> bool:
         "voila")
 
 
+class _WithoutValues(logging.Formatter):
+    """The log file's lines: a library's record keeps its message template but not the
+    values filled into it, and an exception keeps its type and stack but not its
+    message (either may hold personal data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        head = f"{self.formatTime(record)} {record.levelname} {record.name} "
+        if record.name.startswith("dpo_workbench"):
+            text = head + record.getMessage()
+        else:
+            text = head + str(record.msg)[:300] + (" (values withheld)" if record.args else "")
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            text += f"\n{type(exc).__name__}\n" + "".join(traceback.format_tb(exc.__traceback__))
+        return text
+
+
+#: Loggers of the kernel's libraries that would otherwise write to stderr, which the
+#: kernel forwards to the browser (a malformed widget message logs a traceback there).
+_LIBRARY_LOGGERS = ("", "IPKernelApp", "traitlets", "Comm", "ipykernel", "ipykernel.comm",
+                    "ipywidgets", "tornado", "asyncio")
+
+
 def protect_kernel(log_file: str | os.PathLike[str] | None = None) -> None:
-    """Keep tracebacks and warnings out of the page: log them to a file instead.
+    """Keep tracebacks, warnings and library logs out of the page: log them to a file.
 
     Voila hides a failing cell's traceback but not one raised in a widget callback,
     which IPython's ``showtraceback`` sends to the browser (with the exception's
-    message, which may hold personal data). This replaces ``showtraceback`` and
-    ``warnings.showwarning`` with logging (type and stack, no message) to
-    ``log_file`` (default: the ``DPO_WORKBENCH_LOG`` environment variable).
+    message, which may hold personal data), nor what libraries log to stderr (the
+    comm layer logs a malformed widget message's traceback). This replaces
+    ``showtraceback`` and ``warnings.showwarning`` with logging (type and stack, no
+    message), and sends every logger's records to ``log_file`` (default: the
+    ``DPO_WORKBENCH_LOG`` environment variable), or nowhere without one. The web
+    server drops any ``stream`` or ``error`` message besides (dpo_workbench.web.guard).
     """
     path = log_file or os.environ.get(LOG_ENV)
-    root = logging.getLogger("dpo_workbench")
-    if path and not any(isinstance(h, logging.FileHandler) for h in root.handlers):
+    own = logging.getLogger("dpo_workbench")
+    handler: logging.Handler = logging.NullHandler()
+    if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        root.propagate = False  # stderr is forwarded to the browser
+        handler.setFormatter(_WithoutValues())
+    if not getattr(own, "_dpo_protected", False):
+        own._dpo_protected = True  # type: ignore[attr-defined]
+        own.addHandler(handler)
+        own.setLevel(logging.INFO)
+        own.propagate = False  # stderr is forwarded to the browser
+        for name in _LIBRARY_LOGGERS:
+            logger = logging.getLogger(name)
+            for old in [h for h in logger.handlers if isinstance(h, logging.StreamHandler)
+                        and not isinstance(h, logging.FileHandler)]:
+                logger.removeHandler(old)
+        logging.getLogger().addHandler(handler)
 
     def showtraceback(*_args: Any, **_kwargs: Any) -> None:
         exc = sys.exc_info()[1]
@@ -190,12 +240,34 @@ def protect_kernel(log_file: str | os.PathLike[str] | None = None) -> None:
     warnings.showwarning = showwarning
 
 
+def prepare_kernel() -> None:
+    """What a pooled kernel does before anyone logs on: protect it, import the dashboard.
+
+    Importing ipywidgets, pandas, SQLAlchemy and the workbench takes most of the
+    time a new kernel needs; done ahead, the page of a log-on is ready sooner.
+    """
+    protect_kernel()
+    from .. import workbench  # noqa: F401 - imported for its import time
+    from ..erasure import verify  # noqa: F401
+
+
 def _close_quietly(state: DashboardState) -> None:
     try:
-        if state.user:
-            state.log_off(reason="session_closed")
         state.close()
     except Exception as exc:  # noqa: BLE001 - the kernel is exiting anyway
+        log_exception(exc)
+
+
+def _tell_server(reason: str) -> None:
+    """The session logged off by itself: drop every widget (the page forgets every
+    model), then ask the web server to end the web session (it sends the page to
+    the log-on form and shuts this kernel down)."""
+    try:
+        w.Widget.close_all()
+        from comm import create_comm
+
+        create_comm(target_name=SESSION_TARGET, data={"reason": reason})
+    except Exception as exc:  # noqa: BLE001 - the server's reaper ends the session anyway
         log_exception(exc)
 
 
@@ -223,9 +295,16 @@ def build_dashboard(settings_path: str | Path | None = None, *, protect: bool | 
         return w.HTML(f"<h2>DPO workbench</h2><p class='dpo-status-error'>"
                       f"{html.escape(str(exc))}</p>")
     dash = Dashboard(state)
+    user = served_user()
+    if user:
+        try:
+            state.begin(user)
+        except WorkbenchError as exc:
+            state.say(str(exc), "error")
+        state.ended_hook = _tell_server
     if idle_timer:
         dash.start_idle_timer()
-    # A culled or shut-down kernel (the window was closed) logs its user off in the audit log.
+    # A shut-down kernel releases its connections (the server records the log-off).
     atexit.register(_close_quietly, state)
     dash.widget._dpo_dashboard = dash  # keeps the views alive with the widget
     return dash.widget

@@ -1,12 +1,15 @@
 """The dashboard session: who is logged on, the status line, and the guard of every action.
 
 :class:`Session` is the widget-free base of
-:class:`~dpo_workbench.ui.model.DashboardState`: it logs on against the
-installation's users, logs off (on request, after idle time, when the right is
-withdrawn) and checks, before every action, that someone is logged on who still
-holds the DPO right. A page can be made to send any widget event (a crafted comm
-message fires even a hidden or disabled button), so these checks, here and not
-in the page, are the guard. A refused action raises
+:class:`~dpo_workbench.ui.model.DashboardState`. Log-on happens in the web server
+(:mod:`dpo_workbench.web`), before any kernel exists: the server tells the kernel
+which user it serves, and :meth:`Session.begin` checks that this user still holds
+the DPO right and opens the installation. The session logs off by itself after idle
+time or when the right is withdrawn, and then tells the server (``ended_hook``),
+which ends the web session too. Before every action it checks that someone is
+logged on who still holds the DPO right. A page can be made to send any widget
+event (a crafted comm message fires even a hidden or disabled button), so these
+checks, here and not in the page, are the guard. A refused action raises
 :class:`~dpo_workbench.errors.ActionRefused` and changes nothing.
 """
 
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from traitlets import Bool, Enum, Float, HasTraits, Int, Unicode
 
 from ..audit import Action, AuditLog, open_audit_log
 from ..auth import Authenticator
-from ..errors import ActionRefused, LogonError
+from ..errors import ActionRefused
 from ..settings import DashboardSettings, Settings, load_settings
 from ..workbench import Workbench, open_workbench
 
@@ -31,7 +33,7 @@ log = logging.getLogger("dpo_workbench.ui")
 
 Clock = Callable[[], float]
 
-VIEWS = ("logon", "criteria", "too_many", "results", "details", "erase")
+VIEWS = ("ended", "criteria", "too_many", "results", "details", "erase")
 
 
 class Session(HasTraits):
@@ -48,7 +50,7 @@ class Session(HasTraits):
         Made from the settings by default.
     """
 
-    view = Enum(VIEWS, default_value="logon")
+    view = Enum(VIEWS, default_value="ended")  # "ended": nobody is logged on
     user = Unicode("")  # the logged-on user name; "" when nobody is logged on
     display_name = Unicode("")
     status = Unicode("")
@@ -63,7 +65,6 @@ class Session(HasTraits):
         super().__init__(**kwargs)
         self.settings_path = Path(settings_path)
         self.clock = clock
-        self.session_id = uuid.uuid4().hex
         self.settings: Settings = load_settings(self.settings_path)
         self.options: DashboardSettings = self.settings.dashboard
         self.idle_seconds = self.settings.auth.idle_minutes * 60
@@ -72,6 +73,9 @@ class Session(HasTraits):
         self._wb: Workbench | None = None
         self._audit_log: AuditLog | None = None
         self._last_activity = 0.0
+        #: Called with the reason when the session logs off by itself (idle, right
+        #: withdrawn): the served dashboard tells the web server to end the session.
+        self.ended_hook: Callable[[str], None] | None = None
 
     # -- status -------------------------------------------------------------------------
 
@@ -129,57 +133,62 @@ class Session(HasTraits):
 
     # -- log on / off -------------------------------------------------------------------
 
-    def log_on(self, username: str, password: str) -> None:
-        """Check the credentials and the DPO right, then open the installation.
+    def begin(self, username: str) -> None:
+        """Start the session of a user the web server has logged on.
+
+        The server checked the password (and recorded the log-on); the right is
+        checked again here, in the database, now.
 
         Raises
         ------
-        LogonError
-            ActionRefused (wrong credentials, no right, or too many failures: wait).
+        ActionRefused
+            Someone is logged on already, or the user does not hold the DPO right.
         """
         if self.logged_on:
             raise ActionRefused("Someone is logged on in this window: log off first.")
-        try:
-            user = self.auth.log_on(username, password, session=self.session_id)
-        except LogonError as exc:
-            if exc.reason != "empty":
-                name = username.strip()
-                known = bool(name) and len(name) <= 200 and self.auth.user_exists(name)
-                # A typed name that is no user may be anything (even a password typed
-                # in the wrong field): it is not written to the audit log.
-                self._audit(name if known else "(unknown)", "login_failed",
-                            detail={"reason": exc.reason})
-            raise
+        user = self.auth.user(username)
+        if user is None:
+            raise ActionRefused("You are not allowed to use the DPO workbench: it needs the "
+                                f"right '{self.auth.config.permission}' in module "
+                                f"'{self.auth.config.module}'.")
         self._wb = open_workbench(self.settings_path, user=user.username)
         self.user = user.username
         self.display_name = user.display_name
         self._last_activity = self.clock()
-        self._audit(user.username, "login")
         self.view = "criteria"
         self.refresh_unfinished()
         self.say(f"Logged on as {user.display_name}.", "success")
 
-    def log_off(self, reason: str = "user") -> None:
-        """Forget everything shown, close the installation, show the log-on view."""
+    def log_off(self, reason: str = "user", *, record: bool = True) -> None:
+        """Forget everything shown, close the installation, show the ended view.
+
+        ``record``: write ``logout`` to the audit log (the web server records the
+        log-offs it makes itself). The ``ended_hook`` hears of it.
+        """
         user = self.user
         wb, self._wb = self._wb, None
         self.user = ""
         self.display_name = ""
         self._forget()
         self.progress, self.progress_text, self.busy = 0.0, "", False
-        self.view = "logon"
+        self.view = "ended"
         if wb is not None:
             wb.close()
         if user:
             try:
-                self._audit(user, "logout", detail={"reason": reason})
+                if record:
+                    self._audit(user, "logout", detail={"reason": reason})
             finally:
                 self.say("Logged off.")
+                if self.ended_hook is not None:
+                    self.ended_hook(reason)
 
     def close(self) -> None:
-        """Log off and release every connection (the kernel is going away)."""
+        """Forget everything and release every connection (the kernel is going away;
+        the web server records the end of the session)."""
         if self.user:
-            self.log_off()
+            self.ended_hook = None
+            self.log_off("closed", record=False)
         self.auth.close()
         if self._audit_log is not None:
             self._audit_log.close()
