@@ -13,7 +13,6 @@ overwritten: erasure only unlinks its name there and reports it.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import os
 import stat
 from collections.abc import Mapping
@@ -46,6 +45,8 @@ class FileInfo:
 
     @property
     def media_type(self) -> str:
+        import mimetypes  # its tables take milliseconds to load: only when asked
+
         return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
 
 

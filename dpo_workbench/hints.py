@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .criteria import Criteria
-from .details import gather_details
 from .installation import Installation
 from .matchkinds import MATCH_KINDS
 from .normalize import email_address, strip_separators, strip_space
@@ -102,6 +101,8 @@ def text_hints(inst: Installation, criteria: Criteria, refs: Sequence[RowRef]) -
     Reads at most :data:`MAX_ITEMS` items, in batches.
     """
     collect = _Collect(criteria)
+    from .details import gather_details  # reading free text: only when asked
+
     for d in gather_details(inst, list(refs)[:MAX_ITEMS]):
         spec = inst.spec_of(d.ref)
         for kind in ("phone", "email"):

@@ -19,6 +19,7 @@ value and drop the earlier one without a word).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -134,7 +135,7 @@ def problems(raw: Any, model: type[Model], where: Where = dotted) -> list[str]:
      'digits must be a whole number, not str.']
     """
     out: list[str] = []
-    _walk(raw, mi.type_info(model), (), where, out)
+    _walk(raw, _type_info(model), (), where, out)
     return out
 
 
@@ -144,7 +145,13 @@ def convert(raw: Any, model: type[Any]) -> Any:
     Empty sections (``search:`` with nothing under it) are their defaults; names
     given as numbers (``key: 1``) are texts.
     """
-    return msgspec.convert(_clean(raw, mi.type_info(model)), model, str_keys=True)
+    return msgspec.convert(_clean(raw, _type_info(model)), model, str_keys=True)
+
+
+@functools.cache
+def _type_info(model: type[Any]) -> mi.Type:
+    """msgspec's description of a model (built once: it takes milliseconds)."""
+    return mi.type_info(model)
 
 
 # --------------------------------------------------------------------------------------

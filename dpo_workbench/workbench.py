@@ -11,33 +11,31 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Engine
 
-from . import indexes
 from .audit import Action, AuditLog, check_user, open_audit_log
 from .criteria import Criteria
 from .datamap import Datamap
-from .details import Details, details_of
 from .engines import state_engine
-from .erasure.journal import Journal
-from .erasure.plan import ErasurePlan
-from .erasure.planning import plan_erasure
-from .erasure.runs import Erasures
-from .files import FileInfo, check_reason, read_file
-from .hints import Hint, merge, text_hints
+from .erasure.methods import ErasureMethods
+from .hints import Hint, merge
 from .installation import Installation
+from .maintenance import IndexMethods
 from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
-from .report.output import check_folder
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
 from .settings import Settings
 
 if TYPE_CHECKING:
+    # Details, files, indexes, erasure and reports are imported by the methods that
+    # use them, so that a search (the command line's most common call) loads none.
+    from .details import Details
+    from .files import FileInfo
     from .report.model import Report
 
 log = logging.getLogger("dpo_workbench")
@@ -47,7 +45,7 @@ FILE_ACTIONS: Mapping[str, Action] = {"download": Action.FILE_DOWNLOADED,
                                       "play": Action.FILE_PLAYED, "show": Action.FILE_SHOWN}
 
 
-class Workbench:
+class Workbench(ErasureMethods, IndexMethods):
     """An installation opened for one user: every step, audit-logged.
 
     Open it with :func:`open_workbench` (or ``Workbench.open``): that opens the
@@ -67,10 +65,8 @@ class Workbench:
     def __init__(self, installation: Installation, user: str | None = None):
         self.installation = installation
         self.user = _acting_user(user)
-        self._journal: Journal | None = None
         self._audit: AuditLog | None = None
         self._state_engine: Engine | None = None
-        self._erasures: Erasures | None = None
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None, *,
@@ -116,13 +112,6 @@ class Workbench:
         if self._state_engine is None:
             self._state_engine = state_engine(self.settings.state_url)
         return self._state_engine
-
-    @property
-    def journal(self) -> Journal:
-        """The erasure journal in the state database (its plans sealed with the audit key)."""
-        if self._journal is None:
-            self._journal = Journal(self.state_engine, self.audit_key)
-        return self._journal
 
     @property
     def audit(self) -> AuditLog:
@@ -218,6 +207,8 @@ class Workbench:
         reading); this also reads the items' identifying columns and child rows
         (e-mail bodies, transcripts, notes). Nothing is added to the search.
         """
+        from .hints import text_hints
+
         more = text_hints(self.installation, result.criteria, result.refs())
         return merge(result.hints, more)
 
@@ -240,6 +231,8 @@ class Workbench:
 
         ``ref`` is a :class:`RowRef` or its text ``DATABASE.TABLE#KEY``.
         """
+        from .details import details_of
+
         ref = self.ref(ref) if isinstance(ref, str) else ref
         found = details_of(self.installation, ref)
         spec = self.installation.spec_of(ref)
@@ -264,6 +257,8 @@ class Workbench:
         """
         if action not in FILE_ACTIONS:
             raise ValueError(f"action must be one of {', '.join(FILE_ACTIONS)}")
+        from .files import check_reason, read_file
+
         reason = check_reason(action, reason, self.settings.access.require_listen_reason)
         data = read_file(info)
         detail: dict[str, Any] = {"kind": info.kind, "bytes": len(data)}
@@ -310,6 +305,7 @@ class Workbench:
         """
         from .report.formats import REGISTRY, format_for
         from .report.model import build_report
+        from .report.output import check_folder
 
         if out is not None:
             # A wrong format or folder fails before anything is read.
@@ -326,109 +322,6 @@ class Workbench:
                     detail={"items": report.total, "missing": report.missing_count,
                             "format": fmt or "python"})
         return report
-
-    # -- erasure ------------------------------------------------------------------------
-
-    def plan_erasure(self, selection: Selection | Iterable[RowRef], *,
-                     criteria: Criteria | None = None) -> ErasurePlan:
-        """What erasing the selected items would change (a dry run: nothing changes).
-
-        Examples
-        --------
-        >>> result = wb.search(phone="+358 40 123 4567")          # doctest: +SKIP
-        >>> plan = wb.plan_erasure(Selection.all(result))          # doctest: +SKIP
-        >>> print(plan.describe()); plan.token                     # doctest: +SKIP
-        """
-        if isinstance(selection, Selection):
-            refs, excluded = selection.selected(), list(selection.deselected)
-        else:
-            refs, excluded = list(selection), []
-        plan = plan_erasure(self.installation, refs, audit_key=self.audit_key,
-                            excluded=excluded, criteria=criteria)
-        self.record(Action.ERASURE_PLANNED, criteria=criteria, tables=plan.tables(),
-                    detail={"token": plan.token, "items": len(plan.items),
-                            "files": len(plan.files)})
-        return plan
-
-    @property
-    def erasures(self) -> Erasures:
-        """Erasure runs: execute, resume, audit and verify (see :mod:`.erasure.runs`)."""
-        if self._erasures is None:
-            self._erasures = Erasures(self.installation, self.journal, self.audit, self.record,
-                                      search=lambda c: self.search(c))
-        return self._erasures
-
-    def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
-              user: str | None = None, on_step: Callable[[str, str], None] | None = None,
-              progress: Progress | None = None) -> dict[str, Any]:
-        """Execute a plan confirmed with its token, then verify; return the receipt.
-
-        The plan is made again from the live databases first (with the criteria,
-        the search runs again too): when anything that matches has changed since,
-        nothing is changed and :class:`~dpo_workbench.errors.PlanChanged` carries
-        the plan of the data now, with its own token.
-
-        Raises
-        ------
-        ConfirmationError
-            ``confirm`` is not the plan's token, or the plan was executed already;
-            nothing was changed.
-        PlanChanged
-            The data changed since the plan was made; nothing was changed.
-        ActionRefused
-            An unfinished run erases the same items: resume it instead.
-        ErasureIncomplete
-            A database failed; the ones before it are done. Resume with
-            :meth:`resume_erasure`.
-        """
-        return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
-                                   on_step=on_step, progress=progress)
-
-    def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
-                       on_step: Callable[[str, str], None] | None = None,
-                       progress: Progress | None = None) -> dict[str, Any]:
-        """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
-
-        A run that has its receipt already returns it.
-
-        Raises
-        ------
-        NotFound
-            There is no such run.
-        JournalTampered
-            The journal's stored plan was changed outside the workbench.
-        ErasureIncomplete
-            A database still failed; the ones before it are done.
-        """
-        return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
-                                    progress=progress)
-
-    # -- indexes ------------------------------------------------------------------------
-
-    def index_definitions(self) -> list[indexes.IndexDef]:
-        """Every index that makes the datamap's matches fast, in each engine's DDL."""
-        return indexes.definitions(self.installation)
-
-    def obsolete_indexes(self) -> list[indexes.ObsoleteIndex]:
-        """The workbench's indexes of older match rules (``create_indexes`` drops them)."""
-        return indexes.obsolete(self.installation)
-
-    def index_status(self) -> list[indexes.IndexStatus]:
-        """The indexes and whether each exists in its database now."""
-        return indexes.status(self.installation)
-
-    def create_indexes(self, progress: Callable[[indexes.IndexDef, float], None] | None = None,
-                       ) -> list[tuple[indexes.IndexDef, float]]:
-        """Create the missing indexes; return each created one with its build time (s)."""
-        return indexes.create(self.installation, progress=progress)
-
-    def analyze(self, tables: Iterable[tuple[str, str]] | None = None) -> None:
-        """Refresh the planner statistics of (database, table) pairs (default: all searched)."""
-        indexes.analyze(self.installation, tables)
-
-    def drop_indexes(self) -> int:
-        """Remove the workbench's indexes (and MariaDB key columns); return how many."""
-        return indexes.drop(self.installation)
 
     def __repr__(self) -> str:
         return f"Workbench({self.settings.name!r}, user={self.user!r})"

@@ -176,3 +176,15 @@ def test_old_log_without_os_user_verifies_and_is_appended_to(state_url: str) -> 
     with AuditLog(state_url, KEY) as log:
         assert log.verify().problems == [
             "event 1: its content does not match its hash: it was edited."]
+
+
+@pytest.mark.engines
+def test_user_names_in_the_audit_log_compare_exactly_on_every_engine(state_url: str) -> None:
+    # MariaDB's default collation would find "DPO" when asked for "dpo"; the audit
+    # tables are created with a binary collation there.
+    with AuditLog(state_url, KEY) as log:
+        log.record("dpo", Action.LOGIN)
+        log.record("DPO", Action.LOGIN)
+        log.record("dpö", Action.LOGIN)
+        assert [e.user for e in log.events(user="dpo")] == ["dpo"]
+        assert [e.user for e in log.events(user="DPO")] == ["DPO"]

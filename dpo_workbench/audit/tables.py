@@ -44,8 +44,6 @@ events_table = Table(
     Column("detail_json", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    # Binary collation: user names and actions compare exactly, as on the other engines.
-    mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin",
 )
 #: The head record: one row, named :data:`.chain.HEAD_NAME`.
 head_table = Table(
@@ -54,9 +52,14 @@ head_table = Table(
     Column("last_id", Integer, nullable=False),
     Column("last_hash", String(64), nullable=False),
     Column("mac", String(64), nullable=False),
-    # Binary collation: user names and actions compare exactly, as on the other engines.
-    mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_bin",
 )
+
+
+#: MariaDB's table options: binary collation, so that user names and actions compare
+#: exactly, as on the other engines. Given to the tables when they are created there
+#: (naming them in the definitions above would load the MySQL dialect in every process).
+MYSQL_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4",
+                 "mysql_collate": "utf8mb4_bin"}
 
 
 def create_tables(engine: Engine) -> None:
@@ -73,6 +76,9 @@ def create_tables(engine: Engine) -> None:
     >>> sorted(inspect(engine).get_table_names())
     ['audit_events', 'audit_head']
     """
+    if engine.dialect.name in ("mysql", "mariadb"):
+        for table in _metadata.tables.values():
+            table.dialect_kwargs.update(MYSQL_OPTIONS)
     try:
         _metadata.create_all(engine, checkfirst=True)
     except SQLAlchemyError:

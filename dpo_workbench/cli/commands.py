@@ -8,10 +8,9 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..criteria import FIELDS, Criteria
-from ..erasure.plan import ErasurePlan
 from ..errors import (
     EXIT_CHECK_FAILED,
     EXIT_INCOMPLETE,
@@ -23,6 +22,9 @@ from ..errors import (
 from ..search import SearchResult
 from ..selection import RowRef, Selection
 from ..workbench import Workbench, open_workbench
+
+if TYPE_CHECKING:
+    from ..erasure.plan import ErasurePlan
 
 
 def _criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -104,8 +106,8 @@ def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> i
 
         writer = csv.writer(out)
         writer.writerow(["group", "database", "table", "key", "matched", "summary"])
-        for group, df in result.groups.items():
-            for rec in df.to_dict(orient="records"):
+        for group, rows in result.records.items():  # the rows themselves: no pandas
+            for rec in rows:
                 summary = "; ".join(f"{k}={v}" for k, v in rec.items()
                                     if not k.startswith("_") and v is not None and v == v)
                 writer.writerow([group.value, rec["_database"], rec["_table"], rec["_key"],

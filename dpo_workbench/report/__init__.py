@@ -9,6 +9,7 @@ atomically (:mod:`.output`).
 
 Examples
 --------
+>>> from dpo_workbench.report import build_report, write_report
 >>> result = wb.search(phone="+358 40 123 4567")
 >>> report = build_report(wb.installation, Selection.all(result), criteria=result.criteria)
 >>> report.total

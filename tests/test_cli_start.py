@@ -1,0 +1,46 @@
+"""The command line starts fast: a search loads no pandas, widgets or dashboard."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import demo_installation
+
+#: Modules a command-line search must not load: each costs a large part of a
+#: process's start (pandas alone took 0.35 s when the details module pulled it in).
+HEAVY = ("pandas", "numpy", "ipywidgets", "voila", "jupyter_server", "dpo_workbench.ui",
+         "dpo_workbench.web", "dpo_workbench.report.csvfile", "dpo_workbench.erasure.plan")
+
+_PROBE = """
+import json, sys
+from dpo_workbench.cli import main
+status = main(sys.argv[1:])
+print(json.dumps({"status": status, "loaded": [m for m in %r if m in sys.modules]}),
+      file=sys.stderr)
+""" % (HEAVY,)
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with demo_installation(tmp_path_factory.mktemp("demo")) as path:
+        yield path
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_command_line_search_imports_no_pandas_or_widgets(settings: Path, fmt: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, "search", "--config", str(settings),
+         "--email", "aino.jarvinen@example.fi", "--phone", "+358 40 123 4567",
+         "--format", fmt],
+        capture_output=True, text=True, check=False, timeout=120)
+    probe = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert probe == {"status": 0, "loaded": []}
+    if fmt == "json":
+        assert json.loads(proc.stdout)["total"] > 0
+    else:
+        assert len(proc.stdout.splitlines()) > 1
