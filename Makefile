@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 		{ echo "dpo-workbench needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[dashboard,notebooks,test]'
 	@touch $(STAMP)
 
 demo: $(DEMO)/workbench.yaml

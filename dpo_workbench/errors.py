@@ -26,6 +26,11 @@ class ConfigError(WorkbenchError):
     """The settings file is missing, malformed or incomplete."""
 
 
+class MissingExtra(ConfigError):
+    """A feature's optional dependencies are not installed (``pip install
+    'dpo-workbench[EXTRA]'`` installs them)."""
+
+
 class DatamapError(WorkbenchError):
     """The datamap is malformed or does not fit the live schema.
 

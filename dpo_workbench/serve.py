@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, WorkbenchError
+from .errors import ConfigError, WorkbenchError, exit_status
+from .extras import require
 from .settings import Settings, load_settings
 from .ui import CONFIG_ENV
 
@@ -239,6 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-kernels-per-user", type=int, default=2, metavar="N",
                         help="most dashboard windows of one user at once (default 2)")
     args = parser.parse_args(argv)
+    try:
+        require("dashboard", "The dashboard")
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_status(exc)
     options = Options(args.certfile, args.keyfile, tuple(args.hostname),
                       max(0, args.pool_size), max(1, args.max_kernels),
                       max(1, args.max_kernels_per_user))
@@ -251,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                               options)
         except WorkbenchError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 3
+            return exit_status(exc)
         settings = serving.settings
         print(f"DPO dashboard of {settings.name}: {serving.url}", flush=True)
         if not _is_loopback(serving.ip) and not serving.tls:

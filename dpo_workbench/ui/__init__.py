@@ -47,6 +47,9 @@ def dashboard(settings_path: str | Path | None = None, **kwargs: Any) -> Any:
     >>> type(app).__name__
     'VBox'
     """
+    from ..extras import require
+
+    require("dashboard", "The dashboard")
     from .app import build_dashboard
 
     return build_dashboard(settings_path, **kwargs)
