@@ -52,3 +52,25 @@ def test_notebooks_are_committed_clean(name: str) -> None:
     assert "widgets" not in nb["metadata"]
     for cell in nb["cells"]:
         assert "execution" not in cell.get("metadata", {})
+
+
+@pytest.mark.slow
+def test_nbval_lax_runs_the_notebooks_after_make_run_without_variables(demo: Path) -> None:
+    """`pytest --nbval-lax notebooks` from the project's folder, as after `make run`.
+
+    The demo fixture lives in ``<tmp>/demo-install``, where ``make run`` builds it
+    beside ``notebooks/``; the notebooks are copied beside it and run with no
+    ``DPO_WORKBENCH_CONFIG``.
+    """
+    import shutil
+
+    project = demo.parent.parent
+    shutil.copytree(NOTEBOOKS, project / "notebooks", dirs_exist_ok=True)
+    shutil.copy(NOTEBOOKS.parent / "pyproject.toml", project)  # its pytest options apply
+    env = {k: v for k, v in os.environ.items() if k != "DPO_WORKBENCH_CONFIG"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "notebooks", "-q",
+         "-p", "no:cacheprovider"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
