@@ -22,6 +22,7 @@ from .audit import Action, AuditLog, check_user, open_audit_log
 from .criteria import Criteria
 from .datamap import Datamap
 from .details import Details, details_of
+from .display import WorkbenchDisplay
 from .engines import state_engine
 from .erasure.journal import Journal
 from .erasure.plan import ErasurePlan
@@ -47,7 +48,7 @@ FILE_ACTIONS: Mapping[str, Action] = {"download": Action.FILE_DOWNLOADED,
                                       "play": Action.FILE_PLAYED, "show": Action.FILE_SHOWN}
 
 
-class Workbench:
+class Workbench(WorkbenchDisplay):
     """An installation opened for one user: every step, audit-logged.
 
     Open it with :func:`open_workbench` (or ``Workbench.open``): that opens the
@@ -429,9 +430,6 @@ class Workbench:
     def drop_indexes(self) -> int:
         """Remove the workbench's indexes (and MariaDB key columns); return how many."""
         return indexes.drop(self.installation)
-
-    def __repr__(self) -> str:
-        return f"Workbench({self.settings.name!r}, user={self.user!r})"
 
 
 def _acting_user(user: str | None) -> str:
