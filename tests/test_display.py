@@ -248,3 +248,15 @@ def test_a_receipt_names_the_files_it_could_not_remove():
         "operative", "contact_events", "not removed: unlinked")
     text = " ".join(parsed(receipt._repr_html_()).text)
     assert "NOT verified" in text and "<b>it has other hard links</b>" in text
+
+
+def test_the_analysts_guide_runs(wb, tmp_path, monkeypatch):
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "analysts.md").read_text(
+        encoding="utf-8")
+    code = "\n".join(re.findall(r"```python\n(.*?)```", guide, flags=re.S))
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(code.replace("demo-install/workbench.yaml", str(wb.settings.path)),  # noqa: S102
+                 "docs/analysts.md", "exec"), namespace)
+    assert namespace["emails_only"].counts()["contacts"][0] > 0  # type: ignore[attr-defined]
+    assert len(namespace["just_these"]) == 3 + len(namespace["result"].consents)  # type: ignore
