@@ -4,8 +4,8 @@ Pure functions from an object to text; the classes' ``_repr_html_`` and
 ``__repr__`` call them. Every value is escaped with :func:`html.escape`, so an
 e-mail body holding ``<script>`` or ``<img onerror=...>`` shows as text and runs
 nothing. No style sheet or script is loaded from anywhere: the tables take
-JupyterLab's own styling, and the little styling here inherits its colours
-(``currentColor``, opacity), so both the light and the dark theme read well.
+JupyterLab's own styling and colours; the little styling here sets alignment,
+line breaks and opacity, never a colour, so both the light and the dark theme read well.
 
 The reprs are short and hold no personal data: counts, table names, keys and
 tokens, never a searched or stored value (a notebook's plain-text output, a log
@@ -85,13 +85,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
 
 
 def _style(value: Any, free_text: bool) -> str:
-    """A cell's alignment: numbers right, times unbroken, text left."""
+    """A cell's alignment: free text left with its line breaks, numbers right, times unbroken."""
     value = plain(value)
+    if free_text:
+        return _TEXT
     if isinstance(value, int | float) and not isinstance(value, bool):
         return ""
-    if isinstance(value, date):
-        return _TIME
-    return _TEXT if free_text else _LEFT
+    return _TIME if isinstance(value, date) else _LEFT
 
 
 def heading(title: str, level: int = 3) -> str:
