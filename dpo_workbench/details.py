@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, select
 
 from .batches import chunks, existing_keys
 from .datamap import ChildSpec, Lookup, TableSpec
+from .display import details_html, details_repr
 from .errors import NotFound
 from .files import FileInfo, file_infos
 from .installation import Installation
@@ -60,6 +61,12 @@ class Details:
         if self.copies:
             lines.append("  copies: " + ", ".join(str(c) for c in self.copies))
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return details_repr(self)
+
+    def _repr_html_(self) -> str:
+        return details_html(self)
 
 
 def visible(row: Mapping[str, Any]) -> dict[str, Any]:

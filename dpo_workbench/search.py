@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .batches import existing_keys
 from .criteria import Criteria
 from .datamap import Group, TableSpec
+from .display import search_html, search_repr
 from .errors import DatabaseError
 from .frames import PROVENANCE, column_dtype, key_dtype, typed_frame
 from .hints import Hint, column_hints
@@ -120,6 +121,12 @@ class SearchResult:
             "groups": {g.value: [_jsonable_row(r) for r in rows]
                        for g, rows in self.records.items()},
         }
+
+    def __repr__(self) -> str:
+        return search_repr(self)
+
+    def _repr_html_(self) -> str:
+        return search_html(self)
 
 
 def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:

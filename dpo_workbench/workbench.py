@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from .audit import Action, AuditLog, check_user, open_audit_log
 from .criteria import Criteria
 from .datamap import Datamap
+from .display import WorkbenchDisplay
 from .engines import state_engine
 from .erasure.methods import ErasureMethods
 from .hints import Hint, merge
@@ -45,7 +46,7 @@ FILE_ACTIONS: Mapping[str, Action] = {"download": Action.FILE_DOWNLOADED,
                                       "play": Action.FILE_PLAYED, "show": Action.FILE_SHOWN}
 
 
-class Workbench(ErasureMethods, IndexMethods):
+class Workbench(ErasureMethods, IndexMethods, WorkbenchDisplay):
     """An installation opened for one user: every step, audit-logged.
 
     Open it with :func:`open_workbench` (or ``Workbench.open``): that opens the
@@ -322,9 +323,6 @@ class Workbench(ErasureMethods, IndexMethods):
                     detail={"items": report.total, "missing": report.missing_count,
                             "format": fmt or "python"})
         return report
-
-    def __repr__(self) -> str:
-        return f"Workbench({self.settings.name!r}, user={self.user!r})"
 
 
 def _acting_user(user: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,12 +18,13 @@ HEAVY = ("pandas", "numpy", "ipywidgets", "voila", "jupyter_server", "dpo_workbe
          "dpo_workbench.web", "dpo_workbench.report.csvfile", "dpo_workbench.erasure.plan")
 
 _PROBE = """
-import json, sys
+import json, os, sys
 from dpo_workbench.cli import main
 status = main(sys.argv[1:])
-print(json.dumps({"status": status, "loaded": [m for m in %r if m in sys.modules]}),
+heavy = json.loads(os.environ["HEAVY_MODULES"])
+print(json.dumps({"status": status, "loaded": [m for m in heavy if m in sys.modules]}),
       file=sys.stderr)
-""" % (HEAVY,)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,8 @@ def test_command_line_search_imports_no_pandas_or_widgets(settings: Path, fmt: s
         [sys.executable, "-c", _PROBE, "search", "--config", str(settings),
          "--email", "aino.jarvinen@example.fi", "--phone", "+358 40 123 4567",
          "--format", fmt],
-        capture_output=True, text=True, check=False, timeout=120)
+        capture_output=True, text=True, check=False, timeout=120,
+        env=dict(os.environ, HEAVY_MODULES=json.dumps(HEAVY)))
     probe = json.loads(proc.stderr.strip().splitlines()[-1])
     assert probe == {"status": 0, "loaded": []}
     if fmt == "json":

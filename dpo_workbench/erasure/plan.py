@@ -24,11 +24,16 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..criteria import Criteria
+from ..display import plan_html, plan_repr
+from ..frameforms import plan_frame
 from ..selection import RowRef
 from .strategies import STRATEGIES, RowAction
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,16 @@ class ErasurePlan:
     @property
     def total_rows(self) -> int:
         return sum(t.rows for t in self.targets)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per table step (:data:`~dpo_workbench.frameforms.PLAN_COLUMNS`)."""
+        return plan_frame(self)
+
+    def __repr__(self) -> str:
+        return plan_repr(self)
+
+    def _repr_html_(self) -> str:
+        return plan_html(self)
 
     def describe(self) -> str:
         """The plan in words, database by database."""

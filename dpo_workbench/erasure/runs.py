@@ -29,6 +29,7 @@ from .faults import fault_point
 from .journal import EXECUTED, FINISHED, Journal, Run
 from .plan import ErasurePlan, fingerprint_key
 from .planning import plan_erasure
+from .receipt import Receipt
 from .verify import verify_run
 
 
@@ -70,7 +71,7 @@ class Erasures:
     def erase(self, plan: ErasurePlan, confirm: str, *, user: str,
               criteria: Criteria | None = None,
               on_step: Callable[[str, str], None] | None = None,
-              progress: Progress | None = None) -> dict[str, Any]:
+              progress: Progress | None = None) -> Receipt:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
         The plan is made again from the live databases first (with the criteria,
@@ -131,7 +132,7 @@ class Erasures:
 
     def resume(self, run_id: str, *, criteria: Criteria | None = None,
                on_step: Callable[[str, str], None] | None = None,
-               progress: Progress | None = None) -> dict[str, Any]:
+               progress: Progress | None = None) -> Receipt:
         """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
 
         A run that has a verified receipt returns it. A run whose receipt is not
@@ -151,7 +152,7 @@ class Erasures:
         if stored.status == FINISHED and stored.receipt is not None:
             if any(f.relative_path for f in stored.plan.files):  # stopped before it forgot them
                 self.journal.forget_file_paths(run_id)
-            return dict(stored.receipt)
+            return Receipt(stored.receipt)
         try:
             run = execute.resume(self.inst, self.journal, run_id,
                                  fingerprint_key=fingerprint_key(self.audit.key),
@@ -173,8 +174,8 @@ class Erasures:
                                                      for s in run.steps)})
         fault_point("audit.executed")
         head = self.audit.head()  # the log as it is when the receipt is written
-        receipt = verify_run(self.inst, run, criteria, search=self.search,
-                             audit_head={"id": head.last_id, "hash": head.last_hash})
+        receipt = Receipt(verify_run(self.inst, run, criteria, search=self.search,
+                                     audit_head={"id": head.last_id, "hash": head.last_hash}))
         fault_point("verified")
         if not self._recorded(Action.ERASURE_VERIFIED, run, verified=receipt["verified"]):
             self.record(Action.ERASURE_VERIFIED, criteria=criteria,

@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..criteria import Criteria
 from ..datamap import Group
 from ..details import ChildFrames, Details, gather_details
+from ..display import report_html, report_repr
+from ..frameforms import report_frame
 from ..installation import Installation
 from ..progress import Progress
 from ..selection import RowRef, Selection
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,19 @@ class Report:
         for g, items in self.groups.items():
             for d in items:
                 yield Group(g), d
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every value of the report, one row each (see :mod:`dpo_workbench.frameforms`).
+
+        ``attrs`` hold the installation, the time and the search in words.
+        """
+        return report_frame(self)
+
+    def __repr__(self) -> str:
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        return report_html(self)
 
 
 def build_report(inst: Installation, selection: Selection, *,
