@@ -35,6 +35,9 @@ from .report import REGISTRY, Report, build_report, format_for
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
 from .settings import Settings
+from .sweep.model import SweepResult
+from .sweep.redact import MentionPlan
+from .sweep.service import Sweeps
 
 log = logging.getLogger("dpo_workbench")
 
@@ -67,6 +70,7 @@ class Workbench:
         self._audit: AuditLog | None = None
         self._state_engine: Engine | None = None
         self._erasures: Erasures | None = None
+        self._sweeps: Sweeps | None = None
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None) -> Workbench:
@@ -333,13 +337,14 @@ class Workbench:
 
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
-              progress: Progress | None = None) -> dict[str, Any]:
+              progress: Progress | None = None, deep: bool = True) -> dict[str, Any]:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
         The plan is made again from the live databases first (with the criteria,
         the search runs again too): when anything that matches has changed since,
         nothing is changed and :class:`~dpo_workbench.errors.PlanChanged` carries
-        the plan of the data now, with its own token.
+        the plan of the data now, with its own token. With the criteria and ``deep``,
+        the receipt includes the deep sweep (:meth:`deep_sweep`).
 
         Raises
         ------
@@ -355,11 +360,11 @@ class Workbench:
             :meth:`resume_erasure`.
         """
         return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
-                                   on_step=on_step, progress=progress)
+                                   on_step=on_step, progress=progress, deep=deep)
 
     def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
                        on_step: Callable[[str, str], None] | None = None,
-                       progress: Progress | None = None) -> dict[str, Any]:
+                       progress: Progress | None = None, deep: bool = True) -> dict[str, Any]:
         """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
 
         A run that has its receipt already returns it.
@@ -374,7 +379,35 @@ class Workbench:
             A database still failed; the ones before it are done.
         """
         return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
-                                    progress=progress)
+                                    progress=progress, deep=deep)
+
+    # -- deep sweep and mention-only redaction (dpo_workbench.sweep) --------------------
+
+    @property
+    def sweeps(self) -> Sweeps:
+        """Deep sweeps, verifying runs again, mention-only redactions (:mod:`.sweep.service`)."""
+        if self._sweeps is None:
+            self._sweeps = Sweeps(self.installation, self.journal, self.audit_key, self.record,
+                                  search=lambda c: self.search(c))
+        return self._sweeps
+
+    def deep_sweep(self, criteria: Criteria | None = None, *, run_id: str | None = None,
+                   progress: Progress | None = None, **fields: Any) -> SweepResult:
+        """Every mention of the person in every text of every table and file store.
+
+        With ``run_id``, mentions in rows that erasure run acted on are problems.
+        """
+        return self.sweeps.sweep(self.criteria(criteria, **fields), run_id=run_id,
+                                 progress=progress)
+
+    def redact_mentions(self, mentions: SweepResult | Iterable[Any], criteria: Criteria, *,
+                        run_id: str | None = None) -> MentionPlan:
+        """Plan replacing only the identifiers inside the texts a sweep found (a dry run)."""
+        return self.sweeps.plan(mentions, criteria, run_id=run_id)
+
+    def redact(self, plan: MentionPlan, confirm: str) -> dict[str, Any]:
+        """Execute a mention-only redaction confirmed with its token; return its receipt."""
+        return self.sweeps.redact(plan, confirm)
 
     # -- indexes ------------------------------------------------------------------------
 
