@@ -216,3 +216,44 @@ def test_the_sweep_reports_progress_over_every_part(tmp_path):
         assert sorted(d for _, d, _ in calls) == list(range(total + 1))
         assert {m for m, _, _ in calls} >= {"swept file store attachments"}
         assert result.databases == 5 and result.tables >= 16
+
+
+def test_the_command_line_sweeps_redacts_with_the_token_and_verifies_a_run_again(
+        tmp_path, capsys):
+    from dpo_workbench.cli import main
+
+    with demo_installation(tmp_path) as settings:
+        with dw.open_workbench(settings, user="dpo") as wb:
+            planted = plant(wb)
+            criteria = _criteria(wb)
+            plan = wb.plan_erasure(Selection.all(wb.search(criteria)), criteria=criteria)
+            run_id = wb.erase(plan, plan.token, criteria=criteria)["run_id"]
+        capsys.readouterr()
+        base = ["verify", "--config", str(settings), "--phone", AINO.phone, "--email",
+                AINO.email]
+        assert main(["verify", "--config", str(settings)]) == 2
+        assert main(["verify", "--config", str(settings), "--run", run_id]) == 0
+        assert "verified" in capsys.readouterr().out
+
+        assert main([*base, "--deep"]) == 4  # mentions remain
+        out, err = capsys.readouterr()
+        for location in planted:
+            assert location in out
+        assert f"{FILE.as_posix()}, line 3" in out
+        assert "[1/" in err and "swept file store attachments" in err  # progress
+        assert not [s for s in SECRETS if s in out.lower()]
+
+        keep = "operative.crm_notes#1"
+        assert main([*base, "--deep", "--redact", "--exclude", keep]) == 4
+        out = capsys.readouterr().out
+        token = out.rsplit("--confirm ", 1)[1].split()[0]
+        assert f"Redact the person's identifiers inside {len(planted) - 1} value(s)" in out
+        assert main([*base, "--deep", "--redact", "--exclude", keep, "--confirm", "NOPE"]) == 6
+        capsys.readouterr()
+        assert main([*base, "--deep", "--redact", "--exclude", keep, "--confirm", token]) == 4
+        assert f"Redacted {len(planted) - 1} value(s)" in capsys.readouterr().out
+        assert main([*base, "--deep", "--format", "json", "--run", run_id]) == 4
+        report = json.loads(capsys.readouterr().out)
+        assert _locations(report["receipt"]["sweep"]["elsewhere"]) == {
+            "operative.crm_notes.memo#1", f"attachments:{FILE.as_posix()}:3"}
+        assert report["receipt"]["verified"]  # the erasure itself holds; mentions remain
