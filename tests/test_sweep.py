@@ -83,18 +83,21 @@ def plant(wb) -> dict[str, tuple[str, str]]:
     return planted
 
 
-def _stored(wb, location: str) -> tuple[str, bytes | None]:
-    """A planted value as text, and on SQLite its exact stored bytes."""
+#: The stored bytes of a text column, per engine.
+RAW = {"sqlite": "CAST({} AS BLOB)", "postgresql": "convert_to({}, 'UTF8')",
+       "mysql": "CAST({} AS BINARY)", "mariadb": "CAST({} AS BINARY)"}
+
+
+def _stored(wb, location: str) -> tuple[str, bytes]:
+    """A planted value as text, and its exact stored bytes."""
     where, key = location.split("#")
     database, table, column = where.split(".")
     engine = wb.installation.engines[database]
     with engine.connect() as conn:
         value = conn.execute(text(f"SELECT {column} FROM {table} WHERE id = {key}")).scalar_one()
-        raw = None
-        if engine.dialect.name == "sqlite":
-            raw = conn.execute(text(f"SELECT CAST({column} AS BLOB) FROM {table} "
-                                    f"WHERE id = {key}")).scalar_one()
-    return value, raw
+        raw = conn.execute(text(f"SELECT {RAW[engine.dialect.name].format(column)} FROM "
+                                f"{table} WHERE id = {key}")).scalar_one()
+    return value, bytes(raw)
 
 
 def _locations(section) -> set[str]:
@@ -137,8 +140,7 @@ def test_the_receipt_lists_exactly_the_planted_mentions_and_redaction_keeps_the_
         for location, (_, expected) in planted.items():
             value, raw = _stored(wb, location)
             assert value == expected, location
-            if raw is not None:
-                assert raw == expected.encode("utf-8"), location  # byte-identical
+            assert raw == expected.encode("utf-8"), location  # byte-identical
         assert _stored(wb, "operative.crm_notes.memo#3")[0] == CRM[3][0]
 
         again = wb.deep_sweep(criteria)
