@@ -110,21 +110,27 @@ def _rarity(ch: str) -> int:
     return LETTER_RANK.index(low) if low in LETTER_RANK else len(LETTER_RANK)
 
 
-def ascii_piece(value: str) -> Piece | None:
+def ascii_piece(value: str, whole: bool = False) -> Piece | None:
     """A piece of the longest run of ASCII characters (no spaces) of ``value``.
 
     Every spelling the rules accept contains the run: NFD changes only non-ASCII
     letters. The piece is the run's end from its rarest character, keeping at
-    least half of it and 3 characters; None when the run is shorter than 3.
+    least half of it and 3 characters (2 when the run is that short: one LIKE
+    still costs less than the spellings of a non-ASCII letter); None when the run
+    is shorter than 2. ``whole``: the whole run (an e-mail address's piece, looked
+    for only in values holding an ``@``: the longer, the fewer rows pass).
 
-    >>> [p and p.text for p in map(ascii_piece, ["zoë.müller@example.de", "Järvinen", "Jä"])]
-    ['@example.de', 'vinen', None]
+    >>> [p and p.text for p in map(ascii_piece, ["zoë.müller@example.de", "Järvinen", "Zoë",
+    ...                                          "Jä"])]
+    ['@example.de', 'vinen', 'zo', None]
     """
     runs = re.findall(r"[!-~]+", nfc(value))
     best = max(runs, key=len, default="")
-    if len(best) < 3:
+    if len(best) < 2:
         return None
-    last = len(best) - max(3, (len(best) + 1) // 2)
+    if whole:
+        return Piece(best.lower(), fold=True)
+    last = len(best) - min(len(best), max(3, (len(best) + 1) // 2))
     start = max(range(last + 1), key=lambda i: (_rarity(best[i]), -i))
     return Piece(best[start:].lower(), fold=True)
 
@@ -147,9 +153,9 @@ def spelling_pieces(value: str, most: int = 16) -> list[Piece]:
     return [Piece(s) for s in sorted(set(out))]
 
 
-def pieces_of(value: str) -> list[Piece]:
+def pieces_of(value: str, whole: bool = False) -> list[Piece]:
     """The prefilter pieces of an identifier: one ASCII run, or a few exact spellings."""
-    piece = ascii_piece(value)
+    piece = ascii_piece(value, whole)
     return [piece] if piece else spelling_pieces(value)
 
 
@@ -265,7 +271,7 @@ class Rules:
         """
         out: dict[str, list[Piece]] = {}
         if self.email:
-            out["email"] = [replace(p, guard="@") for p in pieces_of(self.email)]
+            out["email"] = [replace(p, guard="@") for p in pieces_of(self.email, whole=True)]
         if self.tail:
             out["phone"] = [Piece(self.tail, digits=True)]
         if self.first and self.last:

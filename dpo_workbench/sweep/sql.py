@@ -10,8 +10,9 @@ the person. Every row it passes is checked with the exact rules
   ``lower(c COLLATE "C") LIKE '%run%'`` (the C collation folds ASCII letters only,
   whatever the database's locale, and several times faster than ``ILIKE``);
   MariaDB ``lower(c)`` in a binary collation ``LIKE '%run%'`` (whatever the
-  column's collation). An e-mail address's piece is looked for only in values
-  holding an ``@`` (PostgreSQL and MariaDB).
+  column's collation). An e-mail address's piece (its longest ASCII run, whole) is
+  looked for only in values holding an ``@``; a name's piece starts at its rarest
+  letter (:func:`~.rules.ascii_piece`).
 - **Exact spelling** (identifiers without a usable ASCII run): ``instr``/``strpos``,
   byte for byte.
 - **Phone digits**: the last *N* digits in their order with anything between them,
@@ -82,12 +83,16 @@ def piece_condition(text: ColumnElement[Any], piece: Piece, dialect: str) -> Col
     if piece.fold:
         pattern = f"%{like_escape(piece.text)}%"
         if dialect == "sqlite":
-            return text.like(pattern, escape="\\")
-        folded = func.lower(text.collate("C")) if dialect == "postgresql" \
-            else func.lower(binary_text(text))
-        found = folded.like(pattern, escape="\\")
-        return and_(text.like(f"%{like_escape(piece.guard)}%", escape="\\"), found) \
-            if piece.guard else found
+            found = text.like(pattern, escape="\\")
+        elif dialect == "postgresql":
+            found = func.lower(text.collate("C")).like(pattern, escape="\\")
+        else:
+            found = func.lower(binary_text(text)).like(pattern, escape="\\")
+        if not piece.guard:
+            return found
+        guard = func.instr(text, piece.guard) > 0 if dialect == "sqlite" \
+            else text.like(f"%{like_escape(piece.guard)}%", escape="\\")
+        return and_(guard, found)
     if dialect == "postgresql":
         return func.strpos(text, piece.text) > 0
     return func.instr(binary_text(text) if dialect in MYSQL else text, piece.text) > 0
