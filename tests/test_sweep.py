@@ -259,3 +259,23 @@ def test_the_command_line_sweeps_redacts_with_the_token_and_verifies_a_run_again
         assert _locations(report["receipt"]["sweep"]["elsewhere"]) == {
             "operative.crm_notes.memo#1", f"attachments:{FILE.as_posix()}:3"}
         assert report["receipt"]["verified"]  # the erasure itself holds; mentions remain
+
+
+def test_a_name_split_over_two_columns_is_found_and_redacted_whole(tmp_path):
+    with demo_installation(tmp_path) as settings, dw.open_workbench(settings) as wb:
+        with wb.installation.engines["configuration"].begin() as conn:
+            conn.execute(text("CREATE TABLE visitors (id INTEGER PRIMARY KEY, first VARCHAR(50), "
+                              "last VARCHAR(50), city VARCHAR(50), memo TEXT)"))
+            conn.execute(text("INSERT INTO visitors VALUES (1, ' AINO', 'järvinen', 'Espoo', "
+                              "'met JÄRVINEN, Aino at the desk'), (2, 'Aino', 'Virtanen', "
+                              "'Espoo', 'Ainola Järvinenkatu 1')"))
+        criteria = wb.criteria(first_name="Aino", last_name="Järvinen")
+        found = [m for m in wb.deep_sweep(criteria).mentions if m.table == "visitors"]
+        assert [(m.column, m.key) for m in found] == [("first", 1), ("last", 1), ("memo", 1)]
+        plan = wb.redact_mentions(found, criteria)
+        assert wb.redact(plan, plan.token)["redacted"] == 3
+        with wb.installation.engines["configuration"].connect() as conn:
+            rows = conn.execute(text("SELECT * FROM visitors ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            (1, A, A, "Espoo", f"met {A} at the desk"),
+            (2, "Aino", "Virtanen", "Espoo", "Ainola Järvinenkatu 1")]

@@ -304,6 +304,9 @@ def execute_redaction(inst: Installation, plan: MentionPlan, confirm: object, *,
     try:
         for database in sorted({t.database for t in plan.targets}):
             targets = [t for t in plan.targets if t.database == database]
+            if database not in engines:
+                problems.append(f"{database}: nothing redacted (not in the settings any more)")
+                continue
             try:
                 done = _apply(inst, engines[database], targets, rules, key)
             except SQLAlchemyError as exc:
@@ -332,36 +335,61 @@ def execute_redaction(inst: Installation, plan: MentionPlan, confirm: object, *,
 
 def _apply(inst: Installation, engine: Any, targets: list[RedactTarget], rules: Rules,
            key: bytes) -> list[tuple[RedactTarget, str]]:
-    """One database's values in one transaction: ``(target, outcome)`` each."""
+    """One database's values in one transaction: ``(target, outcome)`` each.
+
+    The columns of one row are redacted together, from the row as it was read: a
+    first name and a last name in two columns are each a mention only beside the
+    other.
+    """
     out = []
+    rows: dict[tuple[str, str], list[RedactTarget]] = {}
+    for t in targets:
+        rows.setdefault((t.table, repr(t.key)), []).append(t)
     with sqlitefiles.erasure_connection(engine, inst.settings.erasure) as conn, conn.begin():
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock before the first read
-        tables: dict[str, Table] = {}
-        for t in targets:
-            if t.table not in tables:
-                tables[t.table] = _reflect(conn, t.table)
-            table = tables[t.table]
-            columns = [c.name for c in table.c if is_swept(c)]
-            row = _read(conn, table, t.key_columns, t.key, columns, lock=True)
-            value, new = redacted(row, t.column, rules) if row is not None else (None, "")
-            if value is None or _seal(key, value) != t.fingerprint:
-                out.append((t, "left_alone_changed"))
-                continue
-            conn.execute(update(table).where(_where(table, t.key_columns, t.key))
-                         .values({t.column: new}))
-            out.append((t, "redacted"))
+        tables = _Tables(conn)
+        for (name, _), same_row in rows.items():
+            table = tables[name]
+            first = same_row[0]
+            row = _read(conn, table, first.key_columns, first.key, tables.swept(name), lock=True)
+            values: dict[str, str] = {}
+            for t in same_row:
+                value, new = redacted(row, t.column, rules) if row is not None else (None, "")
+                if value is None or _seal(key, value) != t.fingerprint:
+                    out.append((t, "left_alone_changed"))
+                else:
+                    values[t.column] = new
+                    out.append((t, "redacted"))
+            if values:
+                conn.execute(update(table).where(_where(table, first.key_columns, first.key))
+                             .values(values))
     return out
+
+
+class _Tables(dict[str, Table]):
+    """Tables reflected once per statement batch, with their swept columns."""
+
+    def __init__(self, conn: Connection):
+        super().__init__()
+        self.conn = conn
+
+    def __missing__(self, name: str) -> Table:
+        self[name] = _reflect(self.conn, name)
+        return self[name]
+
+    def swept(self, name: str) -> list[str]:
+        return [c.name for c in self[name].c if is_swept(c)]
 
 
 def _check(engine: Any, targets: list[RedactTarget], rules: Rules) -> list[str]:
     """Read each redacted value back: no mention may remain."""
     problems = []
     with engine.connect() as conn:
+        tables = _Tables(conn)
         for t in targets:
-            table = _reflect(conn, t.table)
-            columns = [c.name for c in table.c if is_swept(c)]
-            row = _read(conn, table, t.key_columns, t.key, columns, lock=False) or {}
+            row = _read(conn, tables[t.table], t.key_columns, t.key, tables.swept(t.table),
+                        lock=False) or {}
             value, _ = redacted(row, t.column, rules)
             if value is not None:
                 problems.append(f"{t.location} still mentions the person after redaction")
