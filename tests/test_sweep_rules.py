@@ -148,3 +148,32 @@ def test_the_sql_prefilter_passes_every_row_the_rules_find(engine, tmp_path):
                     assert found == expected, (subject.key, digits, sorted(expected - found))
                     assert {i for i, (_, kind, k) in enumerate(rows)
                             if kind and k == index} <= found
+
+
+def test_the_file_store_sweep_reads_text_files_only_as_the_workbench_may(tmp_path):
+    import os
+
+    from dpo_workbench.sweep.stores import sweep_store
+
+    root = tmp_path / "store"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "notes.txt").write_bytes("x\ny\nJärvinen Aino, 040-123 45 67\n"
+                                           .encode("latin-1"))
+    (root / "a" / "export.csv").write_text("id;mail\n1;AINO.JARVINEN@EXAMPLE.FI\n", "utf-8")
+    (root / "a" / "call.wav").write_bytes(b"RIFF" + AINO.email.encode())  # binary by name
+    (root / "a" / "blob.bin").write_bytes(b"\0\1" + AINO.email.encode())  # binary content
+    (root / "a" / f"{AINO.email}.eml").write_text("nothing", "utf-8")  # the name mentions her
+    outside = tmp_path / "outside.txt"
+    outside.write_text(AINO.email, "utf-8")
+    os.symlink(outside, root / "a" / "link.txt")
+    os.symlink(root / "a" / "export.csv", root / "a" / "inside.csv")
+    os.link(outside, root / "a" / "hard.txt")
+    swept = sweep_store("s", root, Rules(_criteria(AINO)))
+    found = sorted((m.file, m.line, m.kinds) for m in swept.mentions)
+    assert found == [("", 0, ("email",)), ("a/export.csv", 2, ("email",)),
+                     ("a/notes.txt", 3, ("phone", "name"))]
+    assert swept.searched == 3  # notes.txt, export.csv, the .eml
+    assert swept.skipped == {"binary by name (audio, images, PDF, archives)": 1,
+                             "binary content": 1, "symbolic links": 1,
+                             "links leading outside the store": 1,
+                             "files with other hard links": 1}

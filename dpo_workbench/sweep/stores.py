@@ -3,11 +3,12 @@
 A store's folder is walked without following symbolic links. A file is read only
 as :mod:`dpo_workbench.files` allows (a regular file inside its store, reached
 without links, with no other hard link); the others are counted as skipped, with
-why. A file is *text-like* when its name does not say it is audio, an image, a
-PDF or an archive and its first 8 KiB hold no NUL byte (UTF-16 with a byte-order
-mark excepted); its bytes are read as UTF-8, or as Latin-1 when they are not
-valid UTF-8. Compressed or binary formats (PDF, Office files, zip) are not
-searched inside: their names are.
+why. A file's name is a mention when it, or the name without its extension,
+mentions the person; the receipt then withholds it. A file is *text-like* when
+its name does not say it is audio, an image, a PDF or an archive and its first
+8 KiB hold no NUL byte (UTF-16 with a byte-order mark excepted); its bytes are
+read as UTF-8, or as Latin-1 when they are not valid UTF-8. Compressed or binary
+formats (PDF, Office files, zip) are not searched inside: their names are.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def decode(data: bytes) -> str | None:
 def _skip_reason(why: str) -> str:
     if "symbolic link" in why:
         return "symbolic links"
+    if "outside" in why:
+        return "links leading outside the store"
     if "hard link" in why:
         return "files with other hard links"
     if "regular" in why:
@@ -112,10 +115,13 @@ def sweep_store(store: str, root: Path, rules: Rules,
         for name in sorted(names):
             relative = os.path.relpath(os.path.join(folder, name), root)
             shown = relative
-            if rules.kinds(relative):
+            # The name without its extension too: "aino@example.fi.eml" would otherwise
+            # read as a longer address.
+            in_name = rules.kinds(relative) | rules.kinds(os.path.splitext(relative)[0])
+            if in_name:
                 shown = ""
-                out.mentions.append(FileMention(store, "", 0, tuple(sorted(
-                    rules.kinds(relative), key=("email", "phone", "name").index))))
+                out.mentions.append(FileMention(store, "", 0, tuple(
+                    k for k in ("email", "phone", "name") if k in in_name)))
             _, st, why = inspect_stored(root, relative)
             if why or st is None:
                 out.skip(_skip_reason(why))
