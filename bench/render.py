@@ -308,6 +308,8 @@ def sweep_section(sweeps: list[dict[str, Any]]) -> list[str]:
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in _sorted(sweeps):
         for subject, e in r["sweep"].items():
+            if not isinstance(e, dict):
+                continue  # the load averages
             same = e["same_as_one_thread"] and e.get("same_as_python", True)
             lines.append(
                 f"| {_name(r)} | {subject.upper()} | {_s(e['median_ms'])} | "
@@ -317,6 +319,17 @@ def sweep_section(sweeps: list[dict[str, Any]]) -> list[str]:
                 f"{_ratio(e.get('python_ms'), e['median_ms'])} | {e['candidate_rows']:,} | "
                 f"{e['mentions']:,} | {e['tables']} / {e['columns']} / {e['files']:,} | "
                 f"{'yes' if same else 'NO'} |")
+    m = sweeps[-1]["machine"]
+    loads = [f"{_name(r)} {r['sweep']['load_average_before']} → "
+             f"{r['sweep']['load_average_after']}" for r in _sorted(sweeps)
+             if "load_average_before" in r["sweep"]]
+    lines += ["", f"Machine of these runs: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB; "
+              f"Python {m['python']}, SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}"
+              + (f", PostgreSQL {m['postgresql']['version']}" if m.get("postgresql") else "")
+              + ". The machine was shared with other work"
+              + (f" (1-minute load average before → after: {'; '.join(loads)})" if loads
+                 else "") + ": wall-clock times, and the concurrency's gain with them, depend "
+              "on it."]
     lines += ["", "Erasure of AINO (by phone and e-mail) with its deep sweep (`wb.erase`, "
               "on a copy): the erasure as measured before, then the sweep the receipt now "
               "holds.", ""]
@@ -331,7 +344,7 @@ def sweep_section(sweeps: list[dict[str, Any]]) -> list[str]:
                          f"elsewhere: {er.get('mentions_elsewhere')}.")
     lines += ["", "Target: under 60 s at 10M contact events (slowest subject's median):", ""]
     for r in _sorted(sweeps):
-        worst_ms = max(e["median_ms"] for e in r["sweep"].values())
+        worst_ms = max(e["median_ms"] for e in r["sweep"].values() if isinstance(e, dict))
         lines.append(f"- {_name(r)}: {_s(worst_ms)} s "
                      f"({'under' if worst_ms < 60_000 else 'NOT under'} 60 s).")
     return lines + [""]

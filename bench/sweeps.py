@@ -17,6 +17,7 @@ e-mail and name.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -72,7 +73,7 @@ def _locations(result: Any) -> set[str]:
 
 def sweep_timings(wb: Any, runs: int, naive: bool) -> dict[str, Any]:
     """Each subject's sweep: library (``runs`` runs after one warm-up), one thread, Python."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"load_average_before": round(os.getloadavg()[0], 1)}
     for subject in SWEPT:
         criteria = criteria_of(wb, subject)
         times, result = measure(lambda c=criteria: wb.deep_sweep(c), runs)
@@ -94,4 +95,5 @@ def sweep_timings(wb: Any, runs: int, naive: bool) -> dict[str, Any]:
             entry["python_rows"] = rows
             entry["same_as_python"] = found == _locations(result)
         out[subject.key] = entry
+    out["load_average_after"] = round(os.getloadavg()[0], 1)  # other work on the machine
     return out
