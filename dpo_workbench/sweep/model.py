@@ -185,24 +185,8 @@ class SweepResult:
         }
 
     def lines(self) -> list[str]:
-        """The sweep in words (for a receipt's summary and the command line)."""
-        skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.files_skipped.items()))
-        out = [f"  deep sweep ({', '.join(self.identifiers)}): {self.tables} table(s), "
-               f"{self.columns} text column(s) in {self.databases} database(s), "
-               f"{self.files_searched} text file(s){f' (skipped: {skipped})' if skipped else ''}"
-               f" in {self.seconds:.1f} s"]
-        for m in self.in_erased:
-            out.append(f"    in an erased row: {m.location} ({_words(m.kinds)})")
-        elsewhere = self.elsewhere
-        if elsewhere:
-            out.append(f"  mentions outside the erased items ({len(elsewhere)}), to review:")
-            out += [f"    {m.location} ({_words(m.kinds)})" for m in elsewhere[:MAX_LISTED]]
-            if len(elsewhere) > MAX_LISTED:
-                out.append(f"    ... and {len(elsewhere) - MAX_LISTED} more")
-        else:
-            out.append("  no mention outside the erased items")
-        out += [f"    not swept: {n}" for n in self.not_swept]
-        return out
+        """The sweep in words (for the command line): its receipt section's words."""
+        return sweep_lines(self.json())
 
 
 def with_sweep(receipt: Mapping[str, Any], result: SweepResult) -> dict[str, Any]:
@@ -221,18 +205,24 @@ def with_sweep(receipt: Mapping[str, Any], result: SweepResult) -> dict[str, Any
 
 
 def sweep_lines(section: Mapping[str, Any]) -> list[str]:
-    """A receipt's stored ``sweep`` section in words (the receipt keeps JSON only)."""
+    """A sweep's receipt section in words (the receipt keeps JSON only)."""
     swept = section.get("swept", {})
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(swept.get("files_skipped", {})
+                                                           .items()))
     out = [f"  deep sweep ({', '.join(section.get('identifiers', []))}): "
            f"{swept.get('tables', 0)} table(s), {swept.get('columns', 0)} text column(s) in "
-           f"{swept.get('databases', 0)} database(s), {swept.get('files', 0)} text file(s) "
-           f"in {section.get('seconds', 0)} s"]
-    for kind, title in (("in_erased_rows", "in an erased row"),
-                        ("elsewhere", "outside the erased items")):
-        for m in section.get(kind, []):
-            where = _location(m)
-            out.append(f"    {title}: {where} ({_words(m.get('kinds', []))})")
-    if not section.get("elsewhere"):
+           f"{swept.get('databases', 0)} database(s), {swept.get('files', 0)} text file(s)"
+           f"{f' (skipped: {skipped})' if skipped else ''} in {section.get('seconds', 0)} s"]
+    out += [f"    in an erased row: {_location(m)} ({_words(m.get('kinds', []))})"
+            for m in section.get("in_erased_rows", [])]
+    elsewhere = section.get("elsewhere", [])
+    total = section.get("mentions_elsewhere", len(elsewhere))
+    if elsewhere:
+        out.append(f"  mentions outside the erased items ({total}), to review:")
+        out += [f"    {_location(m)} ({_words(m.get('kinds', []))})" for m in elsewhere]
+        if total > len(elsewhere):
+            out.append(f"    ... and {total - len(elsewhere)} more")
+    else:
         out.append("  no mention outside the erased items")
     out += [f"    not swept: {n}" for n in section.get("not_swept", [])]
     return out
