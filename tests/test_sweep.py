@@ -234,6 +234,8 @@ def test_the_command_line_sweeps_redacts_with_the_token_and_verifies_a_run_again
         base = ["verify", "--config", str(settings), "--phone", AINO.phone, "--email",
                 AINO.email]
         assert main(["verify", "--config", str(settings)]) == 2
+        assert main([*base, "--deep", "--exclude", "operative.crm_notes#1"]) == 2
+        assert main([*base, "--redact"]) == 2
         assert main(["verify", "--config", str(settings), "--run", run_id]) == 0
         assert "verified" in capsys.readouterr().out
 

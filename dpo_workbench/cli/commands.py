@@ -185,8 +185,8 @@ def verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not (args.run or args.deep):
         raise UsageError("Give --run RUN_ID to verify an erasure again, and/or --deep with "
                          "criteria to sweep for the person's remaining mentions.")
-    if (args.redact or args.exclude) and not args.deep or args.confirm and not args.redact:
-        raise UsageError("--redact and --exclude go with --deep, --confirm with --redact.")
+    if args.redact and not args.deep or (args.confirm or args.exclude) and not args.redact:
+        raise UsageError("--redact goes with --deep; --confirm and --exclude with --redact.")
     fields = _criteria_fields(args)
     report: dict[str, Any] = {}
     with _open(args) as wb:
