@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import builds, machine, render
-from .run import Options, bench_installation
+from .run import Options, bench_installation, sweep_only
 
 HERE = Path(__file__).parent
 ENGINES = ("sqlite", "postgresql")
@@ -40,6 +40,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--full-scan-max", default="1m",
                    help="above this size the full scan runs for three searches only (phone "
                         "N=7, e-mail, all combined with a span), without warm-up (default 1m)")
+    p.add_argument("--sweep-runs", type=int, default=3,
+                   help="measured runs of the deep sweep, as the library does it and with one "
+                        "thread, per subject (default 3)")
+    p.add_argument("--sweep-naive-max", default="1m",
+                   help="largest size swept in Python alone, for comparison (default 1m)")
+    p.add_argument("--only", choices=("all", "sweep"), default="all",
+                   help="sweep: measure only the deep sweep (and an erasure with it), keeping "
+                        "the earlier runs' other figures (default all)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--max-files", type=int, default=2000,
                    help="files per file store of the demo (default 2000)")
@@ -60,10 +68,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     bad = sorted(set(args.engines) - set(ENGINES))
     if bad:
         p.error(f"unknown engine(s) {', '.join(bad)}; use {', '.join(ENGINES)}")
-    if args.runs < 1 or args.naive_runs < 1 or args.report_runs < 1:
+    if min(args.runs, args.naive_runs, args.report_runs, args.sweep_runs) < 1:
         p.error("runs must be at least 1")
     args.pandas_max = builds.parse_size(args.pandas_max)
     args.full_scan_max = builds.parse_size(args.full_scan_max)
+    args.sweep_naive_max = builds.parse_size(args.sweep_naive_max)
     return args
 
 
@@ -79,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench" + ("" if not argv else " " + shlex.join(argv))
     opts = Options(runs=args.runs, naive_runs=args.naive_runs, report_runs=args.report_runs,
                    pandas_max=args.pandas_max, full_scan_max=args.full_scan_max,
-                   keep=args.keep, admin_url=args.pg_admin_url)
+                   keep=args.keep, admin_url=args.pg_admin_url, sweep_runs=args.sweep_runs,
+                   sweep_naive_max=args.sweep_naive_max)
     json_path = args.out.with_suffix(".json")
     data = {"results": []} if args.fresh else _load(json_path)
+    data.setdefault("sweeps", [])
     info = machine.describe(args.pg_admin_url if "postgresql" in args.engines else None)
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -100,19 +111,31 @@ def main(argv: list[str] | None = None) -> int:
             how = "reused" if inst.reused else "built"
             print(f"[{label}] {how} ({inst.build_seconds:.0f} s build)", file=sys.stderr)
             try:
-                result = bench_installation(inst, opts)
+                if args.only == "sweep":
+                    swept = sweep_only(inst, opts)
+                else:
+                    result = bench_installation(inst, opts)
+                    swept = {"sweep": result.pop("sweep"), "erasure": result["erasure"],
+                             "rows": result["rows"]}
             finally:
                 if not args.keep and not inst.reused:
                     builds.remove(inst, args.pg_admin_url)
-            result.update(command=command, started=started, machine=info,
-                          options={"runs": args.runs, "naive_runs": args.naive_runs,
-                                   "report_runs": args.report_runs,
-                                   "pandas_max": args.pandas_max,
-                                   "full_scan_max": args.full_scan_max,
-                                   "max_files": args.max_files})
-            data["results"] = [r for r in data["results"]
-                               if (r["engine"], r["events"], r["seed"])
-                               != (engine, events, args.seed)] + [result]
+            key = (engine, events, args.seed)
+            swept.update(engine=engine, events=events, seed=args.seed, command=command,
+                         started=started, machine=info,
+                         options={"sweep_runs": args.sweep_runs,
+                                  "sweep_naive_max": args.sweep_naive_max})
+            data["sweeps"] = [r for r in data["sweeps"]
+                              if (r["engine"], r["events"], r["seed"]) != key] + [swept]
+            if args.only != "sweep":
+                result.update(command=command, started=started, machine=info,
+                              options={"runs": args.runs, "naive_runs": args.naive_runs,
+                                       "report_runs": args.report_runs,
+                                       "pandas_max": args.pandas_max,
+                                       "full_scan_max": args.full_scan_max,
+                                       "max_files": args.max_files})
+                data["results"] = [r for r in data["results"]
+                                   if (r["engine"], r["events"], r["seed"]) != key] + [result]
             json_path.write_text(json.dumps(data, indent=1, default=str) + "\n")
             args.out.write_text(render.markdown(data))
             print(f"[{label}] done; results in {args.out}", file=sys.stderr)

@@ -80,11 +80,16 @@ def machine_section(results: list[dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
-def commands_section(results: list[dict[str, Any]]) -> list[str]:
+def commands_section(results: list[dict[str, Any]],
+                     sweeps: list[dict[str, Any]] | None = None) -> list[str]:
     lines = ["## Commands", ""]
     by_cmd: dict[str, list[str]] = {}
     for r in _sorted(results):
         by_cmd.setdefault(f"{r['command']}` (started {r['started']})", []).append(_name(r))
+    for r in _sorted(sweeps or []):
+        if "--only sweep" in r["command"]:
+            by_cmd.setdefault(f"{r['command']}` (started {r['started']})", []).append(
+                f"{_name(r)} (deep sweep)")
     for cmd, names in by_cmd.items():
         lines.append(f"- `{cmd}: {', '.join(names)}")
     return lines + [""]
@@ -277,16 +282,88 @@ def builds_section(results: list[dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
+def _s(ms: float | None) -> str:
+    return "–" if ms is None else f"{ms / 1000:,.1f}"
+
+
+def sweep_section(sweeps: list[dict[str, Any]]) -> list[str]:
+    """The deep sweep three ways (bench/sweeps.py), and an erasure with it."""
+    if not sweeps:
+        return []
+    lines = ["## Deep sweep", "",
+             "`wb.deep_sweep(...)`: every text column of every table of the five databases "
+             "and every text-like file of the three file stores, for one subject's phone "
+             "number (last 7 digits), e-mail address and first and last name (bench/sweeps.py)."
+             " *library*: as many threads as databases, each taking the largest part not yet "
+             "swept (a table, or 500,000 rowids of a SQLite table; PostgreSQL scans a large "
+             "table with its own parallel workers), so the databases are swept concurrently; "
+             "the SQL prefilter, then the exact rules in Python. *one thread*: the same, one "
+             "part after the other. *Python alone*: every text value read into Python and "
+             "checked with the same rules, one table after the other (one run, up to "
+             "`--sweep-naive-max`). Seconds; medians of `--sweep-runs` runs (the library "
+             "after one warm-up). *same*: the three ways found the same mentions.", "",
+             "| installation | subject | library (s) | one thread (s) | speed-up | Python alone "
+             "(s) | speed-up | candidate rows | mentions | tables / text columns / text files "
+             "| same |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in _sorted(sweeps):
+        for subject, e in r["sweep"].items():
+            if not isinstance(e, dict):
+                continue  # the load averages
+            same = e["same_as_one_thread"] and e.get("same_as_python", True)
+            lines.append(
+                f"| {_name(r)} | {subject.upper()} | {_s(e['median_ms'])} | "
+                f"{_s(e['one_thread_median_ms'])} | "
+                f"{_ratio(e['one_thread_median_ms'], e['median_ms'])} | "
+                f"{_s(e.get('python_ms')) if 'python_ms' in e else 'not run (size)'} | "
+                f"{_ratio(e.get('python_ms'), e['median_ms'])} | {e['candidate_rows']:,} | "
+                f"{e['mentions']:,} | {e['tables']} / {e['columns']} / {e['files']:,} | "
+                f"{'yes' if same else 'NO'} |")
+    m = sweeps[-1]["machine"]
+    loads = [f"{_name(r)} {r['sweep']['load_average_before']} → "
+             f"{r['sweep']['load_average_after']}" for r in _sorted(sweeps)
+             if "load_average_before" in r["sweep"]]
+    lines += ["", f"Machine of these runs: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB; "
+              f"Python {m['python']}, SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}"
+              + (f", PostgreSQL {m['postgresql']['version']}" if m.get("postgresql") else "")
+              + ". The machine was shared with other work"
+              + (f" (1-minute load average before → after: {'; '.join(loads)})" if loads
+                 else "") + ": wall-clock times, and the concurrency's gain with them, depend "
+              "on it."]
+    lines += ["", "Erasure of AINO (by phone and e-mail) with its deep sweep (`wb.erase`, "
+              "on a copy): the erasure as measured before, then the sweep the receipt now "
+              "holds.", ""]
+    for r in _sorted(sweeps):
+        er = r.get("erasure")
+        if er:
+            lines.append(f"- {_name(r)}: plan {_ms(er['plan_ms'])} ms + execute "
+                         f"{_ms(er['execute_ms'])} ms + verify {_ms(er['verify_ms'])} ms = "
+                         f"{_ms(er['total_ms'])} ms, then the deep sweep "
+                         f"**{_s(er.get('sweep_ms'))} s**; verified: {er['verified']}; "
+                         f"mentions in erased rows: {er.get('mentions_in_erased_rows')}, "
+                         f"elsewhere: {er.get('mentions_elsewhere')}.")
+    lines += ["", "Target: under 60 s at 10M contact events (slowest subject's median):", ""]
+    for r in _sorted(sweeps):
+        worst_ms = max(e["median_ms"] for e in r["sweep"].values() if isinstance(e, dict))
+        lines.append(f"- {_name(r)}: {_s(worst_ms)} s "
+                     f"({'under' if worst_ms < 60_000 else 'NOT under'} 60 s).")
+    return lines + [""]
+
+
 def markdown(data: dict[str, Any]) -> str:
     results = data["results"]
+    sweeps = data.get("sweeps", [])
     lines = ["# Benchmark results", "",
              "Produced by `python -m bench` (see bench/README.md for what is measured and "
              "how). Raw numbers, every run's time included: RESULTS.json. Where the time of a "
              "search goes, and the fixes it led to: EXPERIMENTS.md.", ""]
-    lines += commands_section(results)
+    lines += commands_section(results, sweeps)
+    if not results:
+        return "\n".join(lines + sweep_section(sweeps)).rstrip() + "\n"
     lines += machine_section(results)
     lines += targets_section(results)
     lines += checks_section(results)
+    lines += sweep_section(sweeps)
     lines += growth_section(results)
     lines += builds_section(results)
     lines += ["## Per installation", ""]

@@ -31,6 +31,7 @@ from .query import QueryPlan, build_plan, engine_plans
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
 from .settings import Settings
+from .sweep.methods import SweepMethods
 
 if TYPE_CHECKING:
     # Details, files, indexes, erasure and reports are imported by the methods that
@@ -46,7 +47,7 @@ FILE_ACTIONS: Mapping[str, Action] = {"download": Action.FILE_DOWNLOADED,
                                       "play": Action.FILE_PLAYED, "show": Action.FILE_SHOWN}
 
 
-class Workbench(ErasureMethods, IndexMethods, WorkbenchDisplay):
+class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
     """An installation opened for one user: every step, audit-logged.
 
     Open it with :func:`open_workbench` (or ``Workbench.open``): that opens the

@@ -17,15 +17,30 @@ EXPERIMENTS = Path(__file__).resolve().parent.parent / "bench" / "EXPERIMENTS.md
 def test_the_benchmark_runs_and_writes_its_results(tmp_path):
     out = tmp_path / "RESULTS.md"
     assert main(["--sizes", "3k", "--engines", "sqlite", "--runs", "1", "--naive-runs", "1",
-                 "--report-runs", "1", "--out", str(out), "--work", str(tmp_path / "work"),
-                 "--fresh"]) == 0
+                 "--report-runs", "1", "--sweep-runs", "1", "--out", str(out), "--work",
+                 str(tmp_path / "work"), "--fresh", "--keep"]) == 0
     text = out.read_text()
     for section in ("## Machine", "## Targets", "## Target check", "## Search latency by size",
-                    "## Build times"):
+                    "## Build times", "## Deep sweep"):
         assert section in text
     assert "sqlite 3k" in text and "verified: True" in text
-    [result] = json.loads(out.with_suffix(".json").read_text())["results"]
+    data = json.loads(out.with_suffix(".json").read_text())
+    [result] = data["results"]
     assert result["full_scan"] and result["indexed"]
+    [swept] = data["sweeps"]
+    subjects = [v for v in swept["sweep"].values() if isinstance(v, dict)]  # and load averages
+    assert len(subjects) == 2
+    for subject in subjects:  # three ways, the same mentions
+        assert subject["same_as_one_thread"] and subject["same_as_python"], subject
+        assert subject["mentions"] > 0 and subject["tables"] == 16
+
+    # --only sweep measures the sweep again and keeps the other figures of the first run
+    assert main(["--sizes", "3k", "--engines", "sqlite", "--only", "sweep", "--sweep-runs", "1",
+                 "--out", str(out), "--work", str(tmp_path / "work"), "--keep"]) == 0
+    again = json.loads(out.with_suffix(".json").read_text())
+    assert again["results"] == data["results"] and len(again["sweeps"]) == 1
+    assert "--only sweep" in again["sweeps"][0]["command"]
+    assert "(deep sweep)" in out.read_text()
 
 
 def test_the_how_to_measure_the_parts_of_a_search_runs(tmp_path, capsys):

@@ -65,6 +65,7 @@ class Action(StrEnum):
     ERASURE_VERIFIED = "erasure_verified"
     ERASURE_FAILED = "erasure_failed"
     ERASURE_REFUSED = "erasure_refused"
+    MENTIONS_REDACTED = "mentions_redacted"  # mention-only redaction (dpo_workbench.sweep)
 
 
 def personal_data_reason(text: str) -> str | None:

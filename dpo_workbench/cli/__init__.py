@@ -40,6 +40,7 @@ COMMANDS: Mapping[str, Handler] = {
     "indexes": _lazy(".commands", "indexes"),
     "report": _lazy(".commands", "report"),
     "erase": _lazy(".commands", "erase"),
+    "verify": _lazy(".commands", "verify"),
     "audit": _lazy(".audit", "run"),
     "demo": _lazy(".demo", "demo"),
     "datamap": _lazy(".datamap", "run"),

@@ -123,6 +123,34 @@ def add_datamap(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return datamap
 
 
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    """The ``verify`` command: an erasure run again, and the deep sweep (with redaction)."""
+    verify = sub.add_parser(
+        "verify", help="verify an erasure again, or sweep everything for the person's mentions",
+        description="--run RUN_ID verifies that erasure run again now (its stored receipt is "
+                    "not changed). --deep sweeps every text column of every table of every "
+                    "database and every text file of every file store for the criteria's "
+                    "identifiers and lists each remaining mention by location, never its value "
+                    "(exit status 4 when any remains). --redact plans replacing only those "
+                    "identifiers inside the texts (a dry run with a token); --confirm TOKEN "
+                    "executes exactly that plan.")
+    add_config(verify)
+    _add_criteria(verify)
+    verify.add_argument("--run", metavar="RUN_ID",
+                        help="verify this erasure run again; with --deep, mentions in the rows "
+                             "it erased are problems")
+    verify.add_argument("--deep", action="store_true",
+                        help="sweep every database and file store for the criteria's identifiers")
+    verify.add_argument("--redact", action="store_true",
+                        help="with --deep: plan the mention-only redaction of the mentions found")
+    verify.add_argument("--confirm", metavar="TOKEN",
+                        help="with --redact: execute the redaction plan that has this token")
+    verify.add_argument("--exclude", action="append", default=[], metavar="DATABASE.TABLE#KEY",
+                        help="with --redact: leave this row's mentions as they are (repeatable)")
+    verify.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option of ``dpo-workbench``."""
     from .. import __version__
@@ -187,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="complete an interrupted run (criteria, if given, verify it)")
     mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
 
+    _add_verify(sub)
     add_audit(sub)
     add_datamap(sub)
 

@@ -88,13 +88,14 @@ class ErasureMethods:
 
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
-              progress: Progress | None = None) -> dict[str, Any]:
+              progress: Progress | None = None, deep: bool = True) -> dict[str, Any]:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
         The plan is made again from the live databases first (with the criteria,
         the search runs again too): when anything that matches has changed since,
         nothing is changed and :class:`~dpo_workbench.errors.PlanChanged` carries
-        the plan of the data now, with its own token.
+        the plan of the data now, with its own token. With the criteria and ``deep``,
+        the receipt includes the deep sweep (:meth:`deep_sweep`).
 
         Raises
         ------
@@ -110,11 +111,11 @@ class ErasureMethods:
             :meth:`resume_erasure`.
         """
         return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
-                                   on_step=on_step, progress=progress)
+                                   on_step=on_step, progress=progress, deep=deep)
 
     def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
                        on_step: Callable[[str, str], None] | None = None,
-                       progress: Progress | None = None) -> dict[str, Any]:
+                       progress: Progress | None = None, deep: bool = True) -> dict[str, Any]:
         """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
 
         A run that has its receipt already returns it.
@@ -129,4 +130,4 @@ class ErasureMethods:
             A database still failed; the ones before it are done.
         """
         return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
-                                    progress=progress)
+                                    progress=progress, deep=deep)

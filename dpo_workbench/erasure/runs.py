@@ -23,6 +23,8 @@ from ..installation import Installation
 from ..progress import Progress
 from ..search import SearchResult
 from ..selection import RowRef
+from ..sweep.model import with_sweep
+from ..sweep.sweeps import sweep
 from . import execute
 from .execute import check_confirmation
 from .faults import fault_point
@@ -71,7 +73,7 @@ class Erasures:
     def erase(self, plan: ErasurePlan, confirm: str, *, user: str,
               criteria: Criteria | None = None,
               on_step: Callable[[str, str], None] | None = None,
-              progress: Progress | None = None) -> Receipt:
+              progress: Progress | None = None, deep: bool = True) -> Receipt:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
         The plan is made again from the live databases first (with the criteria,
@@ -121,7 +123,8 @@ class Erasures:
                 f"was changed. Resume it: dpo-workbench erase --resume {earlier[0]}"))
         run_id = self.journal.start(fresh, user, fingerprint)
         fault_point("run.recorded")
-        return self.resume(run_id, criteria=criteria, on_step=on_step, progress=progress)
+        return self.resume(run_id, criteria=criteria, on_step=on_step, progress=progress,
+                           deep=deep)
 
     def _recorded(self, action: Action, run: Run, **detail: Any) -> bool:
         """Whether the audit log holds ``action`` for the run (with these detail values)."""
@@ -132,8 +135,13 @@ class Erasures:
 
     def resume(self, run_id: str, *, criteria: Criteria | None = None,
                on_step: Callable[[str, str], None] | None = None,
-               progress: Progress | None = None) -> Receipt:
+               progress: Progress | None = None, deep: bool = True) -> Receipt:
         """Complete a run from wherever it stopped (execute, audit, verify); return the receipt.
+
+        With the criteria and ``deep`` (the default), verification ends with the deep
+        sweep of every database and file store (:mod:`dpo_workbench.sweep`): a mention
+        left in a row the run acted on makes the receipt "NOT verified"; mentions
+        elsewhere are listed in it for the DPO.
 
         A run that has a verified receipt returns it. A run whose receipt is not
         verified stays open: once its problems are fixed (a SQLite reader closed, a
@@ -174,14 +182,19 @@ class Erasures:
                                                      for s in run.steps)})
         fault_point("audit.executed")
         head = self.audit.head()  # the log as it is when the receipt is written
-        receipt = Receipt(verify_run(self.inst, run, criteria, search=self.search,
-                                     audit_head={"id": head.last_id, "hash": head.last_hash}))
+        verified = verify_run(self.inst, run, criteria, search=self.search,
+                              audit_head={"id": head.last_id, "hash": head.last_hash})
+        if deep and criteria is not None:  # the deep sweep (dpo_workbench.sweep)
+            verified = with_sweep(verified, sweep(self.inst, criteria, run=run,
+                                                  progress=progress))
+        receipt = Receipt(verified)
         fault_point("verified")
         if not self._recorded(Action.ERASURE_VERIFIED, run, verified=receipt["verified"]):
             self.record(Action.ERASURE_VERIFIED, criteria=criteria,
                         detail={"run": run_id, "token": run.token,
                                 "verified": receipt["verified"],
-                                "problems": len(receipt["problems"])})
+                                "problems": len(receipt["problems"]),
+                                "mentions": (receipt.get("sweep") or {}).get("mentions", 0)})
         fault_point("audit.verified")
         if not receipt["verified"]:
             # Open until verified: the paths stay, so a resume checks the files again.

@@ -91,6 +91,43 @@ class Clear(EraseStrategy):
                 "'redact' or delete the row.")
 
 
+class RedactMentions:
+    """Replace only the person's identifiers inside a text with :data:`ANONYMIZED`.
+
+    The rest of the text stays, byte for byte. Not a column strategy of the
+    datamap (so not in :data:`STRATEGIES`): what it replaces depends on the
+    criteria, so it applies to the mentions a deep sweep found
+    (:mod:`dpo_workbench.sweep.redact`), value by value.
+    """
+
+    name: ClassVar[str] = "redact_mentions"
+    description: ClassVar[str] = (f"each mention of the person replaced with {ANONYMIZED}, "
+                                  "the rest of the text kept")
+    replacement: ClassVar[str] = ANONYMIZED
+
+    def unfit(self, column: Column[Any], length: int, dialect: str) -> str | None:
+        """Why ``column`` cannot take a redacted text of ``length`` characters, or None.
+
+        SQLite does not enforce declared lengths; the other engines do.
+
+        >>> from sqlalchemy import Column, String
+        >>> MENTIONS.unfit(Column("n", String(20)), 25, "postgresql")
+        'the redacted text (25 characters) would not fit the column (at most 20)'
+        >>> MENTIONS.unfit(Column("n", String(20)), 25, "sqlite") is None
+        True
+        """
+        if not is_text(column):
+            return f"column '{column.name}' does not hold text"
+        declared = getattr(column.type, "length", None)
+        if dialect != "sqlite" and declared is not None and length > declared:
+            return (f"the redacted text ({length} characters) would not fit the column "
+                    f"(at most {declared})")
+        return None
+
+
+#: Mention-only redaction (see :class:`RedactMentions`).
+MENTIONS = RedactMentions()
+
 #: Every strategy, by name.
 STRATEGIES: Mapping[str, EraseStrategy] = {s.name: s for s in (Redact(), Clear())}
 

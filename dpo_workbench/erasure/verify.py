@@ -31,6 +31,7 @@ from ..files import inspect_stored
 from ..installation import Installation
 from ..matchkinds import MATCH_KINDS
 from ..search import SearchResult
+from ..sweep.model import sweep_lines
 from .journal import Run
 from .plan import ErasurePlan, Target
 from .strategies import STRATEGIES, RowAction
@@ -198,6 +199,8 @@ def summarize(receipt: Mapping[str, Any]) -> str:
     for f in files.get("not_removed", []):
         lines.append(f"    not removed: {f['owner']}: {f['status']} ({f['why']})")
     lines += [f"  check: {c}" for c in receipt["checks"]]
+    if receipt.get("sweep"):  # the deep sweep (dpo_workbench.sweep)
+        lines += sweep_lines(receipt["sweep"])
     lines += [f"  note: {n}" for n in receipt.get("notes", [])]
     lines += [f"  PROBLEM: {p}" for p in receipt["problems"]]
     head = receipt.get("audit_head")
