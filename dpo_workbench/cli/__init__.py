@@ -39,7 +39,7 @@ COMMANDS: Mapping[str, Handler] = {
     "check": _lazy(".commands", "check"),
     "indexes": _lazy(".commands", "indexes"),
     "report": _lazy(".commands", "report"),
-    "erase": _lazy(".commands", "erase"),
+    "erase": _lazy(".erase", "erase"),
     "audit": _lazy(".audit", "run"),
     "demo": _lazy(".demo", "demo"),
     "datamap": _lazy(".datamap", "run"),
