@@ -317,7 +317,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
             else:
                 fmt = format_for("", fmt)
         report = build_report(self.installation, selection, criteria=criteria,
-                              created_at=created_at, progress=progress)
+                              created_at=created_at, created_by=self.user, progress=progress)
         if out is not None and fmt is not None:
             REGISTRY[fmt].write(report, out, bom=bom)
         self.record(Action.REPORT_CREATED, criteria=criteria, tables=report.tables(),

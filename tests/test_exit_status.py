@@ -91,6 +91,15 @@ CASES = [
     (["audit", "verify", "-c", "{tampered}"], EXIT_CHECK_FAILED),
     # a run the journal does not know is "a run that does not exist"
     (["erase", "-c", "{settings}", "--resume", "0123456789abcdef"], EXIT_USAGE),
+    # a report name whose extension is not the format's, or names none: refused first
+    (["report", "-c", "{settings}", "--phone", AINO.phone, "--out", "{tmp}/r.csv",
+      "--format", "xlsx"], EXIT_USAGE),
+    (["report", "-c", "{settings}", "--phone", AINO.phone, "--out", "{tmp}/r.txt"],
+     EXIT_USAGE),
+    # audit list: the user to show given twice, differently (--user is --by's old spelling)
+    (["audit", "list", "-c", "{settings}", "--by", "dpo", "--user", "analyst"], EXIT_USAGE),
+    # --format json keeps the statuses: invalid criteria are still 2
+    (["explain", "-c", "{settings}", "--phone", "12", "--format", "json"], EXIT_USAGE),
 ]
 
 

@@ -79,9 +79,11 @@ def _options(parser: argparse.ArgumentParser) -> list[tuple[str, ...]]:
 
 
 def _code(markdown: str) -> list[str]:
-    """Inline code spans, and each line of the fenced blocks (continued lines joined)."""
+    """Inline code spans, and each line of the fenced blocks (continued lines joined,
+    shell comments dropped: ``pip install dpo-workbench  # the command`` runs no command)."""
     blocks = FENCE.findall(markdown)
-    lines = [line for b in blocks for line in b.replace("\\\n", " ").splitlines()]
+    lines = [re.sub(r"(^|\s)#\s.*$", "", line)
+             for b in blocks for line in b.replace("\\\n", " ").splitlines()]
     return lines + re.findall(r"`([^`\n]+)`", FENCE.sub("", markdown))
 
 

@@ -567,11 +567,14 @@ def test_a_report_written_by_the_workbench_takes_the_format_of_the_file_name(wb,
     assert report.counts == {"contacts": 2, "directory_entries": 1, "campaign_customers": 1,
                              "consents": 2}
     assert zipfile.is_zipfile(tmp_path / "r.zip")
-    write_report(report, tmp_path / "r.out", "json")
-    assert json.loads((tmp_path / "r.out").read_text(encoding="utf-8"))["counts"] == report.counts
+    write_report(report, tmp_path / "r", "json")  # no extension: the format says
+    assert json.loads((tmp_path / "r").read_text(encoding="utf-8"))["counts"] == report.counts
     assert format_for("x.CSV") == "csv" and format_for("x") == "csv"
-    with pytest.raises(ValueError, match="formats are csv, json, zip"):
-        format_for("x.csv", "xlsx")
+    with pytest.raises(ValueError, match="formats are csv, csv-wide, json, xlsx, zip"):
+        format_for("x.csv", "pdf")
+    with pytest.raises(ValueError, match=r"not the json format's extension: end it in \.json"):
+        write_report(report, tmp_path / "r.out.csv", "json")
+    assert not (tmp_path / "r.out.csv").exists()
 
 
 def test_every_registered_format_is_chosen_written_and_offered_by_the_command_line(wb, result,
@@ -579,17 +582,19 @@ def test_every_registered_format_is_chosen_written_and_offered_by_the_command_li
     report = _report(wb, Selection.all(result), result)
     assert tuple(REGISTRY) == FORMATS
     for f in REGISTRY.values():
-        path = tmp_path / f"r{f.extension.upper()}"
-        assert format_for(path) == f.name
-        write_report(report, path)
+        path = tmp_path / f"r-{f.name}{f.extension.upper()}"
+        # an extension chooses the first format that has it (.csv: the long form)
+        chosen = next(g.name for g in REGISTRY.values() if g.extension == f.extension)
+        assert format_for(path) == chosen and format_for(path, f.name) == f.name
+        write_report(report, path, f.name)
         buf = io.BytesIO()  # every writer takes an open binary file
         f.write(report, buf, bom=True)
         assert buf.getvalue() == path.read_bytes()
         assert build_parser().parse_args(["report", "-c", "x.yaml", "--out", "y",
                                           "--format", f.name]).format == f.name
-    assert zipfile.is_zipfile(tmp_path / "r.ZIP")
-    assert json.loads((tmp_path / "r.JSON").read_bytes())["counts"] == report.counts
-    assert (tmp_path / "r.CSV").read_bytes().decode("utf-8") == _csv_text(report)
+    assert zipfile.is_zipfile(tmp_path / "r-zip.ZIP") and zipfile.is_zipfile(tmp_path / "r-xlsx.XLSX")
+    assert json.loads((tmp_path / "r-json.JSON").read_bytes())["counts"] == report.counts
+    assert (tmp_path / "r-csv.CSV").read_bytes().decode("utf-8") == _csv_text(report)
 
 
 # -- every engine ---------------------------------------------------------------------------

@@ -8,13 +8,14 @@ needed.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any, TextIO
 
 from ..audit import AuditLog, format_events, open_audit_log
-from ..errors import EXIT_CHECK_FAILED, EXIT_OK, WorkbenchError, exit_status
+from ..errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError, WorkbenchError, exit_status
 from ..settings import load_settings
+from .documents import verify_document
+from .emit import emit_json
 from .parser import add_audit
 
 
@@ -35,18 +36,29 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return add_audit(subparsers)
 
 
-def _list(log: AuditLog, args: argparse.Namespace, out: TextIO) -> int:
-    events = log.events(action=args.action, user=args.user, limit=args.limit)
+def _list(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    by = args.by
+    if args.user_filter is not None:
+        if by is not None and by != args.user_filter:
+            raise UsageError("give the user to show once, with --by (--user is its old "
+                             "spelling).")
+        err.write("warning: `audit list --user` is the old spelling of `--by` (everywhere "
+                  "else --user says who acts); use --by.\n")
+        by = args.user_filter
+    events = log.events(action=args.action, user=by, limit=args.limit)
     if args.format == "json":
-        out.write(json.dumps([e.to_dict() for e in events], indent=2, ensure_ascii=False) + "\n")
+        emit_json([e.to_dict() for e in events], out)
     else:
         out.write(format_events(events) + "\n")
     return EXIT_OK
 
 
-def _verify(log: AuditLog, out: TextIO) -> int:
+def _verify(log: AuditLog, args: argparse.Namespace, out: TextIO) -> int:
     report = log.verify()
-    out.write(report.describe() + "\n")
+    if args.format == "json":
+        emit_json(verify_document(report), out)
+    else:
+        out.write(report.describe() + "\n")
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
@@ -73,8 +85,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     try:
         with open_audit_log(load_settings(args.config)) as log:
             if args.audit_command == "verify":
-                return _verify(log, out)
-            return _list(log, args, out)
+                return _verify(log, args, out)
+            return _list(log, args, out, err)
     except WorkbenchError as exc:
         err.write(f"error: {exc}\n")
         return exit_status(exc)

@@ -5,35 +5,26 @@ library and prints the result. No rule, no SQL and no key parsing lives here.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from ..criteria import FIELDS, Criteria
-from ..errors import (
-    EXIT_CHECK_FAILED,
-    EXIT_INCOMPLETE,
-    EXIT_OK,
-    ConfirmationError,
-    ErasureIncomplete,
-    PlanChanged,
-    UsageError,
-)
-from ..progress import Progress
+from ..criteria import FIELDS
+from ..errors import EXIT_OK
 from ..search import SearchResult
 from ..selection import RowRef, Selection
 from ..workbench import Workbench, open_workbench
+from . import documents
+from .emit import STDOUT, emit_json, stdout_target
 
-if TYPE_CHECKING:
-    from ..erasure.plan import ErasurePlan
 
-
-def _criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
+def criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The criteria options as given (None where not given)."""
     return {name: getattr(args, name) for name in FIELDS}
 
 
-def _selection(result: SearchResult, args: argparse.Namespace) -> Selection:
+def selection_of(result: SearchResult, args: argparse.Namespace) -> Selection:
+    """Everything found, less ``--exclude`` and ``--exclude-group``."""
     return Selection.all(result).excluding([RowRef.parse(t) for t in args.exclude],
                                            args.exclude_group)
 
@@ -45,7 +36,7 @@ def _open(args: argparse.Namespace) -> Workbench:
 def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``search``: find everything held about one person."""
     with _open(args) as wb:
-        result = wb.search(wb.criteria(**_criteria_fields(args)))
+        result = wb.search(wb.criteria(**criteria_fields(args)))
         if args.hints:
             result = replace(result, hints=tuple(wb.identity_hints(result)))
     status = _print_result(result, args.format, out, err)
@@ -60,37 +51,49 @@ def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``explain``: what a search would look at, in words (and SQL)."""
     with _open(args) as wb:
-        criteria = wb.criteria(**_criteria_fields(args))
+        criteria = wb.criteria(**criteria_fields(args))
         plan = wb.plan(criteria)
-        print(plan.explain(), file=out)
-        if args.sql:
-            engine_plans = wb.engine_plans(criteria)
-            for q in plan.queries:
-                print(f"\n-- {q.spec.location} ({q.dialect})\n{q.sql()}", file=out)
-                print(f"-- engine plan:\n{engine_plans[q.spec.id]}", file=out)
+        engine_plans = wb.engine_plans(criteria) if args.sql else None
+    if args.format == "json":
+        emit_json(documents.explain_document(plan, engine_plans), out)
+        return EXIT_OK
+    print(plan.explain(), file=out)
+    if engine_plans is not None:
+        for q in plan.queries:
+            print(f"\n-- {q.spec.location} ({q.dialect})\n{q.sql()}", file=out)
+            print(f"-- engine plan:\n{engine_plans[q.spec.id]}", file=out)
     return EXIT_OK
 
 
 def details(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``details``: everything about one found item."""
     with _open(args) as wb:
-        print(wb.details(args.ref).as_text(), file=out)
+        item = wb.details(args.ref)
+    if args.format == "json":
+        emit_json(documents.details_document(item), out)
+    else:
+        print(item.as_text(), file=out)
     return EXIT_OK
 
 
 def check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``check``: the settings, the datamap and the databases."""
     with _open(args) as wb:
-        n = len(wb.installation.engines)
-        print(f"{wb.settings.name}: settings, datamap and {n} database(s) OK", file=out)
-        for status in wb.index_status():
-            if not status.exists:
-                print(f"note: index {status.index.name} is missing in "
-                      f"{status.index.database}; run `dpo-workbench indexes --apply` to make "
-                      "searches fast", file=out)
-        for old in wb.obsolete_indexes():
-            print(f"note: {old.database}.{old.table}: {old.name} belongs to an older match "
-                  "rule; `dpo-workbench indexes --apply` replaces it", file=out)
+        databases = list(wb.installation.engines)
+        states = wb.index_status()
+        obsolete = wb.obsolete_indexes()
+        name, tables = wb.settings.name, len(wb.datamap.tables)
+    notes = [f"index {s.index.name} is missing in {s.index.database}; run `dpo-workbench "
+             "indexes --apply` to make searches fast" for s in states if not s.exists]
+    notes += [f"{old.database}.{old.table}: {old.name} belongs to an older match rule; "
+              "`dpo-workbench indexes --apply` replaces it" for old in obsolete]
+    if args.format == "json":
+        emit_json(documents.check_document(name, databases, tables, states, obsolete, notes),
+                  out)
+        return EXIT_OK
+    print(f"{name}: settings, datamap and {len(databases)} database(s) OK", file=out)
+    for note in notes:
+        print(f"note: {note}", file=out)
     return EXIT_OK
 
 
@@ -100,8 +103,7 @@ def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> i
               f"{', '.join(result.not_restricted_by_dates)} (no time column): their items are "
               "found whatever their date.", file=err)
     if fmt == "json":
-        json.dump(result.to_dict(), out, ensure_ascii=False, indent=2, default=str)
-        out.write("\n")
+        emit_json(result.to_dict(), out)
         return EXIT_OK
     if fmt == "csv":
         import csv
@@ -133,159 +135,67 @@ def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> i
 
 
 def report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..report import format_for
+    """``report``: write everything about the found items to a file (or standard output)."""
+    from ..report import REGISTRY, format_for
+    from ..report.output import check_folder
 
-    fmt = format_for(args.out, args.format)  # a wrong format fails before any search
+    # A wrong format, extension, folder or standard output fails before any search.
+    to_stdout = args.out == STDOUT
+    fmt = format_for("" if to_stdout else args.out, args.format)
+    if to_stdout:
+        target: Any = stdout_target(out, fmt, REGISTRY[fmt].binary)
+    else:
+        check_folder(args.out)
+        target = Path(args.out)
     with _open(args) as wb:
-        criteria = wb.criteria(**_criteria_fields(args))
-        selection = _selection(wb.search(criteria), args)
-        report = wb.report(selection, criteria=criteria, out=Path(args.out), fmt=fmt,
+        criteria = wb.criteria(**criteria_fields(args))
+        selection = selection_of(wb.search(criteria), args)
+        report = wb.report(selection, criteria=criteria, out=target, fmt=fmt,
                            bom=not args.no_bom)
-    print(f"{report.total} item(s) written to {args.out}", file=out)
+    if to_stdout:
+        target.flush()
+    # With --out -, standard output holds the report: the summary goes to standard error.
+    where = "standard output" if to_stdout else args.out
+    print(f"{report.total} item(s) written to {where}", file=err if to_stdout else out)
     if report.missing_count:
         print(f"note: {report.missing_count} selected item(s) no longer exist", file=err)
     return EXIT_OK
 
 
-def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``erase``: plan (dry run), ``--confirm`` a token, ``--resume`` or ``--status`` runs."""
-    from ..erasure.journal import open_journal
-    from ..erasure.verify import summarize
-    from ..settings import load_settings
-
-    if args.status:
-        stories = open_journal(load_settings(args.config)).stories()
-        print("\n".join(s for _, s in stories) or "no unfinished erasure runs", file=out)
-        return EXIT_OK
-    fields = _criteria_fields(args)
-    databases = None
-    if args.resume:
-        # Only the run's databases: another one may be down meanwhile.
-        databases = open_journal(load_settings(args.config)).load(args.resume).plan.databases
-    with open_workbench(args.config, user=args.user, databases=databases) as wb:
-        criteria = wb.criteria(**fields) if Criteria.given(fields) or not args.resume else None
-        try:
-            if args.resume:
-                receipt = wb.resume_erasure(args.resume, criteria=criteria)
-            else:
-                for _, story in wb.journal.stories():
-                    print(f"warning: an earlier erasure did not finish:\n{story}", file=err)
-                plan = wb.plan_erasure(_selection(wb.search(criteria), args), criteria=criteria)
-                if not args.confirm:
-                    _print_plan(plan, out)
-                    return EXIT_OK
-                try:
-                    receipt = wb.erase(plan, args.confirm, criteria=criteria)
-                except PlanChanged as exc:
-                    _print_plan(exc.plan, out)  # the plan of the data now, with its token
-                    raise
-                except ConfirmationError:
-                    _print_plan(plan, out)
-                    raise
-        except ErasureIncomplete as exc:
-            print(f"error: {exc}", file=err)
-            return EXIT_INCOMPLETE
-        print(summarize(receipt), file=out)
-        return EXIT_OK if receipt["verified"] else EXIT_CHECK_FAILED
-
-
-def _print_plan(plan: ErasurePlan, out: TextIO) -> None:
-    print(plan.describe(), file=out)
-    if plan.targets:
-        print(f"\nNothing has been changed. To execute exactly this plan, run the same command "
-              f"with --confirm {plan.token}", file=out)
-
-
-def _progress(err: TextIO) -> Progress:
-    def show(message: str, done: int, total: int) -> None:
-        print(f"  [{done}/{total}] {message}", file=err, flush=True)
-    return show
-
-
-def verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """``verify``: a run again (``--run``), the deep sweep (``--deep``), its redaction."""
-    from ..erasure.verify import summarize
-
-    if not (args.run or args.deep):
-        raise UsageError("Give --run RUN_ID to verify an erasure again, and/or --deep with "
-                         "criteria to sweep for the person's remaining mentions.")
-    if args.redact and not args.deep or (args.confirm or args.exclude) and not args.redact:
-        raise UsageError("--redact goes with --deep; --confirm and --exclude with --redact.")
-    fields = _criteria_fields(args)
-    report: dict[str, Any] = {}
-    with _open(args) as wb:
-        criteria = wb.criteria(**fields) if Criteria.given(fields) or args.deep else None
-        if args.run:
-            receipt = wb.sweeps.verify_again(args.run, criteria, deep=args.deep,
-                                             progress=_progress(err))
-            report["receipt"] = receipt
-            found: list[Any] = [*receipt.get("sweep", {}).get("in_erased_rows", []),
-                                *receipt.get("sweep", {}).get("elsewhere", [])]
-            text = summarize(receipt)
-            ok = receipt["verified"] and not found
-        else:
-            result = wb.deep_sweep(criteria, progress=_progress(err))
-            report["sweep"] = result.json()
-            found = [*result.mentions, *result.files]
-            text = "\n".join(result.lines())
-            ok = not result.total and not result.not_swept
-        if args.redact and criteria is not None:
-            left_out = {str(RowRef.parse(t)) for t in args.exclude}
-            chosen = [m for m in found if _row(m) not in left_out]
-            plan = wb.redact_mentions(chosen, criteria, run_id=args.run)
-            text += "\n\n" + plan.describe()
-            report["redaction_plan"] = {"token": plan.token, "values": len(plan.targets),
-                                        "not_redactable": [list(r) for r in plan.refused]}
-            if not args.confirm:
-                if plan.targets:
-                    text += (f"\n\nNothing has been changed. To execute exactly this plan, run "
-                             f"the same command with --confirm {plan.token}")
-            else:
-                try:
-                    done = wb.redact(plan, args.confirm)
-                except ConfirmationError:
-                    print(text, file=out)
-                    raise
-                report["redaction"] = done
-                text += (f"\n\nRedacted {done['redacted']} value(s); "
-                         f"{done['left_alone_changed']} changed since the plan, left alone: "
-                         f"{'verified' if done['verified'] else 'NOT verified'}")
-                text += "".join(f"\n  PROBLEM: {p}" for p in done["problems"])
-                ok = done["verified"] and done["redacted"] == len(found)
-    if args.format == "json":
-        json.dump(report, out, ensure_ascii=False, indent=2, default=str)
-        out.write("\n")
-    else:
-        print(text, file=out)
-    return EXIT_OK if ok else EXIT_CHECK_FAILED
-
-
-def _row(m: Any) -> str:
-    """``database.table#key`` of a mention (an object or a receipt's entry); "" for a file."""
-    from ..sweep.model import Mention
-
-    if isinstance(m, Mention):
-        return m.row
-    return Mention.from_json(m).row if isinstance(m, dict) and "table" in m else ""
-
-
 def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``indexes``: print the DDL, or ``--apply``, ``--drop`` or ``--status`` the indexes."""
+    as_json = args.format == "json"
     with _open(args) as wb:
         if args.apply:
+            # With json, the document is printed at the end and progress goes to stderr.
             built = wb.create_indexes(
                 progress=lambda idx, took: print(f"created {idx.database}.{idx.name} in "
-                                                 f"{took:.1f} s", file=out, flush=True))
-            print(f"{len(built)} index(es) created", file=out)
+                                                 f"{took:.1f} s", file=err if as_json else out,
+                                                 flush=True))
+            if as_json:
+                emit_json(documents.indexes_created(built), out)
+            else:
+                print(f"{len(built)} index(es) created", file=out)
         elif args.drop:
-            print(f"{wb.drop_indexes()} index(es) removed", file=out)
+            removed = wb.drop_indexes()
+            if as_json:
+                emit_json({"removed": removed}, out)
+            else:
+                print(f"{removed} index(es) removed", file=out)
         elif args.status:
-            for status in wb.index_status():
+            states, obsolete = wb.index_status(), wb.obsolete_indexes()
+            if as_json:
+                emit_json(documents.index_status(states, obsolete), out)
+                return EXIT_OK
+            for status in states:
                 state = "present" if status.exists else "missing"
                 print(f"{status.index.database}.{status.index.table}: {status.index.name} "
                       f"({status.index.kind}) {state}", file=out)
-            for old in wb.obsolete_indexes():
+            for old in obsolete:
                 print(f"{old.database}.{old.table}: {old.name} obsolete (an older match "
                       "rule; --apply replaces it)", file=out)
+        elif as_json:
+            emit_json(documents.index_definitions(wb.index_definitions()), out)
         else:
             for idx in wb.index_definitions():
                 print(f"-- {idx.database}: {idx.kind} match on {idx.table}"

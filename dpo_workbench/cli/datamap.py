@@ -1,9 +1,9 @@
 """``dpo-workbench datamap draft``: a commented draft datamap from the live schema.
 
 It needs only the settings file's databases (and file stores): the datamap it
-drafts is what the settings file will name. The draft goes to standard output,
-or to ``--out FILE`` (never over an existing file without ``--force``); what was
-drafted, and what to do next, goes to standard error.
+drafts is what the settings file will name. The draft goes to standard output
+(also with ``--out -``), or to ``--out FILE`` (never over an existing file without
+``--force``); what was drafted, and what to do next, goes to standard error.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import EXIT_OK, UsageError
+from .emit import STDOUT
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -21,7 +22,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..datamap.draft import draft_datamap
     from ..report.output import atomic_file
 
-    target = Path(args.out) if args.out else None
+    target = Path(args.out) if args.out and args.out != STDOUT else None
     if target is not None:  # refused before any database is read
         if target.exists() and not args.force:
             raise UsageError(f"{target} exists; give --force to replace it (nothing was "

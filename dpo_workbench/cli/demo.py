@@ -14,6 +14,14 @@ def demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..demo.samples import SAMPLES
 
     if args.demo_command == "samples":
+        if args.format == "json":
+            from .emit import emit_json
+
+            emit_json({"samples": [{"key": s.key, "first_name": s.first_name,
+                                    "last_name": s.last_name, "country": s.country,
+                                    "phone": s.phone, "email": s.email, "notes": list(s.notes)}
+                                   for s in SAMPLES]}, out)
+            return EXIT_OK
         for s in SAMPLES:
             print(f"{s.first_name} {s.last_name} ({s.country}): phone {s.phone}, "
                   f"e-mail {s.email}", file=out)

@@ -36,6 +36,17 @@ def add_config(p: argparse.ArgumentParser, *, user: bool = True) -> None:
                        help="who acts, for the audit log (default: the operating system user)")
 
 
+#: What ``--format`` takes wherever a command prints (search and report have their own).
+OUTPUT_FORMATS = ("text", "json")
+
+
+def add_format(p: argparse.ArgumentParser) -> None:
+    """``--format {text,json}``: words for people, or one JSON document for scripts."""
+    p.add_argument("--format", choices=OUTPUT_FORMATS, default="text",
+                   help="text (default) for people, or json: one JSON document on standard "
+                        "output for scripts (keys in docs/schema/cli-output.schema.json)")
+
+
 def _add_criteria(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("criteria (identity criteria combine with OR)")
     for name in FIELDS:
@@ -69,7 +80,8 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--no-indexes", action="store_true",
                        help="do not create the workbench's search indexes")
     build.add_argument("--quiet", "-q", action="store_true", help="no progress output")
-    demo_sub.add_parser("samples", help="list the demo's sample data subjects")
+    samples = demo_sub.add_parser("samples", help="list the demo's sample data subjects")
+    add_format(samples)
 
 
 def _positive(text: str) -> int:
@@ -94,13 +106,17 @@ def add_audit(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_config(lst, user=False)
     lst.add_argument("--action", choices=[a.value for a in Action], metavar="ACTION",
                      help="only this action (" + ", ".join(a.value for a in Action) + ")")
-    lst.add_argument("--user", help="only events of this workbench user")
+    # Everywhere else --user says who acts; here the filter is --by (--user stays as its
+    # old spelling, with a warning, so that scripts keep working).
+    lst.add_argument("--by", metavar="NAME", help="only events of this workbench user")
+    lst.add_argument("--user", dest="user_filter", metavar="NAME",
+                     help="the old spelling of --by (prints a warning)")
     lst.add_argument("--limit", type=_positive, metavar="N", help="only the newest N events")
-    lst.add_argument("--format", choices=("text", "json"), default="text",
-                     help="output format (default: text)")
+    add_format(lst)
     verify = actions.add_parser(
         "verify", help="check that no event was edited or deleted (exit status 4 if so)")
     add_config(verify, user=False)
+    add_format(verify)
     return audit
 
 
@@ -115,8 +131,8 @@ def add_datamap(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     draft = actions.add_parser("draft", help="write a draft datamap, every guess with a "
                                              "'# review:' note")
     add_config(draft, user=False)
-    draft.add_argument("--out", metavar="FILE", help="write the draft to FILE (default: standard "
-                                                     "output)")
+    draft.add_argument("--out", metavar="FILE", help="write the draft to FILE (default, or "
+                                                     "'-': standard output)")
     draft.add_argument("--force", action="store_true", help="replace FILE if it exists")
     draft.add_argument("--format", choices=("yaml",), default="yaml",
                        help="output format (default: yaml)")
@@ -177,11 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_criteria(explain)
     explain.add_argument("--sql", action="store_true",
                          help="also print each statement and the engine's query plan")
+    add_format(explain)
 
     details = sub.add_parser("details", help="show everything about one found item")
     add_config(details)
     details.add_argument("ref", help="DATABASE.TABLE#KEY, as the search output's _database, "
                                      "_table and _key")
+    add_format(details)
 
     indexes = sub.add_parser("indexes", help="print (or create) the indexes that make search fast")
     add_config(indexes)
@@ -189,17 +207,21 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--apply", action="store_true", help="create the missing indexes")
     action.add_argument("--drop", action="store_true", help="remove the workbench's indexes")
     action.add_argument("--status", action="store_true", help="say which indexes exist")
+    add_format(indexes)
 
     rep = sub.add_parser("report", help="write everything about the found items to a file")
     add_config(rep)
     _add_criteria(rep)
     _add_exclusions(rep)
-    rep.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+    rep.add_argument("--out", required=True, metavar="PATH",
+                     help="the file to write; its extension must be the format's; '-' writes "
+                          "to standard output (binary formats only when it is not a terminal)")
     rep.add_argument("--format", choices=FORMATS, default=None,
-                     help=", ".join(f"{f.name} ({f.description})" for f in REGISTRY.values())
+                     help=", ".join(f"{f.name} ({f.description}, {f.extension})"
+                                    for f in REGISTRY.values())
                      + f"; default: from --out's extension, else {DEFAULT_FORMAT}")
     rep.add_argument("--no-bom", action="store_true",
-                     help="write the CSV without the UTF-8 byte-order mark")
+                     help="write CSV (csv, csv-wide) without the UTF-8 byte-order mark")
 
     erase = sub.add_parser(
         "erase", help="erase everything about the found items (plan first, then confirm)",
@@ -214,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--resume", metavar="RUN_ID",
                       help="complete an interrupted run (criteria, if given, verify it)")
     mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
+    add_format(erase)
 
     _add_verify(sub)
     add_audit(sub)
@@ -221,4 +244,5 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check the settings, the datamap and the databases")
     add_config(check)
+    add_format(check)
     return parser

@@ -1,11 +1,12 @@
-"""Reports of the selected items: a CSV for people, JSON for machines, a zip with files.
+"""Reports of the selected items: CSV for people, JSON for machines, XLSX, a zip with files.
 
 :func:`build_report` reads everything about the selected items into a
 :class:`Report` (:mod:`.model`); :func:`write_report` writes it in one of the
 formats of :data:`REGISTRY` (:mod:`.formats`), through the writers :func:`write_csv` (the
-spreadsheet layout is described in :mod:`.csvfile`), :func:`write_json`
-(:mod:`.jsonfile`) and :func:`write_zip` (:mod:`.bundle`). Paths are written
-atomically (:mod:`.output`).
+long layout, one value a line, is described in :mod:`.csvfile`), :func:`write_wide_csv`
+(one line per item, :mod:`.widecsv`), :func:`write_json` (:mod:`.jsonfile`),
+:func:`write_xlsx` (a workbook, :mod:`.xlsxfile`) and :func:`write_zip` (:mod:`.bundle`).
+Paths are written atomically (:mod:`.output`).
 
 Examples
 --------
@@ -33,6 +34,8 @@ _PUBLIC = {
     "ReportFormat": "formats", "format_for": "formats", "write_report": "formats",
     "report_document": "jsonfile", "write_json": "jsonfile",
     "Report": "model", "build_report": "model",
+    "wide_rows": "widecsv", "write_wide_csv": "widecsv",
+    "write_xlsx": "xlsxfile", "xlsx_bytes": "xlsxfile",
 }
 
 
@@ -58,6 +61,8 @@ if TYPE_CHECKING:
     )
     from .jsonfile import report_document, write_json
     from .model import Report, build_report
+    from .widecsv import wide_rows, write_wide_csv
+    from .xlsxfile import write_xlsx, xlsx_bytes
 
 __all__ = [
     "CSV_COLUMNS",
@@ -73,8 +78,12 @@ __all__ = [
     "neutralise",
     "report_document",
     "safe_name",
+    "wide_rows",
     "write_csv",
     "write_json",
     "write_report",
+    "write_wide_csv",
+    "write_xlsx",
     "write_zip",
+    "xlsx_bytes",
 ]

@@ -39,7 +39,8 @@ negative numbers; the JSON form is not changed.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..datamap import Group
@@ -53,9 +54,10 @@ CSV_COLUMNS: tuple[str, ...] = ("group", "item", "part", "part_row", "field", "v
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
-_FILE_FIELDS = ("name", "kind", "size", "store", "path", "owner", "status")
+#: A file's fields, in the order the CSV forms give them.
+FILE_FIELDS = ("name", "kind", "size", "store", "path", "owner", "status")
 _AVAILABLE = "available"
-_MISSING_ITEM = "no longer exists (deleted after the search)"
+MISSING_ITEM = "no longer exists (deleted after the search)"
 
 
 def neutralise(cell: str) -> str:
@@ -79,8 +81,8 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _file_values(f: FileInfo) -> tuple[Any, ...]:
-    """A file's values in :data:`_FILE_FIELDS` order."""
+def file_values(f: FileInfo) -> tuple[Any, ...]:
+    """A file's values in :data:`FILE_FIELDS` order."""
     return (f.name, f.kind, f.size, f.store, f.relative_path, str(f.owner),
             _AVAILABLE if f.exists else (f.problem or "missing"))
 
@@ -98,7 +100,7 @@ def _item_rows(title: str, d: Details) -> Iterator[tuple[str, ...]]:
             for k, v in rec.items():
                 yield title, item, f"child:{name}", str(i), k, cell_text(v)
     for i, f in enumerate(d.files, start=1):
-        for k, v in zip(_FILE_FIELDS, _file_values(f), strict=True):
+        for k, v in zip(FILE_FIELDS, file_values(f), strict=True):
             yield title, item, "file", str(i), k, cell_text(v)
     for i, c in enumerate(d.copies, start=1):
         yield title, item, "copy", str(i), "item", str(c)
@@ -131,7 +133,7 @@ def csv_rows(report: Report) -> Iterator[tuple[str, ...]]:
         for d in items:
             yield from _item_rows(title, d)
         for ref in report.missing.get(g, ()):
-            yield title, str(ref), "missing", "", "status", _MISSING_ITEM
+            yield title, str(ref), "missing", "", "status", MISSING_ITEM
 
 
 def write_csv(report: Report, path_or_file: PathOrFile, *, bom: bool = True) -> None:
@@ -156,10 +158,32 @@ def write_csv(report: Report, path_or_file: PathOrFile, *, bom: bool = True) -> 
     >>> lines[1]
     ['', '', 'report', '', 'installation', 'Demo contact centre']
     """
+    write_rows(path_or_file, itertools.chain([CSV_COLUMNS], csv_rows(report)), bom=bom)
+
+
+def write_rows(path_or_file: PathOrFile, rows: Iterable[Sequence[str]], *, bom: bool) -> None:
+    """Write CSV lines, every cell formula-neutralised (both CSV forms of a report).
+
+    Parameters
+    ----------
+    path_or_file : path, text file or binary file
+        As :func:`write_csv` takes it.
+    rows : iterable of sequences of str
+        The lines, the header first.
+    bom : bool
+        Start with a UTF-8 byte-order mark.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO(newline="")
+    >>> write_rows(buf, [["name", "note"], ["Eeva", "=1+1"]], bom=False)
+    >>> buf.getvalue()
+    "name,note\\r\\nEeva,'=1+1\\r\\n"
+    """
     with text_out(path_or_file) as out:
         if bom:
             out.write("\ufeff")
         writer = csv.writer(out)  # excel dialect: minimal quoting, CR LF line ends
-        writer.writerow(CSV_COLUMNS)
-        for row in csv_rows(report):
+        for row in rows:
             writer.writerow([neutralise(c) for c in row])

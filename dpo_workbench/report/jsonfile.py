@@ -36,26 +36,55 @@ def _sha256(info: FileInfo) -> str | None:
     return h.hexdigest()
 
 
-def _file_json(f: FileInfo, sha256: str | None, in_bundle: str | None) -> dict[str, Any]:
+def _file_json(f: FileInfo, sha256: str | None, in_bundle: str | None, *,
+               hashed: bool = True) -> dict[str, Any]:
     """One file of an item; ``path_in_bundle`` only when written into a zip."""
     out: dict[str, Any] = {"name": f.name, "kind": f.kind, "size": f.size, "store": f.store,
                            "path": f.relative_path, "owner": str(f.owner), "exists": f.exists,
-                           "problem": f.problem or None, "sha256": sha256}
+                           "problem": f.problem or None}
+    if hashed:
+        out["sha256"] = sha256
     if in_bundle is not None:
         out["path_in_bundle"] = in_bundle
     return out
 
 
-def _item_json(d: Details, hashes: FileHashes | None) -> dict[str, Any]:
-    """One item; its files hashed here unless ``hashes`` has them."""
+def item_json(d: Details, hashes: FileHashes | None = None, *,
+              hash_files: bool = True) -> dict[str, Any]:
+    """One item as the JSON report has it; its files hashed here unless ``hashes`` has them.
+
+    Parameters
+    ----------
+    d : Details
+        The item.
+    hashes : mapping, optional
+        ``(item, file index)`` to ``(sha256, path in bundle)``.
+    hash_files : bool
+        False: files get no ``sha256`` (none is read), as ``details --format json``
+        prints them.
+
+    Returns
+    -------
+    dict
+        ``{"item", "database", "table", "key", "fields", "lookups", "children",
+        "files", "copies"}``.
+
+    Examples
+    --------
+    >>> doc = item_json(report.groups["contacts"][0], hash_files=False)
+    >>> list(doc)
+    ['item', 'database', 'table', 'key', 'fields', 'lookups', 'children', 'files', 'copies']
+    """
     item = str(d.ref)
     files = []
     for i, f in enumerate(d.files):
-        if hashes is not None:
+        if not hash_files:
+            sha, in_bundle = None, None
+        elif hashes is not None:
             sha, in_bundle = hashes.get((item, i), (None, None))
         else:
             sha, in_bundle = (_sha256(f) if f.exists and f.path else None), None
-        files.append(_file_json(f, sha, in_bundle))
+        files.append(_file_json(f, sha, in_bundle, hashed=hash_files))
     return {
         "item": item, "database": d.ref.database, "table": d.ref.table,
         "key": json_value(d.ref.key),
@@ -96,7 +125,7 @@ def report_document(report: Report, *, hashes: FileHashes | None = None) -> dict
         "created_at": report.created_at.isoformat(),
         "search": report.search,
         "counts": report.counts,
-        "groups": {g: [_item_json(d, hashes) for d in items]
+        "groups": {g: [item_json(d, hashes) for d in items]
                    for g, items in report.groups.items()},
         "missing": [{"group": g, "item": str(r), "database": r.database, "table": r.table,
                      "key": json_value(r.key)}

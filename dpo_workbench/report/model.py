@@ -33,7 +33,8 @@ class Report:
     Build it with :func:`build_report`. ``groups`` maps every group name (in
     :class:`~dpo_workbench.datamap.Group` order) to the details of its selected
     items, in search order; ``missing`` maps group names to selected items whose
-    rows were deleted after the search.
+    rows were deleted after the search; ``created_by`` is the workbench user who
+    made it ("" when built outside a workbench).
     """
 
     installation: str
@@ -41,6 +42,7 @@ class Report:
     search: str  # the criteria in words (Criteria.describe()), never their values
     groups: Mapping[str, tuple[Details, ...]]
     missing: Mapping[str, tuple[RowRef, ...]] = field(default_factory=dict)
+    created_by: str = ""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -87,7 +89,7 @@ class Report:
 
 def build_report(inst: Installation, selection: Selection, *,
                  criteria: Criteria | None = None, created_at: datetime | None = None,
-                 progress: Progress | None = None) -> Report:
+                 created_by: str = "", progress: Progress | None = None) -> Report:
     """Read everything about the selected items into a :class:`Report`.
 
     :meth:`Workbench.report <dpo_workbench.workbench.Workbench.report>` calls it,
@@ -103,6 +105,8 @@ def build_report(inst: Installation, selection: Selection, *,
         The search's criteria; the report describes them in words (no values).
     created_at : datetime, optional
         The report's time; default now (local time with its UTC offset, whole seconds).
+    created_by : str
+        Who made it (the workbench user); the XLSX summary names them.
     progress : callable, optional
         Called as ``progress(message, done, total)`` while tables are read.
 
@@ -145,7 +149,7 @@ def build_report(inst: Installation, selection: Selection, *,
     when = created_at or datetime.now().astimezone().replace(microsecond=0)
     return Report(installation=inst.settings.name, created_at=when,
                   search=criteria.describe() if criteria is not None else "",
-                  groups=groups, missing=missing)
+                  groups=groups, missing=missing, created_by=created_by)
 
 
 def child_records(d: Details, name: str) -> list[dict[str, Any]]:
