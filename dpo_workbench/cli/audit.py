@@ -36,7 +36,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _list(log: AuditLog, args: argparse.Namespace, out: TextIO) -> int:
-    events = log.events(action=args.action, user=args.user, limit=args.limit)
+    events = log.events(action=args.action, user=args.user, limit=args.limit,
+                        reference=args.reference)
     if args.format == "json":
         out.write(json.dumps([e.to_dict() for e in events], indent=2, ensure_ascii=False) + "\n")
     else:

@@ -95,6 +95,7 @@ def add_audit(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     lst.add_argument("--action", choices=[a.value for a in Action], metavar="ACTION",
                      help="only this action (" + ", ".join(a.value for a in Action) + ")")
     lst.add_argument("--user", help="only events of this workbench user")
+    lst.add_argument("--reference", metavar="REF", help="only events of this request reference")
     lst.add_argument("--limit", type=_positive, metavar="N", help="only the newest N events")
     lst.add_argument("--format", choices=("text", "json"), default="text",
                      help="output format (default: text)")
