@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Engine
 
-from . import indexes
 from .audit import Action, AuditLog, check_user, open_audit_log
 from .criteria import Criteria
 from .datamap import Datamap
@@ -29,6 +28,7 @@ from .erasure.planning import plan_erasure
 from .erasure.runs import Erasures
 from .files import FileInfo, check_reason, read_file
 from .hints import Hint, merge, text_hints
+from .indexes import IndexMethods
 from .installation import Installation
 from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
@@ -47,14 +47,15 @@ FILE_ACTIONS: Mapping[str, Action] = {"download": Action.FILE_DOWNLOADED,
                                       "play": Action.FILE_PLAYED, "show": Action.FILE_SHOWN}
 
 
-class Workbench:
+class Workbench(IndexMethods):
     """An installation opened for one user: every step, audit-logged.
 
     Open it with :func:`open_workbench` (or ``Workbench.open``): that opens the
     :class:`~dpo_workbench.installation.Installation` (settings, datamap, one
     engine per database, the datamap checked against the live schema), so a wrong
     column name fails here, naming the file, table and column, before anything is
-    searched.
+    searched. The index methods (``create_indexes`` ...) are
+    :class:`~dpo_workbench.indexes.IndexMethods`.
 
     Examples
     --------
@@ -402,33 +403,6 @@ class Workbench:
         """
         return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
                                     progress=progress)
-
-    # -- indexes ------------------------------------------------------------------------
-
-    def index_definitions(self) -> list[indexes.IndexDef]:
-        """Every index that makes the datamap's matches fast, in each engine's DDL."""
-        return indexes.definitions(self.installation)
-
-    def obsolete_indexes(self) -> list[indexes.ObsoleteIndex]:
-        """The workbench's indexes of older match rules (``create_indexes`` drops them)."""
-        return indexes.obsolete(self.installation)
-
-    def index_status(self) -> list[indexes.IndexStatus]:
-        """The indexes and whether each exists in its database now."""
-        return indexes.status(self.installation)
-
-    def create_indexes(self, progress: Callable[[indexes.IndexDef, float], None] | None = None,
-                       ) -> list[tuple[indexes.IndexDef, float]]:
-        """Create the missing indexes; return each created one with its build time (s)."""
-        return indexes.create(self.installation, progress=progress)
-
-    def analyze(self, tables: Iterable[tuple[str, str]] | None = None) -> None:
-        """Refresh the planner statistics of (database, table) pairs (default: all searched)."""
-        indexes.analyze(self.installation, tables)
-
-    def drop_indexes(self) -> int:
-        """Remove the workbench's indexes (and MariaDB key columns); return how many."""
-        return indexes.drop(self.installation)
 
     def __repr__(self) -> str:
         return f"Workbench({self.settings.name!r}, user={self.user!r})"

@@ -195,9 +195,12 @@ def _print_plan(plan: ErasurePlan, out: TextIO) -> None:
 def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _open(args) as wb:
         if args.apply:
-            built = wb.create_indexes(
-                progress=lambda idx, took: print(f"created {idx.database}.{idx.name} in "
-                                                 f"{took:.1f} s", file=out, flush=True))
+            from ..progress import progress_display
+
+            with progress_display(err) as progress:  # per index, with rate and time left
+                built = wb.create_indexes(progress=progress)
+            for idx, took in built:
+                print(f"created {idx.database}.{idx.name} in {took:.1f} s", file=out)
             print(f"{len(built)} index(es) created", file=out)
         elif args.drop:
             print(f"{wb.drop_indexes()} index(es) removed", file=out)
