@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Engine
 
 from .audit import Action, AuditLog, check_user, open_audit_log
+from .audit.reference import current_reference, takes_reference
 from .criteria import Criteria
 from .datamap import Datamap
 from .details import Details, details_of
@@ -54,7 +55,9 @@ class Workbench(IndexMethods):
     :class:`~dpo_workbench.installation.Installation` (settings, datamap, one
     engine per database, the datamap checked against the live schema), so a wrong
     column name fails here, naming the file, table and column, before anything is
-    searched. The index methods (``create_indexes`` ...) are
+    searched. Every method that records an event takes ``reference=``: the
+    request's reference (the DPO's case number), recorded in each event of the
+    call (:mod:`.audit.reference`). The index methods (``create_indexes`` ...) are
     :class:`~dpo_workbench.indexes.IndexMethods`.
 
     Examples
@@ -140,8 +143,9 @@ class Workbench(IndexMethods):
     def record(self, action: Action, *, criteria: Criteria | None = None,
                tables: Mapping[str, int] | None = None,
                detail: Mapping[str, Any] | None = None) -> None:
-        """Append an event to the audit log under this workbench's user."""
-        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail)
+        """Append an event to the audit log under this workbench's user (and request reference)."""
+        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail,
+                          reference=current_reference())
 
     # -- searching ----------------------------------------------------------------------
 
@@ -172,6 +176,7 @@ class Workbench(IndexMethods):
         """
         return engine_plans(self.installation, self.plan(criteria, **fields))
 
+    @takes_reference
     def search(self, criteria: Criteria | None = None, *, progress: Progress | None = None,
                **fields: Any) -> SearchResult:
         """Find everything the installation holds about one person.
@@ -236,6 +241,7 @@ class Workbench(IndexMethods):
         """
         return self.installation.typed_ref(RowRef.parse(text))
 
+    @takes_reference
     def details(self, ref: RowRef | str) -> Details:
         """All fields, lookups, child rows, files and copies of one found item.
 
@@ -248,6 +254,7 @@ class Workbench(IndexMethods):
                     detail={"group": spec.group.value})
         return found
 
+    @takes_reference
     def read_file(self, info: FileInfo, action: str = "download",
                   reason: str | None = None) -> bytes:
         """The content of a found item's file, audit-logged as downloaded, played or shown.
@@ -281,6 +288,7 @@ class Workbench(IndexMethods):
 
     # -- reports ------------------------------------------------------------------------
 
+    @takes_reference
     def report(self, selection: Selection, *, criteria: Criteria | None = None,
                out: str | os.PathLike[str] | BinaryIO | None = None, fmt: str | None = None,
                bom: bool = True, created_at: datetime | None = None,
@@ -330,6 +338,7 @@ class Workbench(IndexMethods):
 
     # -- erasure ------------------------------------------------------------------------
 
+    @takes_reference
     def plan_erasure(self, selection: Selection | Iterable[RowRef], *,
                      criteria: Criteria | None = None) -> ErasurePlan:
         """What erasing the selected items would change (a dry run: nothing changes).
@@ -359,6 +368,7 @@ class Workbench(IndexMethods):
                                       search=lambda c: self.search(c))
         return self._erasures
 
+    @takes_reference
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
@@ -385,6 +395,7 @@ class Workbench(IndexMethods):
         return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
                                    on_step=on_step, progress=progress)
 
+    @takes_reference
     def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
                        on_step: Callable[[str, str], None] | None = None,
                        progress: Progress | None = None) -> dict[str, Any]:

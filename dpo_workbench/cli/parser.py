@@ -124,6 +124,15 @@ def add_datamap(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return datamap
 
 
+def add_requests(sub: argparse._SubParsersAction) -> None:
+    """``--reference`` on the commands that work on one request (added after them)."""
+    for name in ("search", "report", "erase"):
+        sub.choices[name].add_argument(
+            "--reference", metavar="REF", dest="request_reference",
+            help="the request's reference (your case number), recorded in every audit event "
+                 "of this command; no e-mail addresses")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option of ``dpo-workbench``."""
     from .. import __version__
@@ -188,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="complete an interrupted run (criteria, if given, verify it)")
     mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
 
+    add_requests(sub)
     add_audit(sub)
     add_datamap(sub)
 
