@@ -39,6 +39,7 @@ from .selection import RowRef, Selection
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
     from .report.model import Report
 
 log = logging.getLogger("dpo_workbench")
@@ -335,6 +336,20 @@ class Workbench(IndexMethods):
                     detail={"items": report.total, "missing": report.missing_count,
                             "format": fmt or "python"})
         return report
+
+    def batch(self, requests: Any, *, out: str | os.PathLike[str], fmt: str | None = None,
+              force: bool = False, accept_too_many: bool = False, bom: bool = True,
+              progress: Progress | bool | None = None) -> BatchResult:
+        """Search and report many requests (:mod:`dpo_workbench.batch`): a report each, a summary.
+
+        ``requests``: a CSV file's path, a DataFrame or dicts, a request per line, each
+        line's events under its ``reference``. Bad lines are in the result, the others
+        run; ``out`` must be empty unless ``force``; ``progress=True`` shows progress.
+        """
+        from .batch import run_batch
+
+        return run_batch(self, requests, out, fmt=fmt, force=force,
+                         accept_too_many=accept_too_many, bom=bom, progress=progress)
 
     # -- erasure ------------------------------------------------------------------------
 

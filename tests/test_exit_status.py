@@ -91,6 +91,11 @@ CASES = [
     (["audit", "verify", "-c", "{tampered}"], EXIT_CHECK_FAILED),
     # a run the journal does not know is "a run that does not exist"
     (["erase", "-c", "{settings}", "--resume", "0123456789abcdef"], EXIT_USAGE),
+    # a batch whose requests file does not exist: refused before a folder is made
+    (["batch", "-c", "{settings}", "{tmp}/missing.csv", "--out", "{tmp}/demo"], EXIT_USAGE),
+    # a request reference that looks like an e-mail address: nothing is searched
+    (["search", "-c", "{settings}", "--phone", AINO.phone, "--reference", AINO.email],
+     EXIT_USAGE),
 ]
 
 

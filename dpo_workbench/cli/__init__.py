@@ -54,6 +54,7 @@ COMMANDS: Mapping[str, Handler] = {
     "audit": _lazy(".audit", "run"),
     "demo": _lazy(".demo", "demo"),
     "datamap": _lazy(".datamap", "run"),
+    "batch": _lazy(".batch", "batch"),
 }
 
 

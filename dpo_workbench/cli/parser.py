@@ -125,12 +125,38 @@ def add_datamap(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def add_requests(sub: argparse._SubParsersAction) -> None:
-    """``--reference`` on the commands that work on one request (added after them)."""
+    """``--reference`` on the commands that work on one request (added after them), and
+    ``batch``, which works on many."""
+    from ..report.formats import DEFAULT_FORMAT, FORMATS
+
     for name in ("search", "report", "erase"):
         sub.choices[name].add_argument(
             "--reference", metavar="REF", dest="request_reference",
             help="the request's reference (your case number), recorded in every audit event "
                  "of this command; no e-mail addresses")
+    batch = sub.add_parser(
+        "batch", help="search and report many requests: one per line of a CSV file",
+        description="Columns: reference (your case number, required), email, phone, "
+                    "first_name, last_name, start, end, digits. Writes a report per request "
+                    "and summary.csv / summary.json into --out. Exit status 5 when a line "
+                    "failed (the others still run).")
+    add_config(batch)
+    batch.add_argument("requests", metavar="REQUESTS.csv",
+                       help="the requests, a header row first (UTF-8; ',' or ';' between cells)")
+    batch.add_argument("--out", required=True, metavar="DIR",
+                       help="the folder for the reports and the summary (created if missing; "
+                            "must be empty unless --force)")
+    batch.add_argument("--format", choices=FORMATS, default=DEFAULT_FORMAT,
+                       help=f"the reports' format (default: {DEFAULT_FORMAT})")
+    batch.add_argument("--force", action="store_true",
+                       help="write into a folder that is not empty, replacing files of the "
+                            "same names")
+    batch.add_argument("--accept-too-many", action="store_true",
+                       help="write the report also when a request finds more than the "
+                            "too-many threshold (otherwise that line is 'too many', no report)")
+    batch.add_argument("--no-bom", action="store_true",
+                       help="write CSV files without the UTF-8 byte-order mark")
+    batch.add_argument("--quiet", "-q", action="store_true", help="no progress output")
 
 
 def build_parser() -> argparse.ArgumentParser:
