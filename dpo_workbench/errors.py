@@ -141,7 +141,7 @@ EXIT_USAGE = 2
 EXIT_CONFIG = 3
 #: A check failed: an erasure could not be verified, or the audit log was tampered with.
 EXIT_CHECK_FAILED = 4
-#: An erasure stopped part-way; resume it.
+#: An erasure stopped part-way (resume it), or a batch has lines that failed.
 EXIT_INCOMPLETE = 5
 #: A confirmation or action was refused (a wrong or outdated token); nothing was changed.
 EXIT_REFUSED = 6
@@ -172,7 +172,8 @@ EXIT_MEANINGS: Mapping[int, str] = {
     EXIT_CONFIG: "the settings, the datamap or a database is wrong or unreachable",
     EXIT_CHECK_FAILED: "a check failed: the erasure is not verified, or the audit log or the "
                        "erasure journal was tampered with",
-    EXIT_INCOMPLETE: "an erasure stopped part-way: resume it",
+    EXIT_INCOMPLETE: "an erasure stopped part-way: resume it; or lines of a batch failed (its "
+                     "summary says which and why; the other lines ran)",
     EXIT_REFUSED: "a confirmation was refused (wrong or outdated token): nothing was changed",
     EXIT_INTERRUPTED: "interrupted (Ctrl+C)",
 }

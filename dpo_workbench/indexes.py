@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from .datamap import TableSpec
 from .errors import DatabaseError
 from .installation import Installation
 from .matchkinds import MATCH_KINDS, MYSQL, MatchKind, short_hash, virtual_column_name
+from .progress import Progress
 from .sqlfuncs import PLAIN
 
 
@@ -210,9 +211,12 @@ def run_ddl(inst: Installation, database: str, statements: Iterable[str]) -> Non
                             f"{getattr(exc, 'orig', exc)}") from None
 
 
-def create(inst: Installation, progress: Callable[[IndexDef, float], None] | None = None,
-           ) -> list[tuple[IndexDef, float]]:
+def create(inst: Installation, progress: Progress | None = None) -> list[tuple[IndexDef, float]]:
     """Create the missing indexes; return each created one with its build time (s).
+
+    ``progress(message, done, total)`` is called before each index is built and
+    once all are (``total``: the indexes to build), so that a long build shows
+    which index it is on, its rate and the time left.
 
     On PostgreSQL and MariaDB the tables that got an index are then analyzed:
     without statistics on the new index expressions, PostgreSQL guesses their
@@ -223,15 +227,15 @@ def create(inst: Installation, progress: Callable[[IndexDef, float], None] | Non
     for old in obsolete(inst):
         run_ddl(inst, old.database, (old.statement(inst.engines[old.database].dialect),))
     built = []
-    for state in status(inst):
-        if state.exists:
-            continue
-        started = time.perf_counter()
-        run_ddl(inst, state.index.database, state.index.statements)
-        took = time.perf_counter() - started
-        built.append((state.index, took))
+    missing = [state.index for state in status(inst) if not state.exists]
+    for i, idx in enumerate(missing):
         if progress:
-            progress(state.index, took)
+            progress(f"index {idx.database}.{idx.name}", i, len(missing))
+        started = time.perf_counter()
+        run_ddl(inst, idx.database, idx.statements)
+        built.append((idx, time.perf_counter() - started))
+    if progress and missing:
+        progress("indexes created", len(missing), len(missing))
     analyze(inst, {(idx.database, idx.table) for idx, _ in built})
     inst.reflect()
     return built

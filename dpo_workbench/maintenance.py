@@ -6,12 +6,13 @@ search fast (:mod:`dpo_workbench.indexes`, imported when a method runs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from . import indexes
     from .installation import Installation
+    from .progress import Progress
 
 
 class IndexMethods:
@@ -37,9 +38,12 @@ class IndexMethods:
 
         return indexes.status(self.installation)
 
-    def create_indexes(self, progress: Callable[[indexes.IndexDef, float], None] | None = None,
+    def create_indexes(self, progress: Progress | None = None,
                        ) -> list[tuple[indexes.IndexDef, float]]:
-        """Create the missing indexes; return each created one with its build time (s)."""
+        """Create the missing indexes; return each created one with its build time (s).
+
+        ``progress(message, done, total)`` is called as each index is started.
+        """
         from . import indexes
 
         return indexes.create(self.installation, progress=progress)

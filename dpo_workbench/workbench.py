@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Engine
 
 from .audit import Action, AuditLog, check_user, open_audit_log
+from .audit.reference import current_reference, takes_reference
 from .criteria import Criteria
 from .datamap import Datamap
 from .display import WorkbenchDisplay
@@ -36,6 +37,7 @@ from .sweep.methods import SweepMethods
 if TYPE_CHECKING:
     # Details, files, indexes, erasure and reports are imported by the methods that
     # use them, so that a search (the command line's most common call) loads none.
+    from .batch import BatchResult
     from .details import Details
     from .files import FileInfo
     from .report.model import Report
@@ -54,7 +56,10 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
     :class:`~dpo_workbench.installation.Installation` (settings, datamap, one
     engine per database, the datamap checked against the live schema), so a wrong
     column name fails here, naming the file, table and column, before anything is
-    searched.
+    searched. Every method that records an event takes ``reference=``: the
+    request's reference (the DPO's case number), recorded in each event of the
+    call (:mod:`.audit.reference`). The index methods (``create_indexes`` ...) are
+    :class:`~dpo_workbench.maintenance.IndexMethods`.
 
     Examples
     --------
@@ -130,8 +135,9 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
     def record(self, action: Action, *, criteria: Criteria | None = None,
                tables: Mapping[str, int] | None = None,
                detail: Mapping[str, Any] | None = None) -> None:
-        """Append an event to the audit log under this workbench's user."""
-        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail)
+        """Append an event to the audit log under this workbench's user (and request reference)."""
+        self.audit.record(self.user, action, criteria=criteria, tables=tables, detail=detail,
+                          reference=current_reference())
 
     # -- searching ----------------------------------------------------------------------
 
@@ -162,6 +168,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         """
         return engine_plans(self.installation, self.plan(criteria, **fields))
 
+    @takes_reference
     def search(self, criteria: Criteria | None = None, *, progress: Progress | None = None,
                **fields: Any) -> SearchResult:
         """Find everything the installation holds about one person.
@@ -228,6 +235,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         """
         return self.installation.typed_ref(RowRef.parse(text))
 
+    @takes_reference
     def details(self, ref: RowRef | str) -> Details:
         """All fields, lookups, child rows, files and copies of one found item.
 
@@ -242,6 +250,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
                     detail={"group": spec.group.value})
         return found
 
+    @takes_reference
     def read_file(self, info: FileInfo, action: str = "download",
                   reason: str | None = None) -> bytes:
         """The content of a found item's file, audit-logged as downloaded, played or shown.
@@ -277,6 +286,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
 
     # -- reports ------------------------------------------------------------------------
 
+    @takes_reference
     def report(self, selection: Selection, *, criteria: Criteria | None = None,
                out: str | os.PathLike[str] | BinaryIO | None = None, fmt: str | None = None,
                bom: bool = True, created_at: datetime | None = None,
@@ -324,6 +334,20 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
                     detail={"items": report.total, "missing": report.missing_count,
                             "format": fmt or "python"})
         return report
+
+    def batch(self, requests: Any, *, out: str | os.PathLike[str], fmt: str | None = None,
+              force: bool = False, accept_too_many: bool = False, bom: bool = True,
+              progress: Progress | bool | None = None) -> BatchResult:
+        """Search and report many requests (:mod:`dpo_workbench.batch`): a report each, a summary.
+
+        ``requests``: a CSV file's path, a DataFrame or dicts, a request per line, each
+        line's events under its ``reference``. Bad lines are in the result, the others
+        run; ``out`` must be empty unless ``force``; ``progress=True`` shows progress.
+        """
+        from .batch import run_batch
+
+        return run_batch(self, requests, out, fmt=fmt, force=force,
+                         accept_too_many=accept_too_many, bom=bom, progress=progress)
 
 
 def _acting_user(user: str | None) -> str:

@@ -73,3 +73,13 @@ def shared_demo(request: pytest.FixtureRequest,
     folder = tmp_path_factory.mktemp(f"demo-{request.param}")
     with demo_installation(folder, request.param) as settings:
         yield request.param, settings
+
+
+@pytest.fixture
+def state_url(engine: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty state database (audit log, journal) on each engine."""
+    if engine == "sqlite":
+        yield f"sqlite:///{tmp_path}/workbench.sqlite"
+        return
+    with server_database(engine) as url:
+        yield url

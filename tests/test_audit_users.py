@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import dbservers
 import pytest
 from fixed_install import PHONE, build_fixed_install
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, text
@@ -25,16 +23,6 @@ from dpo_workbench.errors import UsageError, exit_status
 KEY = bytes(range(32))
 SUBJECT_EMAIL = "aino.jarvinen@example.fi"
 SUBJECT_PHONE = "+358 40 123 4567"
-
-
-@pytest.fixture
-def state_url(engine: str, tmp_path: Path) -> Iterator[str]:
-    """A new, empty state database on each engine."""
-    if engine == "sqlite":
-        yield f"sqlite:///{tmp_path}/workbench.sqlite"
-        return
-    with dbservers.server_database(engine) as url:
-        yield url
 
 
 def _run(*argv: str) -> tuple[int, str, str]:

@@ -100,6 +100,11 @@ CASES = [
     (["audit", "list", "-c", "{settings}", "--by", "dpo", "--user", "analyst"], EXIT_USAGE),
     # --format json keeps the statuses: invalid criteria are still 2
     (["explain", "-c", "{settings}", "--phone", "12", "--format", "json"], EXIT_USAGE),
+    # a batch whose requests file does not exist: refused before a folder is made
+    (["batch", "-c", "{settings}", "{tmp}/missing.csv", "--out", "{tmp}/demo"], EXIT_USAGE),
+    # a request reference that looks like an e-mail address: nothing is searched
+    (["search", "-c", "{settings}", "--phone", AINO.phone, "--reference", AINO.email],
+     EXIT_USAGE),
 ]
 
 

@@ -39,6 +39,7 @@ from .events import (
     AuditEvent,
     Scalar,
     StoredEvent,
+    check_reference,
     check_user,
     personal_data_reason,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "audit_key_path",
+    "check_reference",
     "check_user",
     "format_events",
     "head_file_path",

@@ -4,7 +4,8 @@ Each stored event carries ``prev_hash``, the hash of the event before it (64
 zeros for the first), and its own ``hash``: HMAC-SHA256, under a sub-key derived
 from the audit key (:func:`chain_key`), of a canonical JSON of ``id``, ``at``,
 ``user``, ``action``, ``criteria_hash``, ``tables``, ``detail``, ``prev_hash``
-and, for events written since the log records it, ``os_user``. Event ids are
+and, for events written since the log records them, ``os_user`` and the request
+``reference`` (when the event has one). Event ids are
 consecutive (1, 2, 3 ...) because the log assigns them itself while holding the
 append lock. A keyed hash rather than a plain SHA-256 means that someone who
 can write to the state database but cannot read the key file cannot edit an
@@ -33,7 +34,7 @@ another system from time to time makes even that detectable.
 A *row* here is a mapping with the columns of the table ``audit_events``:
 ``id``, ``at`` (ISO text), ``user_name``, ``os_user`` (``None`` or missing in
 old rows), ``action``, ``criteria_hash``, ``tables_json``, ``detail_json``,
-``prev_hash`` and ``hash``.
+``prev_hash`` and ``hash``, and ``reference`` when the event has one.
 """
 
 from __future__ import annotations
@@ -100,9 +101,10 @@ def mac(key: bytes, payload: bytes) -> str:
 def event_payload(row: Mapping[str, Any], tables: Any, detail: Any) -> bytes:
     """What an event's hash covers: ``row``'s fields with ``tables`` and ``detail`` as objects.
 
-    ``os_user`` is covered when the row has one: events written before the log
-    recorded it (``None``) keep the payload they were hashed with, and setting
-    or clearing it afterwards changes the payload, so either shows as an edit.
+    ``os_user`` and ``reference`` are covered when the row has them: events
+    written before the log recorded them (``None``) keep the payload they were
+    hashed with, and setting or clearing either afterwards changes the payload,
+    so it shows as an edit.
 
     Examples
     --------
@@ -118,8 +120,9 @@ def event_payload(row: Mapping[str, Any], tables: Any, detail: Any) -> bytes:
         "criteria_hash": row["criteria_hash"], "tables": tables, "detail": detail,
         "prev_hash": row["prev_hash"],
     }
-    if row.get("os_user") is not None:
-        fields["os_user"] = row["os_user"]
+    for optional in ("os_user", "reference"):
+        if row.get(optional) is not None:
+            fields[optional] = row[optional]
     return canonical(fields).encode("utf-8")
 
 
@@ -138,8 +141,10 @@ def head_payload(last_id: int, last_hash: str, name: str = HEAD_NAME) -> bytes:
 def make_row(key: bytes, *, event_id: int, at: str, user: str, action: str,
              criteria_hash: str | None, tables: Mapping[str, int],
              detail: Mapping[str, Any], prev_hash: str,
-             os_user: str | None = None) -> dict[str, Any]:
+             os_user: str | None = None, reference: str | None = None) -> dict[str, Any]:
     """The stored row of an event, with its ``hash`` under ``key`` (the chain key).
+
+    The row has a ``reference`` only when the event has one.
 
     Examples
     --------
@@ -155,6 +160,8 @@ def make_row(key: bytes, *, event_id: int, at: str, user: str, action: str,
         "criteria_hash": criteria_hash, "tables_json": canonical(tables),
         "detail_json": canonical(detail), "prev_hash": prev_hash, "os_user": os_user,
     }
+    if reference is not None:
+        row["reference"] = reference
     row["hash"] = mac(key, event_payload(row, tables, detail))
     return row
 

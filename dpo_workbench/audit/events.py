@@ -2,15 +2,17 @@
 
 An event names the workbench user (the DPO, not the data subject), the action,
 the tables touched with their row counts, and non-personal facts in ``detail``
-(counts, format, file kind, plan token, durations, outcome). The search criteria
+(counts, format, file kind, plan token, durations, outcome), and the request
+reference (the DPO's case number) when the step belongs to one. The search criteria
 appear only as a *keyed* hash, :meth:`Criteria.fingerprint`
 (HMAC-SHA256), which tells two identical searches apart from different ones
 without revealing the searched person (the key: :mod:`dpo_workbench.audit.keys`).
 So the log keeps no personal data after an erasure.
 
 As a last line of defence, :class:`AuditEvent` refuses a ``detail`` text, or a
-user name, that looks like an e-mail address or a phone number (see
-:func:`personal_data_reason` and :func:`check_user`).
+user name, that looks like an e-mail address or a phone number, and a reference
+with an ``@`` in it (see :func:`personal_data_reason`, :func:`check_user` and
+:func:`check_reference`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ Scalar = str | int | float | bool | None
 
 #: Longest workbench user name an event takes (the stored column's width).
 MAX_USER = 200
+#: Longest request reference (the DPO's case number) an event takes.
+MAX_REFERENCE = 64
 _MAX_TABLE = 200
 _MAX_DETAIL_TEXT = 1000
 _HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -166,6 +170,36 @@ def check_user(user: object) -> str:
     return user
 
 
+def check_reference(reference: object) -> str:
+    """``reference`` if the log accepts it as a request reference, else a UsageError.
+
+    A request reference is the DPO's case number (``DPO-2025-017``), recorded in
+    every event of the request so that the case can be followed through the log
+    (``audit list --reference``). It is not personal data, so digits are fine; but
+    it must be 1 to :data:`MAX_REFERENCE` printable characters without surrounding
+    spaces and without ``@``: a data subject's e-mail address typed as the case
+    number would stay in the append-only log. The message never repeats the
+    reference.
+
+    Examples
+    --------
+    >>> check_reference("DPO-2025-000017")
+    'DPO-2025-000017'
+    >>> check_reference("aino.jarvinen@example.fi")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dpo_workbench.errors.UsageError: The request reference looks like an e-mail address; ...
+    """
+    if not isinstance(reference, str) or not reference or reference != reference.strip() \
+            or len(reference) > MAX_REFERENCE or not reference.isprintable():
+        raise UsageError(f"A request reference must be 1 to {MAX_REFERENCE} printable characters "
+                         "without surrounding spaces, such as the case number DPO-2025-017.")
+    if "@" in reference:
+        raise UsageError("The request reference looks like an e-mail address; the audit log "
+                         "keeps no personal data. Use the case number, such as DPO-2025-017.")
+    return reference
+
+
 def _check_criteria_hash(value: object) -> str | None:
     """The criteria fingerprint or ``None``, if well formed."""
     # Only a fingerprint passes, so raw criteria cannot be stored here by mistake.
@@ -231,7 +265,8 @@ class AuditEvent:
     keyed hash is kept. Construction checks every field and raises
     :class:`ValueError` (without the offending value in the message) when the
     user or a ``detail`` text looks like an e-mail address or a phone number
-    (for the user, a :class:`~dpo_workbench.errors.UsageError`).
+    (for the user, a :class:`~dpo_workbench.errors.UsageError`). ``reference`` is
+    the request's reference (the DPO's case number, :func:`check_reference`).
 
     Examples
     --------
@@ -253,6 +288,7 @@ class AuditEvent:
     criteria_hash: str | None = None
     tables: Mapping[str, int] = field(default_factory=dict)
     detail: Mapping[str, Scalar] = field(default_factory=dict)
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -265,6 +301,8 @@ class AuditEvent:
         object.__setattr__(self, "criteria_hash", _check_criteria_hash(self.criteria_hash))
         object.__setattr__(self, "tables", _check_tables(self.tables))
         object.__setattr__(self, "detail", _check_detail(self.detail))
+        if self.reference is not None:
+            object.__setattr__(self, "reference", check_reference(self.reference))
 
     @classmethod
     def build(
@@ -276,6 +314,7 @@ class AuditEvent:
         key: bytes | None = None,
         tables: Mapping[str, int] | None = None,
         detail: Mapping[str, Scalar] | None = None,
+        reference: str | None = None,
     ) -> AuditEvent:
         """Make an event, hashing ``criteria`` with ``key`` (the audit key).
 
@@ -290,7 +329,7 @@ class AuditEvent:
                 raise ValueError("Give the audit key to hash the criteria (AuditLog.key).")
             fingerprint = criteria.fingerprint(key)
         return cls(user=user, action=Action(action), criteria_hash=fingerprint,
-                   tables=dict(tables or {}), detail=dict(detail or {}))
+                   tables=dict(tables or {}), detail=dict(detail or {}), reference=reference)
 
     @property
     def rows(self) -> int:
@@ -319,6 +358,7 @@ class StoredEvent:
     prev_hash: str
     hash: str
     os_user: str | None = None
+    reference: str | None = None
 
     @property
     def rows(self) -> int:
@@ -339,5 +379,6 @@ class StoredEvent:
         return {"id": self.id, "at": time_text(self.at), "user": self.user,
                 "os_user": self.os_user, "action": str(self.action),
                 "criteria_hash": self.criteria_hash, "tables": dict(self.tables),
-                "detail": dict(self.detail), "prev_hash": self.prev_hash, "hash": self.hash}
+                "detail": dict(self.detail), "reference": self.reference,
+                "prev_hash": self.prev_hash, "hash": self.hash}
 

@@ -147,8 +147,9 @@ class AuditLog:
         criteria: Criteria | None = None,
         tables: Mapping[str, int] | None = None,
         detail: Mapping[str, Scalar] | None = None,
+        reference: str | None = None,
     ) -> StoredEvent:
-        """Build an event with this log's key and append it.
+        """Build an event with this log's key and append it (``reference``: the request's).
 
         Examples
         --------
@@ -158,7 +159,7 @@ class AuditLog:
         2
         """
         return self.append(AuditEvent.build(user, action, criteria=criteria, key=self._key,
-                                            tables=tables, detail=detail))
+                                            tables=tables, detail=detail, reference=reference))
 
     def append(self, event: AuditEvent) -> StoredEvent:
         """Store ``event`` at the end of the chain and return it as stored.
@@ -221,11 +222,12 @@ class AuditLog:
         action: Action | str | None = None,
         user: str | None = None,
         limit: int | None = None,
+        reference: str | None = None,
     ) -> list[StoredEvent]:
         """Stored events, oldest first; with ``limit``, the newest ``limit`` of them.
 
         ``since`` keeps events at or after that time (a naive time is UTC, a date
-        means its midnight UTC).
+        means its midnight UTC); ``reference`` those of one request.
 
         Examples
         --------
@@ -235,7 +237,8 @@ class AuditLog:
         >>> [e.id for e in log.events(user="dpo")], [e.id for e in log.events(limit=1)]
         ([1, 3], [3])
         """
-        stmt = events_query(since=since, action=action, user=user, limit=limit)
+        stmt = events_query(since=since, action=action, user=user, limit=limit,
+                            reference=reference)
         try:
             with self._engine.connect() as conn:
                 rows = [r._mapping for r in conn.execute(stmt)]
@@ -399,13 +402,13 @@ class AuditLog:
         row = make_row(self._chain_key, event_id=new_id, at=time_text(at), user=event.user,
                        action=event.action.value, criteria_hash=event.criteria_hash,
                        tables=dict(event.tables), detail=dict(event.detail),
-                       prev_hash=prev_hash, os_user=self._os_user)
+                       prev_hash=prev_hash, os_user=self._os_user, reference=event.reference)
         conn.execute(events_table.insert().values(**row))
         self._write_head(conn, new_id, row["hash"], exists=head is not None)
         return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
                            criteria_hash=event.criteria_hash, tables=event.tables,
                            detail=event.detail, prev_hash=prev_hash, hash=row["hash"],
-                           os_user=self._os_user)
+                           os_user=self._os_user, reference=event.reference)
 
     # -- reading and checking ---------------------------------------------------------
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import DatabaseError
-from .events import MAX_USER, Action, StoredEvent, time_text
+from .events import MAX_REFERENCE, MAX_USER, Action, StoredEvent, time_text
 
 _metadata = MetaData()
 #: One row per event, in chain order by ``id``.
@@ -38,6 +38,9 @@ events_table = Table(
     # The operating-system account that wrote the event; NULL in rows written before
     # the column existed (added by create_tables when a log is opened).
     Column("os_user", String(MAX_USER)),
+    # The request reference (the DPO's case number); NULL when the event has none
+    # and in rows written before the column existed.
+    Column("reference", String(MAX_REFERENCE)),
     Column("action", String(40), nullable=False),
     Column("criteria_hash", String(64)),
     Column("tables_json", Text, nullable=False),
@@ -65,8 +68,8 @@ MYSQL_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4",
 def create_tables(engine: Engine) -> None:
     """Create ``audit_events`` and ``audit_head`` in ``engine``'s database where missing.
 
-    A log written by an older version gets the columns it lacks (``os_user``),
-    empty in its old rows.
+    A log written by an older version gets the columns it lacks (``os_user``,
+    ``reference``), empty in its old rows.
 
     Examples
     --------
@@ -152,7 +155,8 @@ def since_text(since: datetime | date) -> str:
 
 
 def events_query(*, since: datetime | date | None = None, action: Action | str | None = None,
-                 user: str | None = None, limit: int | None = None) -> Select[Any]:
+                 user: str | None = None, limit: int | None = None,
+                 reference: str | None = None) -> Select[Any]:
     """The query of :meth:`AuditLog.events`: matching events, newest first.
 
     Examples
@@ -172,6 +176,8 @@ def events_query(*, since: datetime | date | None = None, action: Action | str |
         stmt = stmt.where(t.c.action == str(Action(action)))
     if user is not None:
         stmt = stmt.where(t.c.user_name == user)
+    if reference is not None:
+        stmt = stmt.where(t.c.reference == reference)
     if limit is not None:
         if limit < 1:
             raise ValueError("limit must be at least 1.")
@@ -204,4 +210,5 @@ def stored_event(r: Mapping[str, Any]) -> StoredEvent:
         action = r["action"]
     return StoredEvent(id=r["id"], at=at, user=r["user_name"], action=action,
                        criteria_hash=r["criteria_hash"], tables=tables, detail=detail,
-                       prev_hash=r["prev_hash"], hash=r["hash"], os_user=r.get("os_user"))
+                       prev_hash=r["prev_hash"], hash=r["hash"], os_user=r.get("os_user"),
+                       reference=r.get("reference"))

@@ -17,7 +17,8 @@ def format_events(events: Sequence[StoredEvent]) -> str:
     Columns: id, time (UTC, to the second), user (who acts, as declared), os user
     (the operating-system account that wrote the event; ``-`` for events written
     before the log recorded it), action, rows, tables (``database.table=rows``),
-    and the first 12 digits of the event's hash.
+    and the first 12 digits of the event's hash; a ``reference`` column (``-`` for
+    none) after the action when any of ``events`` has a request reference.
 
     Examples
     --------
@@ -34,15 +35,17 @@ def format_events(events: Sequence[StoredEvent]) -> str:
     """
     if not events:
         return "No audit events."
-    header = ("id", "time (UTC)", "user", "os user", "action", "rows", "tables", "hash")
+    referenced = any(e.reference for e in events)
+    header = ("id", "time (UTC)", "user", "os user", "action",
+              *(("reference",) if referenced else ()), "rows", "tables", "hash")
     lines = [header] + [
         (str(e.id), e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), e.user,
-         e.os_user or "-", str(e.action), str(e.rows),
-         ", ".join(f"{t}={n}" for t, n in e.tables.items()) or "-", e.hash[:12])
+         e.os_user or "-", str(e.action), *((e.reference or "-",) if referenced else ()),
+         str(e.rows), ", ".join(f"{t}={n}" for t, n in e.tables.items()) or "-", e.hash[:12])
         for e in events
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    right = {0, 5}  # numbers line up on the right
+    right = {0, header.index("rows")}  # numbers line up on the right
     out = []
     for line in lines:
         cells = [c.rjust(w) if i in right else c.ljust(w)

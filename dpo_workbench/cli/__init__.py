@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
 from ..errors import EXIT_OK, EXIT_USAGE, InvalidCriteria, WorkbenchError, exit_status
@@ -31,6 +32,16 @@ def _lazy(module: str, name: str) -> Handler:
     return run
 
 
+def _request(args: argparse.Namespace) -> AbstractContextManager[object]:
+    """The request reference (``--reference``) every audit event of the command carries."""
+    reference = getattr(args, "request_reference", None)
+    if reference is None:
+        return nullcontext()
+    from ..audit.reference import request_reference
+
+    return request_reference(reference)
+
+
 #: Command name -> handler.
 COMMANDS: Mapping[str, Handler] = {
     "search": _lazy(".commands", "search"),
@@ -44,6 +55,7 @@ COMMANDS: Mapping[str, Handler] = {
     "audit": _lazy(".audit", "run"),
     "demo": _lazy(".demo", "demo"),
     "datamap": _lazy(".datamap", "run"),
+    "batch": _lazy(".batch", "batch"),
 }
 
 
@@ -58,7 +70,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except SystemExit as exc:
         return int(exc.code or 0) and EXIT_USAGE
     try:
-        return COMMANDS[args.command](args, out, err)
+        with _request(args):
+            return COMMANDS[args.command](args, out, err)
     except InvalidCriteria as exc:
         for problem in exc.problems.values():
             print(f"error: {problem}", file=err)

@@ -45,7 +45,8 @@ def _list(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
         err.write("warning: `audit list --user` is the old spelling of `--by` (everywhere "
                   "else --user says who acts); use --by.\n")
         by = args.user_filter
-    events = log.events(action=args.action, user=by, limit=args.limit)
+    events = log.events(action=args.action, user=by, limit=args.limit,
+                        reference=args.reference)
     if args.format == "json":
         emit_json([e.to_dict() for e in events], out)
     else:

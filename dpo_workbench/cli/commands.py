@@ -167,14 +167,15 @@ def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     as_json = args.format == "json"
     with _open(args) as wb:
         if args.apply:
-            # With json, the document is printed at the end and progress goes to stderr.
-            built = wb.create_indexes(
-                progress=lambda idx, took: print(f"created {idx.database}.{idx.name} in "
-                                                 f"{took:.1f} s", file=err if as_json else out,
-                                                 flush=True))
+            from ..progress import progress_display
+
+            with progress_display(err) as progress:  # per index, with rate and time left
+                built = wb.create_indexes(progress=progress)
             if as_json:
                 emit_json(documents.indexes_created(built), out)
             else:
+                for idx, took in built:
+                    print(f"created {idx.database}.{idx.name} in {took:.1f} s", file=out)
                 print(f"{len(built)} index(es) created", file=out)
         elif args.drop:
             removed = wb.drop_indexes()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import EXIT_CONFIG, EXIT_OK, EXIT_USAGE
+from ..progress import progress_display
 
 
 def demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -39,28 +40,25 @@ def demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_USAGE
         urls[name] = url
 
-    def progress(stage: str, done: int, total: int) -> None:
-        if not args.quiet:
-            pct = f" {100 * done // total:3d}%" if total else ""
-            print(f"\r{stage:<48}{pct}", end="", file=err, flush=True)
+    # A bar with rate and time left on a terminal, plain lines in a log.
+    with progress_display(err, quiet=args.quiet) as progress:
+        try:
+            settings_path = build_demo(Path(args.folder), events=args.events, seed=args.seed,
+                                       urls=urls, max_files=args.max_files, progress=progress,
+                                       replace=args.replace)
+        except FileExistsError as exc:
+            progress.close()
+            print(f"error: {exc}", file=err)
+            return EXIT_CONFIG
+        except ValueError as exc:
+            progress.close()
+            print(f"error: {exc}", file=err)
+            return EXIT_USAGE
+        if not args.no_indexes:
+            from ..workbench import open_workbench
 
-    try:
-        settings_path = build_demo(Path(args.folder), events=args.events, seed=args.seed,
-                                   urls=urls, max_files=args.max_files, progress=progress,
-                                   replace=args.replace)
-    except FileExistsError as exc:
-        print(f"\nerror: {exc}", file=err)
-        return EXIT_CONFIG
-    except ValueError as exc:
-        print(f"\nerror: {exc}", file=err)
-        return EXIT_USAGE
-    if not args.quiet:
-        print("", file=err)
-    if not args.no_indexes:
-        from ..workbench import open_workbench
-
-        with open_workbench(settings_path) as wb:
-            wb.create_indexes()
+            with open_workbench(settings_path) as wb:
+                wb.create_indexes(progress=progress)
     print(f"Demo installation written: settings file {settings_path}", file=out)
     print(f"Try: dpo-workbench search --config {settings_path} --phone '+358 40 123 4567'",
           file=out)

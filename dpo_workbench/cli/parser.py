@@ -111,6 +111,7 @@ def add_audit(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     lst.add_argument("--by", metavar="NAME", help="only events of this workbench user")
     lst.add_argument("--user", dest="user_filter", metavar="NAME",
                      help="the old spelling of --by (prints a warning)")
+    lst.add_argument("--reference", metavar="REF", help="only events of this request reference")
     lst.add_argument("--limit", type=_positive, metavar="N", help="only the newest N events")
     add_format(lst)
     verify = actions.add_parser(
@@ -165,6 +166,41 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
                         help="with --redact: leave this row's mentions as they are (repeatable)")
     verify.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
+
+
+def add_requests(sub: argparse._SubParsersAction) -> None:
+    """``--reference`` on the commands that work on one request (added after them), and
+    ``batch``, which works on many."""
+    from ..report.formats import DEFAULT_FORMAT, FORMATS
+
+    for name in ("search", "report", "erase"):
+        sub.choices[name].add_argument(
+            "--reference", metavar="REF", dest="request_reference",
+            help="the request's reference (your case number), recorded in every audit event "
+                 "of this command; no e-mail addresses")
+    batch = sub.add_parser(
+        "batch", help="search and report many requests: one per line of a CSV file",
+        description="Columns: reference (your case number, required), email, phone, "
+                    "first_name, last_name, start, end, digits. Writes a report per request "
+                    "and summary.csv / summary.json into --out. Exit status 5 when a line "
+                    "failed (the others still run).")
+    add_config(batch)
+    batch.add_argument("requests", metavar="REQUESTS.csv",
+                       help="the requests, a header row first (UTF-8; ',' or ';' between cells)")
+    batch.add_argument("--out", required=True, metavar="DIR",
+                       help="the folder for the reports and the summary (created if missing; "
+                            "must be empty unless --force)")
+    batch.add_argument("--format", choices=FORMATS, default=DEFAULT_FORMAT,
+                       help=f"the reports' format (default: {DEFAULT_FORMAT})")
+    batch.add_argument("--force", action="store_true",
+                       help="write into a folder that is not empty, replacing files of the "
+                            "same names")
+    batch.add_argument("--accept-too-many", action="store_true",
+                       help="write the report also when a request finds more than the "
+                            "too-many threshold (otherwise that line is 'too many', no report)")
+    batch.add_argument("--no-bom", action="store_true",
+                       help="write CSV files without the UTF-8 byte-order mark")
+    batch.add_argument("--quiet", "-q", action="store_true", help="no progress output")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_format(erase)
 
     _add_verify(sub)
+    add_requests(sub)
     add_audit(sub)
     add_datamap(sub)
 

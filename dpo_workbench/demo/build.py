@@ -131,9 +131,8 @@ def build_demo(target: str | os.PathLike[str], *, events: int = 20_000, seed: in
         load_outbound(sinks["outbound"], plan, target / "files" / "recordings", report)
         load_contacts(sinks["operative"], sinks["monitoring1"], plan, target / "files", report)
         for name in DATABASES:
-            report(f"{name}: indexes", 0, 1)
-            sinks[name].finish()
-            report(f"{name}: indexes", 1, 1)
+            sinks[name].finish(lambda done, total, name=name: report(f"{name}: indexes", done,
+                                                                     total))
     finally:
         for sink in sinks.values():
             sink.close()

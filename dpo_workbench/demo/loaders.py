@@ -16,7 +16,7 @@ Values arrive as Python tuples in the table's column order: text, integers,
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 Row = tuple[Any, ...]
+#: ``step(done, total)``: how far :meth:`Sink.finish` is through the indexes.
+Step = Callable[[int, int], None]
 
 #: Rows per statement batch on the server engines.
 SERVER_BATCH = 5_000
@@ -36,8 +38,11 @@ class Sink(Protocol):
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         """Add ``rows`` (tuples in ``columns`` order) to ``table``."""
 
-    def finish(self) -> None:
-        """Commit, create the indexes and leave the database ready for use."""
+    def finish(self, step: Step | None = None) -> None:
+        """Commit, create the indexes and leave the database ready for use.
+
+        ``step(done, total)`` is called before each index and once all are made.
+        """
 
     def close(self) -> None:
         """Release the connection (after :meth:`finish`, or to give up)."""
@@ -79,6 +84,16 @@ def _index_ddl(metadata: MetaData, engine: Engine) -> list[str]:
             for table in metadata.sorted_tables for ix in sorted(table.indexes, key=_name)]
 
 
+def _stepped(ddl: Sequence[str], step: Step | None) -> Iterator[str]:
+    """``ddl`` one statement after another, telling ``step`` before each and at the end."""
+    for i, statement in enumerate(ddl):
+        if step:
+            step(i, len(ddl))
+        yield statement
+    if step:
+        step(len(ddl), len(ddl))
+
+
 def _name(ix: Any) -> str:
     return str(ix.name)
 
@@ -116,8 +131,8 @@ class SQLiteSink:
             self._conn.executemany(
                 f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', rows)
 
-    def finish(self) -> None:
-        for ddl in self._indexes:
+    def finish(self, step: Step | None = None) -> None:
+        for ddl in _stepped(self._indexes, step):
             self._conn.execute(ddl)
         self._conn.execute("COMMIT")
         # Statistics let the planner choose between the indexes the search creates.
@@ -157,9 +172,9 @@ class PostgresSink(_ServerSink):
             for row in rows:
                 copy.write_row(row)
 
-    def finish(self) -> None:
+    def finish(self, step: Step | None = None) -> None:
         with self._conn.cursor() as cur:
-            for ddl in self._indexes:
+            for ddl in _stepped(self._indexes, step):
                 cur.execute(ddl)
             for table in self._tables:
                 cur.execute(f'ANALYZE "{table}"')
@@ -177,8 +192,8 @@ class MariaDBSink(_ServerSink):
             for start in range(0, len(rows), SERVER_BATCH):
                 cur.executemany(sql, rows[start:start + SERVER_BATCH])
 
-    def finish(self) -> None:
+    def finish(self, step: Step | None = None) -> None:
         with self._conn.cursor() as cur:
-            for ddl in self._indexes:
+            for ddl in _stepped(self._indexes, step):
                 cur.execute(ddl)
         self._conn.commit()

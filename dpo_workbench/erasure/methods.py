@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..audit import Action
+from ..audit.reference import takes_reference
 from ..criteria import Criteria
 from ..progress import Progress
 from ..selection import RowRef, Selection
@@ -53,6 +54,7 @@ class ErasureMethods:
             self._journal = Journal(self.state_engine, self.audit_key)
         return self._journal
 
+    @takes_reference
     def plan_erasure(self, selection: Selection | Iterable[RowRef], *,
                      criteria: Criteria | None = None) -> ErasurePlan:
         """What erasing the selected items would change (a dry run: nothing changes).
@@ -86,6 +88,7 @@ class ErasureMethods:
                                       search=lambda c: self.search(c))
         return self._erasures
 
+    @takes_reference
     def erase(self, plan: ErasurePlan, confirm: str, *, criteria: Criteria | None = None,
               user: str | None = None, on_step: Callable[[str, str], None] | None = None,
               progress: Progress | None = None, deep: bool = True) -> dict[str, Any]:
@@ -113,6 +116,7 @@ class ErasureMethods:
         return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
                                    on_step=on_step, progress=progress, deep=deep)
 
+    @takes_reference
     def resume_erasure(self, run_id: str, *, criteria: Criteria | None = None,
                        on_step: Callable[[str, str], None] | None = None,
                        progress: Progress | None = None, deep: bool = True) -> dict[str, Any]:
