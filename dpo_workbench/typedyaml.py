@@ -22,13 +22,15 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-import msgspec.inspect as mi
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
+
+if TYPE_CHECKING:
+    import msgspec.inspect as mi
 
 #: Where a value is, from its path of keys: ``("tables", "x", "key")`` -> text.
 Where = Callable[[Sequence[str]], str]
@@ -134,6 +136,8 @@ def problems(raw: Any, model: type[Model], where: Where = dotted) -> list[str]:
      "top level: the key 'datamap' is missing.",
      'digits must be a whole number, not str.']
     """
+    if _accepted(raw, model):
+        return []  # the common case, in microseconds: nothing to word
     out: list[str] = []
     _walk(raw, _type_info(model), (), where, out)
     return out
@@ -145,12 +149,31 @@ def convert(raw: Any, model: type[Any]) -> Any:
     Empty sections (``search:`` with nothing under it) are their defaults; names
     given as numbers (``key: 1``) are texts.
     """
-    return msgspec.convert(_clean(raw, _type_info(model)), model, str_keys=True)
+    try:
+        return msgspec.convert(raw, model, str_keys=True)  # nothing to clean: the common case
+    except msgspec.ValidationError:
+        return msgspec.convert(_clean(raw, _type_info(model)), model, str_keys=True)
+
+
+def _accepted(raw: Any, model: type[Any]) -> bool:
+    """Whether msgspec takes ``raw`` as it is (then the walk would find no problem)."""
+    try:
+        msgspec.convert(raw, model, str_keys=True)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 @functools.cache
 def _type_info(model: type[Any]) -> mi.Type:
-    """msgspec's description of a model (built once: it takes milliseconds)."""
+    """msgspec's description of a model (built once: it takes milliseconds).
+
+    Every walk over a model starts here, so :mod:`msgspec.inspect` (milliseconds to
+    import) is loaded only when a file has something to clean or a problem to word.
+    """
+    global mi
+    import msgspec.inspect as mi
+
     return mi.type_info(model)
 
 

@@ -47,3 +47,15 @@ def test_command_line_search_imports_no_pandas_or_widgets(settings: Path, fmt: s
         assert json.loads(proc.stdout)["total"] > 0
     else:
         assert len(proc.stdout.splitlines()) > 1
+
+
+def test_a_run_builds_only_its_commands_options_and_parses_as_the_full_parser() -> None:
+    """The parser of one command's run equals the full parser on that command's arguments."""
+    from dpo_workbench.cli.parser import COMMAND_ARGUMENTS, build_parser
+
+    argv = ["search", "--config", "w.yaml", "--phone", "+358 40 123 4567", "--format", "json",
+            "--reference", "DPO-7"]
+    assert vars(build_parser("search").parse_args(argv)) == vars(build_parser().parse_args(argv))
+    lean = build_parser("search")
+    for name in COMMAND_ARGUMENTS:  # every command is still listed with its help
+        assert name in lean.format_help()

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TextIO
 
 from ..errors import EXIT_OK, EXIT_USAGE, InvalidCriteria, WorkbenchError, exit_status
-from .parser import build_parser
+from .parser import build_parser, command_of
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     """Run the command line; return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))  # only the command that runs is built in full
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
