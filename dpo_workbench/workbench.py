@@ -236,14 +236,18 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         return self.installation.typed_ref(RowRef.parse(text))
 
     @takes_reference
-    def details(self, ref: RowRef | str) -> Details:
+    def details(self, ref: RowRef | str | Any) -> Details:
         """All fields, lookups, child rows, files and copies of one found item.
 
-        ``ref`` is a :class:`RowRef` or its text ``DATABASE.TABLE#KEY``.
+        ``ref`` is a :class:`RowRef`, its text ``DATABASE.TABLE#KEY``, or a row of a
+        result frame (``result.contacts.iloc[0]``: see :meth:`RowRef.from_record`).
         """
         from .details import details_of
 
-        ref = self.ref(ref) if isinstance(ref, str) else ref
+        if isinstance(ref, str):
+            ref = self.ref(ref)
+        elif not isinstance(ref, RowRef):
+            ref = RowRef.from_record(ref)
         found = details_of(self.installation, ref)
         spec = self.installation.spec_of(ref)
         self.record(Action.DETAILS_VIEWED, tables={spec.location: 1},

@@ -115,3 +115,9 @@ def test_an_item_not_in_the_result_is_named_not_a_bare_keyerror(result):
         Selection.all(result).unselect("operative.contact_events#99999999")
     with pytest.raises(UsageError, match="no _database, _table, _key column"):
         Selection.all(result).unselect(result.contacts[["channel"]])
+
+
+def test_details_take_a_row_of_a_result_frame(wb):
+    result = wb.search(phone="+358 40 123 4567")
+    row = result.contacts.iloc[0]
+    assert wb.details(row).ref == dw.RowRef.from_record(row)
