@@ -181,3 +181,24 @@ def test_demo_build_reports_its_own_indexes_one_by_one(tmp_path: Path) -> None:
     operative = [(done, total) for stage, done, total in calls if stage == "operative: indexes"]
     total = operative[0][1]
     assert total > 2 and operative == [(i, total) for i in range(total + 1)]
+
+
+def test_report_and_erase_show_their_progress_unless_quiet(tmp_path):
+    """report and erase --confirm show their progress on standard error; --quiet shows none."""
+    from dpo_workbench.cli import main
+
+    with demo_installation(tmp_path / "demo") as settings:
+        base = ["-c", str(settings), "--phone", "+358 40 123 4567"]
+        err = io.StringIO()
+        assert main(["report", *base, "--out", str(tmp_path / "r.csv")], io.StringIO(), err) == 0
+        assert "\r" not in err.getvalue() and "100%" in err.getvalue()
+        quiet = io.StringIO()
+        assert main(["report", *base, "--out", str(tmp_path / "q.csv"), "-q"], io.StringIO(),
+                    quiet) == 0
+        assert quiet.getvalue() == ""
+        out = io.StringIO()
+        assert main(["erase", *base, "--format", "json"], out, io.StringIO()) == 0
+        token = json.loads(out.getvalue())["plan"]["token"]
+        err = io.StringIO()
+        main(["erase", *base, "--confirm", token], io.StringIO(), err)
+        assert "100%" in err.getvalue() and "\r" not in err.getvalue()

@@ -150,8 +150,11 @@ def report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _open(args) as wb:
         criteria = wb.criteria(**criteria_fields(args))
         selection = selection_of(wb.search(criteria), args)
-        report = wb.report(selection, criteria=criteria, out=target, fmt=fmt,
-                           bom=not args.no_bom)
+        from ..progress import progress_display
+
+        with progress_display(err, quiet=args.quiet) as progress:  # item by item
+            report = wb.report(selection, criteria=criteria, out=target, fmt=fmt,
+                               bom=not args.no_bom, progress=progress)
     if to_stdout:
         target.flush()
     # With --out -, standard output holds the report: the summary goes to standard error.

@@ -24,6 +24,7 @@ from ..errors import (
     PlanChanged,
     exit_status,
 )
+from ..progress import progress_display
 from ..workbench import open_workbench
 from . import erasedocs
 from .commands import criteria_fields, selection_of
@@ -49,7 +50,9 @@ def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         criteria = wb.criteria(**fields) if Criteria.given(fields) or not args.resume else None
         try:
             if args.resume:
-                receipt = wb.resume_erasure(args.resume, criteria=criteria)
+                with progress_display(err, quiet=args.quiet) as progress:
+                    receipt = wb.resume_erasure(args.resume, criteria=criteria,
+                                                progress=progress)
             else:
                 unfinished = wb.journal.stories()
                 for _, story in unfinished:
@@ -60,7 +63,9 @@ def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     _print_plan(plan, runs, as_json, out)
                     return EXIT_OK
                 try:
-                    receipt = wb.erase(plan, args.confirm, criteria=criteria)
+                    with progress_display(err, quiet=args.quiet) as progress:
+                        receipt = wb.erase(plan, args.confirm, criteria=criteria,
+                                           progress=progress)
                 except PlanChanged as exc:
                     # The plan of the data now, with its token.
                     _print_plan(exc.plan, runs, as_json, out)  # type: ignore[arg-type]

@@ -154,6 +154,13 @@ def _verify(verify: argparse.ArgumentParser) -> None:
     add_format(verify)
 
 
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    """``--quiet``: no progress on standard error (a bar on a terminal, else plain lines)."""
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress output (by default on standard error: a bar with rate and "
+                        "time left on a terminal, plain lines otherwise)")
+
+
 def _add_reference(p: argparse.ArgumentParser) -> None:
     """``--reference``: the request's reference, on the commands that work on one request."""
     p.add_argument("--reference", metavar="REF", dest="request_reference",
@@ -233,6 +240,7 @@ def _report(rep: argparse.ArgumentParser) -> None:
                      + f"; default: from --out's extension, else {DEFAULT_FORMAT}")
     rep.add_argument("--no-bom", action="store_true",
                      help="write CSV (csv, csv-wide) without the UTF-8 byte-order mark")
+    _add_quiet(rep)
     _add_reference(rep)
 
 
@@ -247,6 +255,7 @@ def _erase(erase: argparse.ArgumentParser) -> None:
                       help="complete an interrupted run (criteria, if given, verify it)")
     mode.add_argument("--status", action="store_true", help="list unfinished erasure runs")
     add_format(erase)
+    _add_quiet(erase)
     _add_reference(erase)
 
 
