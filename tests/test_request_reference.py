@@ -102,3 +102,27 @@ def test_the_api_refuses_it_too(install: Path) -> None:
         wb.search(phone=PHONE, reference=EMAIL)
     assert EMAIL not in str(raised.value)
     assert _events(install) == []
+
+
+def test_a_resumed_run_keeps_its_requests_reference(install: Path) -> None:
+    """A run killed mid-way and resumed without --reference goes on under its reference."""
+    import os
+    import subprocess
+    import sys
+
+    from dpo_workbench.erasure.faults import KILL_AT
+
+    status, out, _ = _run("erase", "-c", str(install), "--phone", PHONE, "--format", "json",
+                          "--reference", "DPO-9")
+    token = __import__("json").loads(out)["plan"]["token"]
+    killed = subprocess.run(
+        [sys.executable, "-m", "dpo_workbench.cli", "erase", "-c", str(install), "--phone",
+         PHONE, "--confirm", token, "--reference", "DPO-9", "-q"],
+        env=dict(os.environ, **{KILL_AT: "audit.executed"}), capture_output=True, timeout=120)
+    assert killed.returncode == -9
+    with dw.open_workbench(install) as wb:
+        (run_id, _), = wb.journal.stories()
+    assert _run("erase", "-c", str(install), "--resume", run_id, "-q")[0] == EXIT_OK
+    after = _events(install)
+    resumed = after[after.index(("erasure_executed", "DPO-9")) + 1:]
+    assert resumed and all(ref == "DPO-9" for _, ref in resumed), resumed

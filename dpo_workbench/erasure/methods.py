@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..audit import Action
-from ..audit.reference import takes_reference
+from ..audit.reference import current_reference, request_reference, takes_reference
 from ..criteria import Criteria
 from ..progress import Progress
 from ..selection import RowRef, Selection
@@ -133,5 +133,19 @@ class ErasureMethods:
         ErasureIncomplete
             A database still failed; the ones before it are done.
         """
-        return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
-                                    progress=progress, deep=deep)
+        # The run goes on under its request's reference unless another one is given.
+        with request_reference(current_reference() or self._reference_of(run_id)):
+            return self.erasures.resume(run_id, criteria=criteria, on_step=on_step,
+                                        progress=progress, deep=deep)
+
+    def _reference_of(self, run_id: str) -> str | None:
+        """The request reference the run's plan was made under (its audit event), if any."""
+        from ..errors import WorkbenchError
+
+        try:
+            token = self.journal.load(run_id).token
+        except WorkbenchError:
+            return None  # resume says what is wrong with the run
+        planned = [e for e in self.audit.events(action=Action.ERASURE_PLANNED)
+                   if e.detail.get("token") == token and e.reference]
+        return planned[-1].reference if planned else None
