@@ -46,7 +46,15 @@ class EraseDecl(Model):
     files: Literal["delete", "keep"] = "delete"
 
 
-class LookupDecl(Model, kw_only=True):
+class LabelDecl(Model, kw_only=True):
+    """``label``, ``labels`` and ``third_party``: what a DPO reads, and others' data."""
+
+    label: str | None = None
+    labels: dict[str, str] = {}
+    third_party: Names = []
+
+
+class LookupDecl(LabelDecl, kw_only=True):
     """``lookups: {name: {column, database, table, key, show}}``."""
 
     column: str
@@ -56,7 +64,7 @@ class LookupDecl(Model, kw_only=True):
     show: Names = []
 
 
-class ChildDecl(Model, kw_only=True):
+class ChildDecl(LabelDecl, kw_only=True):
     """``children: {name: {table, key, parent, ...}}``."""
 
     table: str
@@ -76,7 +84,7 @@ class TimeDecl(Model):
     format: Literal["auto", "native", "iso", "epoch_seconds", "epoch_millis"] = "auto"
 
 
-class TableDecl(Model, kw_only=True):
+class TableDecl(LabelDecl, kw_only=True):
     """One table under ``tables:`` (its id is the key)."""
 
     database: str
@@ -208,21 +216,27 @@ def _erase(raw: EraseDecl) -> EraseSpec:
                      files=raw.files != "keep")
 
 
+def _labelled(d: LabelDecl) -> dict[str, Any]:
+    return {"label": d.label or "", "labels": dict(d.labels),
+            "third_party": _names(d.third_party)}
+
+
 def _table(tid: str, t: TableDecl) -> TableSpec:
     return TableSpec(
-        id=tid, database=t.database, table=t.table, group=Group(t.group), key=t.key,
+        **_labelled(t), id=tid, database=t.database, table=t.table, group=Group(t.group), key=t.key,
         time=t.time.column if isinstance(t.time, TimeDecl) else t.time,
         time_format=t.time.format if isinstance(t.time, TimeDecl) else "auto",
         match=_match(t.match), identifying=_names(t.identifying),
         show=_names(t.show),
         lookups=tuple(Lookup(name=n, column=lk.column, database=lk.database or t.database,
-                             table=lk.table, key=lk.key, show=_names(lk.show))
+                             table=lk.table, key=lk.key, show=_names(lk.show), **_labelled(lk))
                       for n, lk in t.lookups.items()),
         files=_files(t.files), erase=_erase(t.erase),
         children=tuple(ChildSpec(name=n, database=t.database, table=c.table, key=c.key,
                                  parent=c.parent, show=_names(c.show),
                                  identifying=_names(c.identifying), files=_files(c.files),
-                                 erase=_erase(c.erase), order_by=_names(c.order_by))
+                                 erase=_erase(c.erase), order_by=_names(c.order_by),
+                                 **_labelled(c))
                        for n, c in t.children.items()),
         copy_of=t.copy_of)
 

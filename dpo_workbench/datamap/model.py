@@ -42,6 +42,29 @@ _GROUP_CRITERIA = {
 FILE_KINDS = ("audio", "image", "attachment")
 
 
+def humanize(name: str) -> str:
+    """A readable default label for a technical name: ``remote_number`` -> ``Remote number``."""
+    words = name.replace("_", " ").replace(".", " ").split()
+    return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else name
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """What a DPO reads instead of technical names (``label:``/``labels:`` in the datamap).
+
+    ``third_party`` lists the columns that hold other people's data (agents' names, other
+    participants): the subject's copy of a report redacts them (Art. 15(4) GDPR).
+    """
+
+    label: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)  # column -> label
+    third_party: tuple[str, ...] = ()
+
+    def column_label(self, column: str) -> str:
+        """The label of one of this table's columns (declared, or made readable)."""
+        return self.labels.get(column) or humanize(column)
+
+
 @dataclass(frozen=True)
 class FileSpec:
     """A column holding the path of a file, relative to a file store."""
@@ -53,8 +76,8 @@ class FileSpec:
     size_column: str | None = None  # column with the file's size in bytes
 
 
-@dataclass(frozen=True)
-class Lookup:
+@dataclass(frozen=True, kw_only=True)
+class Lookup(Labelled):
     """A many-to-one reference shown in details (an agent's name, a campaign)."""
 
     name: str
@@ -63,6 +86,11 @@ class Lookup:
     table: str
     key: str
     show: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """The lookup's label (declared, or made from its name)."""
+        return self.label or humanize(self.name)
 
 
 @dataclass(frozen=True)
@@ -74,8 +102,8 @@ class EraseSpec:
     files: bool = True  # delete the row's files
 
 
-@dataclass(frozen=True)
-class ChildSpec:
+@dataclass(frozen=True, kw_only=True)
+class ChildSpec(Labelled):
     """Rows of another table in the same database that belong to a parent row."""
 
     name: str
@@ -89,6 +117,11 @@ class ChildSpec:
     erase: EraseSpec
     order_by: tuple[str, ...] = ()
 
+    @property
+    def title(self) -> str:
+        """The child table's label (declared, or made from its name)."""
+        return self.label or humanize(self.name)
+
 
 @dataclass(frozen=True)
 class NameColumns:
@@ -96,8 +129,8 @@ class NameColumns:
     last: str
 
 
-@dataclass(frozen=True)
-class TableSpec:
+@dataclass(frozen=True, kw_only=True)
+class TableSpec(Labelled):
     """One searchable table of the datamap."""
 
     id: str
@@ -122,6 +155,11 @@ class TableSpec:
     @property
     def location(self) -> str:
         return f"{self.database}.{self.table}"
+
+    @property
+    def title(self) -> str:
+        """The table's label (declared, or made from its id)."""
+        return self.label or humanize(self.id)
 
     @property
     def phone(self) -> tuple[str, ...]:
