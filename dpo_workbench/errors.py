@@ -129,6 +129,19 @@ class ErasureIncomplete(WorkbenchError):
                                        "(or Resume in the dashboard) to complete it.")
 
 
+class ErasureStopped(WorkbenchError):
+    """An erasure run stopped because its journal, the audit log or a database could not be
+    reached or written (a full disk, a server down); what it committed stays committed."""
+
+    def __init__(self, run_id: str, reason: str):
+        self.run_id = run_id
+        super().__init__(
+            f"{reason}\nThe erasure run {run_id} stopped here; what it committed stays "
+            "committed, and a resume finds out from the rows what was done. Once the cause "
+            "is fixed (disk space freed, the database reachable again), run `dpo-workbench erase "
+            f"--resume {run_id}` (or Resume in the dashboard) to complete it.")
+
+
 # --------------------------------------------------------------------------------------
 # Exit statuses of the command line
 
@@ -155,6 +168,7 @@ EXIT_STATUSES: tuple[tuple[type[BaseException], int], ...] = (
     (NotFound, EXIT_USAGE),
     (ActionRefused, EXIT_REFUSED),
     (ErasureIncomplete, EXIT_INCOMPLETE),
+    (ErasureStopped, EXIT_INCOMPLETE),
     (JournalTampered, EXIT_CHECK_FAILED),
     (ConfigError, EXIT_CONFIG),
     (DatamapError, EXIT_CONFIG),

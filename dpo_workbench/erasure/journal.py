@@ -22,13 +22,15 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     MetaData,
     String,
@@ -41,11 +43,17 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..audit import open_audit_log
-from ..engines import state_engine
-from ..errors import ConfirmationError, JournalTampered, NotFound
+from ..engines import describe_url, state_engine
+from ..errors import (
+    ConfirmationError,
+    DatabaseError,
+    ErasureStopped,
+    JournalTampered,
+    NotFound,
+)
 from ..selection import RowRef
 from ..settings import Settings
 from .plan import ErasurePlan
@@ -165,6 +173,17 @@ class Journal:
             with engine.begin() as conn:
                 conn.execute(text("ALTER TABLE erasure_runs ADD COLUMN plan_mac VARCHAR(64)"))
 
+    @contextmanager
+    def _writing(self, run_id: str) -> Iterator[Connection]:
+        """A transaction on the run's journal; a failed write stops the run in words."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise ErasureStopped(run_id, "The erasure journal in the state database "
+                                 f"{describe_url(self.engine.url)} could not be written "
+                                 f"({_reason(exc)}).") from None
+
     def _seal(self, run_id: str, token: str, plan_json: str) -> str:
         payload = json.dumps([run_id, token, plan_json]).encode("utf-8")
         return hmac.new(self._key, payload, hashlib.sha256).hexdigest()
@@ -192,6 +211,10 @@ class Journal:
                     conn.execute(insert(steps).values(run_id=run_id, database_name=db,
                                                       position=f"{i:04d}", status=PENDING,
                                                       updated_at=now))
+        except OperationalError as exc:
+            raise DatabaseError("The erasure journal in the state database "
+                                f"{describe_url(self.engine.url)} could not be written "
+                                f"({_reason(exc)}); nothing was changed.") from None
         except IntegrityError:
             raise ConfirmationError(
                 f"The plan {token} has been executed already (or is being executed now); "
@@ -206,14 +229,14 @@ class Journal:
             values["rows_json"] = json.dumps(rows, default=str)
         if files is not None:
             values["files_json"] = json.dumps(files, default=str)
-        with self.engine.begin() as conn:
+        with self._writing(run_id) as conn:
             conn.execute(update(steps).where(and_(steps.c.run_id == run_id,
                                                   steps.c.database_name == database))
                          .values(**values))
 
     def forget_file_paths(self, run_id: str) -> None:
         """Drop the file paths from the stored plan (once the receipt holds the outcome)."""
-        with self.engine.begin() as conn:
+        with self._writing(run_id) as conn:
             row = conn.execute(select(runs.c.plan_json, runs.c.token)
                                .where(runs.c.run_id == run_id)).first()
             if row is None:
@@ -231,7 +254,7 @@ class Journal:
                                   "finished_at": _now() if status == FINISHED else None}
         if receipt is not None:
             values["receipt_json"] = json.dumps(receipt, default=str)
-        with self.engine.begin() as conn:
+        with self._writing(run_id) as conn:
             conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
 
     def load(self, run_id: str) -> Run:
@@ -314,6 +337,13 @@ class Journal:
             ids = conn.execute(select(runs.c.run_id).order_by(runs.c.created_at.desc())
                                .limit(limit)).scalars().all()
         return [self.load(i) for i in ids]
+
+
+def _reason(exc: OperationalError) -> str:
+    """The database's own words for a failed write (its first line; never the statement)."""
+    orig = getattr(exc, "orig", None)
+    words = str(orig.args[0]) if orig is not None and orig.args else type(exc).__name__
+    return words.splitlines()[0][:200] if words else type(exc).__name__
 
 
 def _step(s: Mapping[str, Any]) -> Step:

@@ -18,7 +18,14 @@ from typing import Any, Protocol
 
 from ..audit import Action, AuditLog
 from ..criteria import Criteria
-from ..errors import ActionRefused, ConfirmationError, ErasureIncomplete, PlanChanged
+from ..errors import (
+    ActionRefused,
+    ConfirmationError,
+    DatabaseError,
+    ErasureIncomplete,
+    ErasureStopped,
+    PlanChanged,
+)
 from ..installation import Installation
 from ..progress import Progress
 from ..search import SearchResult
@@ -173,6 +180,15 @@ class Erasures:
                                 "not_done": ",".join(s.database for s in exc.run.steps
                                                      if s.status != "done")})
             raise
+        try:
+            return self._conclude(run, criteria, progress=progress, deep=deep)
+        except DatabaseError as exc:  # the audit log or a database cannot be reached now
+            raise ErasureStopped(run_id, str(exc)) from None
+
+    def _conclude(self, run: Run, criteria: Criteria | None, *, progress: Progress | None,
+                  deep: bool) -> Receipt:
+        """After execution: the audit events, verification and the stored receipt."""
+        run_id = run.run_id
         if not self._recorded(Action.ERASURE_EXECUTED, run):
             changed = {f"{s.database}.{t}": c.get("deleted", 0) + c.get("anonymized", 0)
                        for s in run.steps for t, c in s.rows.items()}
