@@ -326,17 +326,27 @@ def report_html(report: Report) -> str:
              f"{text(report.created_at)}</p>"]
     if report.search:
         parts.append(note(report.search))
+    if report.subject is not None:
+        parts += [heading("The data subject's copy", 4),
+                  table(["", ""], [[label, value] for _, label, value
+                                   in report.subject.statement()], limit=TEXT_SHOWN)]
     parts.append(table(["group", "items", "deleted since the search"],
                        [[_title(g), n, len(report.missing.get(g, ()))]
                         for g, n in report.counts.items()]))
+    parts += [heading("Where the data lives", 4),
+              table(["table", "location", "group", "items found here", "copies held here"],
+                    [[w.label, w.location, _title(w.group), w.items, w.copies]
+                     for w in report.where()])]
     for g, items in report.groups.items():
         if not items:
             continue
-        rows = [[str(d.ref), len(d.fields), ", ".join(d.lookups),
+        rows = [[report.labels.table(d.table_id), str(d.ref), len(d.fields),
+                 ", ".join(report.labels.lookup(d.table_id, n) for n in d.lookups),
                  sum(len(_child_rows(d.children, n)) for n in d.children), len(d.files),
                  ", ".join(map(str, d.copies))] for d in items[:ROWS_SHOWN]]
         parts += [heading(f"{_title(g)} ({len(items):,})", 4),
-                  table(["item", "fields", "looked up", "child rows", "files", "copies"], rows),
+                  table(["table", "item", "fields", "looked up", "child rows", "files",
+                         "copies"], rows),
                   more(len(rows), len(items), f"report.groups[{g!r}]")]
     missing = [str(r) for refs in report.missing.values() for r in refs]
     if missing:
