@@ -371,7 +371,8 @@ def plan_repr(plan: ErasurePlan) -> str:
 
 def plan_html(plan: ErasurePlan) -> str:
     """Per database and table what happens (delete, or which columns are redacted or cleared)."""
-    rows = [[s["database"], s["table"], s["action"], s["rows"], s["columns"], s["files"]]
+    rows = [[s["table_label"] or s["table"], s["database"], s["table"], s["action"], s["rows"],
+             s["columns_labelled"], s["files"]]
             for s in plan_steps(plan) if s["rows"] or s["files"]]
     parts = [heading(f"Erasure plan (dry run): {plural(len(plan.items), 'item')}, "
                      f"{plural(plan.total_rows, 'row')}, {plural(len(plan.files), 'file')}"),
@@ -380,7 +381,8 @@ def plan_html(plan: ErasurePlan) -> str:
     if not plan.targets:
         parts.append(note("Nothing to erase: no item is selected."))
     else:
-        parts.append(table(["database", "table", "action", "rows", "columns", "files"], rows))
+        parts.append(table(["what", "database", "table", "action", "rows", "columns", "files"],
+                           rows))
     if plan.excluded:
         parts.append(note(f"{plural(len(plan.excluded), 'found item')} left out (unselected)."))
     if plan.undated:
@@ -425,7 +427,8 @@ def receipt_html(receipt: Mapping[str, Any]) -> str:
 
 def _outcomes_table(outcomes: Sequence[Mapping[str, Any]]) -> str:
     """The receipt's outcomes; the columns of files not removed only when there are some."""
-    columns = ["kind", "database", "table", "outcome", "count"]
+    columns = ["kind", "table_label", "database", "table", "outcome", "count"]
     if any(o["owner"] for o in outcomes):
         columns += ["owner", "why"]
-    return table(columns, [[o[c] for c in columns] for o in outcomes])
+    return table([c.replace("table_label", "what") for c in columns],
+                 [[o[c] for c in columns] for o in outcomes])

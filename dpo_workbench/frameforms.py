@@ -54,6 +54,8 @@ PLAN_COLUMNS: Mapping[str, Any] = {
     "columns": "string",  # anonymize: the columns per strategy ("redact: a, b; clear: c")
     "files": "Int64",  # files the table's rows name, deleted after the rows
     "child": "boolean",  # the rows are child rows of an item's row
+    "table_label": "string",  # the datamap's label of the table ("Chat transcript")
+    "columns_labelled": "string",  # "columns" as a DPO reads them ("redact: Note (note_text)")
 }
 #: A receipt's frame: one row per table outcome and per file outcome.
 RECEIPT_COLUMNS: Mapping[str, Any] = {
@@ -64,6 +66,7 @@ RECEIPT_COLUMNS: Mapping[str, Any] = {
     "count": "Int64",
     "owner": "string",  # a file not removed: the row naming it ("db.table#key column")
     "why": "string",
+    "table_label": "string",  # the datamap's label of the table ("Contact")
 }
 
 
@@ -137,10 +140,14 @@ def plan_steps(plan: ErasurePlan) -> list[dict[str, Any]]:
     steps = [{"database": t.database, "table": t.table, "step": t.label,
               "action": t.action.value, "rows": t.rows,
               "columns": strategies_text(t.columns) or None,
-              "files": files.pop((t.database, t.table), 0), "child": t.is_child}
+              "files": files.pop((t.database, t.table), 0), "child": t.is_child,
+              "table_label": t.title or None,
+              "columns_labelled": strategies_text({t.column_named(c): s
+                                                   for c, s in t.columns.items()}) or None}
              for t in plan.targets]
     return steps + [{"database": db, "table": table, "step": None, "action": "files only",
-                     "rows": 0, "columns": None, "files": n, "child": None}
+                     "rows": 0, "columns": None, "files": n, "child": None,
+                     "table_label": None, "columns_labelled": None}
                     for (db, table), n in files.items()]
 
 
@@ -171,21 +178,25 @@ def plan_frame(plan: ErasurePlan) -> pd.DataFrame:
 
 def receipt_outcomes(receipt: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The receipt's outcomes as rows of :data:`RECEIPT_COLUMNS` (plain values)."""
+    titles = receipt.get("table_labels") or {}
     out: list[dict[str, Any]] = [
         {"kind": "rows", "database": db, "table": table, "outcome": what.replace("_", " "),
-         "count": n, "owner": None, "why": None}
+         "count": n, "owner": None, "why": None,
+         "table_label": titles.get(db, {}).get(table)}
         for db, tables in receipt["rows"].items() for table, counts in tables.items()
         for what, n in counts.items()]
     files = receipt["files"]
     for outcome, n in (("deleted", files["deleted"]),
                        ("already missing", files["already_missing"])):
         out.append({"kind": "files", "database": None, "table": None, "outcome": outcome,
-                    "count": n, "owner": None, "why": None})
+                    "count": n, "owner": None, "why": None, "table_label": None})
     for f in files.get("not_removed", []):
         db, _, rest = str(f["owner"]).partition(".")
-        out.append({"kind": "files", "database": db, "table": rest.partition("#")[0],
+        table = rest.partition("#")[0]
+        out.append({"kind": "files", "database": db, "table": table,
                     "outcome": f"not removed: {f['status']}", "count": 1,
-                    "owner": f["owner"], "why": f["why"]})
+                    "owner": f["owner"], "why": f["why"],
+                    "table_label": titles.get(db, {}).get(table)})
     return out
 
 

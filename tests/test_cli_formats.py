@@ -16,7 +16,6 @@ import io
 import json
 import os
 import pty
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from fixed_install import EMAIL, PHONE, build_fixed_install
+from fixed_install import EMAIL, PHONE
 from test_readme import _commands
 from xlsxread import read_xlsx
 
@@ -47,16 +46,10 @@ from dpo_workbench.settings import CONFIG_ENV
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixed_install(tmp_path_factory.mktemp("fixed") / "install")
-
-
 @pytest.fixture
-def install(template: Path, tmp_path: Path) -> Path:
+def install(fixed_copy: Path) -> Path:
     """A fresh copy of the fixed installation for each test: erasure changes it."""
-    shutil.copytree(template.parent, tmp_path / "install")
-    return tmp_path / "install" / template.name
+    return fixed_copy
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -7,30 +7,22 @@ subject's copy without a word: ``check`` refuses both, naming the place.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from fixed_install import build_fixed_install
 
 import dpo_workbench as dw
 from dpo_workbench.cli import main
 from dpo_workbench.errors import DatamapError
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixed_install(tmp_path_factory.mktemp("fixed") / "install")
-
-
-def _with_datamap(template: Path, tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the fixed installation whose datamap has ``old`` replaced by ``new``."""
-    shutil.copytree(template.parent, tmp_path / "install")
-    datamap = tmp_path / "install" / "datamap.yaml"
+def _with_datamap(settings: Path, old: str, new: str) -> Path:
+    """The installation of ``settings`` with ``old`` replaced by ``new`` in its datamap."""
+    datamap = settings.parent / "datamap.yaml"
     text = datamap.read_text(encoding="utf-8")
     assert old in text, old
     datamap.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return tmp_path / "install" / template.name
+    return settings
 
 
 # (replaced text of the demo datamap, new text, words the problem must hold)
@@ -56,8 +48,8 @@ LABEL_PROBLEMS = [
 
 
 @pytest.mark.parametrize(("old", "new", "words"), LABEL_PROBLEMS)
-def test_check_refuses_labels_of_unknown_columns(template, tmp_path, capsys, old, new, words):
-    settings = _with_datamap(template, tmp_path, old, new)
+def test_check_refuses_labels_of_unknown_columns(fixed_copy, capsys, old, new, words):
+    settings = _with_datamap(fixed_copy, old, new)
     if not words:  # a declared column that exists is fine, shown or not
         dw.open_workbench(settings).close()
         return
@@ -90,17 +82,18 @@ DECLARATION_PROBLEMS = [
 
 
 @pytest.mark.parametrize(("old", "new", "words"), DECLARATION_PROBLEMS)
-def test_check_refuses_empty_labels_and_bad_third_party_declarations(template, tmp_path, old,
-                                                                     new, words):
-    settings = _with_datamap(template, tmp_path, old, new)
+def test_check_refuses_empty_labels_and_bad_third_party_declarations(fixed_copy, old, new,
+                                                                     words):
+    settings = _with_datamap(fixed_copy, old, new)
     with pytest.raises(DatamapError) as info:
         dw.open_workbench(settings)
     for w in words:
         assert w in str(info.value)
 
 
-def test_the_demo_declares_agents_in_chats_as_third_parties_only_when_they_sent_it(template):
-    with dw.open_workbench(template) as wb:
+def test_the_demo_declares_agents_in_chats_as_third_parties_only_when_they_sent_it(
+        fixed_template):
+    with dw.open_workbench(fixed_template) as wb:
         transcript = next(c for c in wb.datamap.table("contact_events").children
                           if c.name == "transcript")
     assert transcript.third_parties({"sender": "agent", "sender_name": "Anna"}) == (

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 import sqlite3
 import zipfile
 from datetime import datetime
@@ -26,7 +25,6 @@ from fixed_install import (
     PHONE,
     PHOTO,
     RECORDING,
-    build_fixed_install,
 )
 from sqlalchemy import event
 
@@ -205,16 +203,10 @@ EXPECTED_RECORDS = [
 EXPECTED_CSV = "\ufeff" + "".join(r + "\r\n" for r in EXPECTED_RECORDS)
 
 
-@pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixed_install(tmp_path_factory.mktemp("fixed") / "install")
-
-
 @pytest.fixture
-def install(template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the fixed installation for each test (its paths are relative)."""
-    shutil.copytree(template.parent, tmp_path / "install")
-    return tmp_path / "install" / template.name
+def install(fixed_copy: Path) -> Path:
+    """A fresh copy of the fixed installation for each test: erasure changes it."""
+    return fixed_copy
 
 
 @pytest.fixture
