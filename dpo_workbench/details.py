@@ -340,3 +340,38 @@ def _copies(inst: Installation, spec: TableSpec, keys: Sequence[Any],
             held = existing_keys(conn, inst.table(other.database, other.table), other.key, keys)
         out.append((other, held))
     return out
+
+
+def child_records(d: Details, name: str) -> list[dict[str, Any]]:
+    """The rows of one child table of an item as dicts (column -> value), in frame order.
+
+    Parameters
+    ----------
+    d : Details
+        An item of a report.
+    name : str
+        One of the item's child tables (a key of ``d.children``).
+
+    Returns
+    -------
+    list of dict
+        One dict per child row; values as the database gave them.
+
+    Examples
+    --------
+    >>> rows = child_records(report.groups["contacts"][0], "call_data")
+    >>> rows[0]
+    {'id': ..., 'data_key': 'customer_number', 'data_value': 'C-900001'}
+    >>> [r["data_key"] for r in rows]
+    ['customer_number', 'callback_number', 'order_id']
+    >>> child_records(report.groups["contacts"][0], "attachments")
+    []
+    """
+    if isinstance(d.children, ChildFrames):
+        return d.children.rows(name)  # gathered: the rows, without building a DataFrame
+    frame = d.children[name]
+    if frame.empty:  # most are; DataFrame.to_dict costs ~1 ms even then
+        return []
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

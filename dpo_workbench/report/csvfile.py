@@ -53,10 +53,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..datamap import Group
-from ..details import Details, FileInfo
+from ..details import Details, FileInfo, child_records
 from ..values import cell_text
 from .labels import ReportLabels
-from .model import Report, child_records
+from .model import Report
 from .output import PathOrFile, text_out
 
 #: The CSV header, in order.

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from ..datamap import Group
-from ..details import Details
+from ..details import Details, child_records
 from ..errors import NotFound
 from ..files import FileInfo, open_stored
 from ..values import json_value
 from .labels import ReportLabels
-from .model import Report, child_records
+from .model import Report
 from .output import CHUNK, PathOrFile, text_out
 from .subject import REDACTED
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..criteria import Criteria
 from ..datamap import Group, TableSpec
-from ..details import ChildFrames, Details, gather_details
+from ..details import Details, gather_details
 from ..display import report_html, report_repr
 from ..errors import UsageError
 from ..frameforms import report_frame
@@ -24,11 +24,17 @@ from ..installation import Installation
 from ..progress import Progress
 from ..selection import RowRef, Selection
 from .labels import ReportLabels
+from .subject import (
+    SubjectCopy,
+    declared_third_parties,
+    redact_details,
+    searched_words,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .subject import SubjectCopy
 
 
 @dataclass(frozen=True)
@@ -219,14 +225,6 @@ def build_report(inst: Installation, selection: Selection, *,
     specs = {t.id: t for t in inst.datamap.tables}
     subject = None
     if subject_copy and criteria is not None:
-        from .subject import (
-            SubjectCopy,
-            declared_third_parties,
-            redact_details,
-            searched_words,
-            utc_text,
-        )
-
         redacted = 0
         for g, items in groups.items():
             copies = [redact_details(specs[d.table_id], d) for d in items]
@@ -241,38 +239,3 @@ def build_report(inst: Installation, selection: Selection, *,
                   search=criteria.describe() if criteria is not None else "",
                   groups=groups, missing=missing, created_by=created_by, specs=specs,
                   subject=subject)
-
-
-def child_records(d: Details, name: str) -> list[dict[str, Any]]:
-    """The rows of one child table of an item as dicts (column -> value), in frame order.
-
-    Parameters
-    ----------
-    d : Details
-        An item of a report.
-    name : str
-        One of the item's child tables (a key of ``d.children``).
-
-    Returns
-    -------
-    list of dict
-        One dict per child row; values as the database gave them.
-
-    Examples
-    --------
-    >>> rows = child_records(report.groups["contacts"][0], "call_data")
-    >>> rows[0]
-    {'id': ..., 'data_key': 'customer_number', 'data_value': 'C-900001'}
-    >>> [r["data_key"] for r in rows]
-    ['customer_number', 'callback_number', 'order_id']
-    >>> child_records(report.groups["contacts"][0], "attachments")
-    []
-    """
-    if isinstance(d.children, ChildFrames):
-        return d.children.rows(name)  # gathered: the rows, without building a DataFrame
-    frame = d.children[name]
-    if frame.empty:  # most are; DataFrame.to_dict costs ~1 ms even then
-        return []
-    columns = [str(c) for c in frame.columns]
-    values = [frame[c].tolist() for c in frame.columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

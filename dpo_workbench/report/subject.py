@@ -20,8 +20,7 @@ from typing import Any
 
 from ..criteria import Criteria
 from ..datamap.model import Labelled, TableSpec
-from ..details import ChildFrames, Details
-from .model import child_records
+from ..details import ChildFrames, Details, child_records
 
 #: What the subject's copy shows instead of a third party's value.
 REDACTED = "[third party: redacted]"

@@ -49,11 +49,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..datamap import Group
-from ..details import Details
+from ..details import Details, child_records
 from ..values import cell_text
 from .csvfile import FILE_FIELDS, MISSING_ITEM, file_values, write_rows
 from .labels import ReportLabels, headed
-from .model import Report, child_records
+from .model import Report
 from .output import PathOrFile
 
 #: The columns every wide CSV starts with.

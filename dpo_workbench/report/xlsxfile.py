@@ -58,12 +58,12 @@ from decimal import Decimal
 from typing import Any
 
 from ..datamap import Group
-from ..details import Details
+from ..details import Details, child_records
 from ..errors import ReportError
 from ..values import json_value, plain
 from .csvfile import FILE_FIELDS, SUMMARY_LABELS, file_values
 from .labels import ReportLabels, headed, with_name
-from .model import Report, child_records
+from .model import Report
 from .output import PathOrBinary, binary_out
 from .widecsv import MISSING_ITEM, part_heading
 
