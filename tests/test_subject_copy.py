@@ -223,3 +223,27 @@ def test_every_format_speaks_the_datamaps_labels(install, tmp_path):
         frame = wb.report(Selection.all(wb.search(phone=PHONE)), created_at=CREATED).to_frame()
     row = frame[frame["field"] == "remote_number"].iloc[0]
     assert (row["table_label"], row["field_label"]) == ("Contact", "Phone number")
+
+
+@pytest.mark.engines
+def test_subject_copy_redacts_agents_on_every_engine(shared_demo):
+    from dpo_workbench.demo.samples import AINO
+
+    _, settings = shared_demo
+    with dw.open_workbench(settings) as wb:
+        result = wb.search(phone=AINO.phone, email=AINO.email)
+        internal = wb.report(Selection.all(result), criteria=result.criteria)
+        copy = wb.report(Selection.all(result), criteria=result.criteria, subject_copy=True)
+    pairs = [(a, b) for (_, a), (_, b) in zip(internal.items(), copy.items(), strict=True)]
+    chats = [(x, y) for a, b in pairs for x, y in zip(a.children.rows("transcript") if
+                                                      "transcript" in a.children else [],
+                                                      b.children.rows("transcript") if
+                                                      "transcript" in b.children else [],
+                                                      strict=True)]
+    agents = [(x, y) for x, y in chats if x["sender"] == "agent"]
+    assert agents and all(y["sender_name"] == REDACTED != x["sender_name"] for x, y in agents)
+    assert all(x == y for x, y in chats if x["sender"] != "agent")  # the person's own lines
+    looked_up = [(a.lookups["agent"], b.lookups["agent"]) for a, b in pairs
+                 if "agent" in a.lookups]
+    assert looked_up and all(y == {"display_name": REDACTED} != x for x, y in looked_up)
+    assert copy.subject is not None and copy.subject.redacted == len(agents) + len(looked_up)
