@@ -64,11 +64,11 @@ EXPECTED_RECORDS = [
     'Directory Entries,,report,,items,1,Report,Items',
     'Outbound Campaign Customers,,report,,items,1,Report,Items',
     'Customer Consents,,report,,items,2,Report,Items',
-    'Contacts,operative.contact_events,summary,,items,2,Contact,Items found here',
-    'Contacts,monitoring1.contact_events,summary,,copies,1,Contact (monitoring copy),Copies held here',
-    'Directory Entries,directory.directory_entries,summary,,items,1,Directory entry,Items found here',
-    'Outbound Campaign Customers,outbound.campaign_customers,summary,,items,1,Campaign customer,Items found here',
-    'Customer Consents,operative.customer_consents,summary,,items,2,Consent,Items found here',
+    'Contacts,,summary:items,,operative.contact_events,2,Items found here,Contact',
+    'Contacts,,summary:copies,,monitoring1.contact_events,1,Copies held here,Contact (monitoring copy)',
+    'Directory Entries,,summary:items,,directory.directory_entries,1,Items found here,Directory entry',
+    'Outbound Campaign Customers,,summary:items,,outbound.campaign_customers,1,Items found here,Campaign customer',
+    'Customer Consents,,summary:items,,operative.customer_consents,2,Items found here,Consent',
     'Contacts,operative.contact_events#102,record,,id,102,Contact,Id',
     'Contacts,operative.contact_events#102,record,,channel,email,Contact,Channel',
     'Contacts,operative.contact_events#102,record,,direction,in,Contact,Direction',
@@ -354,7 +354,7 @@ def test_the_csv_reads_back_into_the_documented_columns(wb, result):
                      "'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva",
                      "Contact", "Message text"]]
     parts = {r[2] for r in rows[1:]}
-    assert parts == {"report", "summary", "record", "lookup:agent", "lookup:queue", "lookup:campaign",
+    assert parts == {"report", "summary:items", "summary:copies", "record", "lookup:agent", "lookup:queue", "lookup:campaign",
                      "child:attachments", "child:notes", "child:call_data", "child:fields",
                      "child:calls", "file", "copy"}
 
@@ -367,19 +367,20 @@ def test_deselecting_an_item_and_a_group_removes_exactly_them(wb, result):
     expected = [r for r in EXPECTED_RECORDS
                 if "operative.contact_events#101," not in r
                 and not r.startswith("Customer Consents,operative.")
-                and not r.startswith("Contacts,monitoring1.contact_events,summary")]
+                and not r.startswith("Customer Consents,,summary:")
+                and "monitoring1.contact_events," not in r]
     expected[expected.index("Contacts,,report,,items,2,Report,Items")] = \
         "Contacts,,report,,items,1,Report,Items"
     expected[expected.index("Customer Consents,,report,,items,2,Report,Items")] = \
         "Customer Consents,,report,,items,0,Report,Items"
-    expected[expected.index("Contacts,operative.contact_events,summary,,items,2,Contact,"
-                            "Items found here")] = \
-        "Contacts,operative.contact_events,summary,,items,1,Contact,Items found here"
+    expected[expected.index("Contacts,,summary:items,,operative.contact_events,2,"
+                            "Items found here,Contact")] = \
+        "Contacts,,summary:items,,operative.contact_events,1,Items found here,Contact"
     assert text == "\ufeff" + "".join(r + "\r\n" for r in expected)
     # what is removed is exactly the item's and the group's lines
     removed = set(EXPECTED_RECORDS) - set(expected)
     assert all("contact_events#101" in r or "Customer Consents" in r or "items,2" in r
-               or "monitoring1.contact_events,summary" in r for r in removed)
+               or "summary:" in r for r in removed)
     # item 101's lines, two consents', two counts, the summary's lines of the consents,
     # of the copy of 101 and of the contacts' count
     assert len(removed) == 32 + 12 + 2 + 3

@@ -7,27 +7,28 @@ value per line; ``part_label`` and ``field_label`` say in the datamap's words wh
 ``part`` and ``field`` name (``Contact``, ``Phone number``; see ``label`` in
 ``docs/datamap.md``):
 
-=================  ==========================================================
-``part``           lines
-=================  ==========================================================
-``report``         first lines, no item: ``installation``, ``created_at``,
-                   ``search`` (the criteria described in words, without the
-                   searched values), in the subject's copy the copy's own
-                   lines (see :mod:`.subject`: what it redacts, what was
-                   searched with its values, the time in UTC), and one
-                   ``items`` line per group (count)
-``summary``        where the data lives: per table (``item`` is
-                   ``database.table``, ``part_label`` the table's label) the
-                   ``items`` found there and the ``copies`` of items held there
-``record``         the item's own columns, in table column order
-``lookup:<name>``  the shown columns of a looked-up row (agent, campaign...)
-``child:<name>``   child rows; ``part_row`` numbers them from 1
-``file``           each file: ``name``, ``kind``, ``size``, ``store``, ``path``,
-                   ``owner`` (the row naming it) and ``status``
-                   (``available`` or why not); ``part_row`` from 1
-``copy``           each copy in another database: field ``item``
-``missing``        an item deleted since the search: field ``status``
-=================  ==========================================================
+===================  ========================================================
+``part``             lines
+===================  ========================================================
+``report``           first lines, no item: ``installation``, ``created_at``,
+                     ``search`` (the criteria described in words, without the
+                     searched values), in the subject's copy the copy's own
+                     lines (see :mod:`.subject`: what it redacts, what was
+                     searched with its values, the time in UTC), and one
+                     ``items`` line per group (count)
+``summary:items``    where the data lives, no item: per table (``field`` is
+                     ``database.table``, ``field_label`` the table's label) the
+                     items found there
+``summary:copies``   the same for the copies of items held in a table
+``record``           the item's own columns, in table column order
+``lookup:<name>``    the shown columns of a looked-up row (agent, campaign...)
+``child:<name>``     child rows; ``part_row`` numbers them from 1
+``file``             each file: ``name``, ``kind``, ``size``, ``store``, ``path``,
+                     ``owner`` (the row naming it) and ``status``
+                     (``available`` or why not); ``part_row`` from 1
+``copy``             each copy in another database: field ``item``
+``missing``          an item deleted since the search: field ``status``
+===================  ========================================================
 
 ``group`` is the group's title (``Contacts``...), ``item`` is
 ``database.table#key``. Items come in group order, then search order; an item's
@@ -152,8 +153,8 @@ def csv_rows(report: Report) -> Iterator[tuple[str, ...]]:
     for w in report.where():
         for what, n in (("items", w.items), ("copies", w.copies)):
             if n:
-                yield (Group(w.group).title, w.location, "summary", "", what, str(n), w.label,
-                       SUMMARY_LABELS[what])
+                yield (Group(w.group).title, "", f"summary:{what}", "", w.location, str(n),
+                       SUMMARY_LABELS[what], w.label)
     labels = report.labels
     for g, items in report.groups.items():
         title = Group(g).title
