@@ -46,15 +46,29 @@ class Details:
     children: Mapping[str, pd.DataFrame]
     files: tuple[FileInfo, ...]
     copies: tuple[RowRef, ...] = field(default_factory=tuple)
+    #: The item's datamap table (its labels); None for details made by hand.
+    spec: TableSpec | None = field(default=None, compare=False, repr=False)
 
     def as_text(self) -> str:
-        """A plain-text rendering (used by the command line)."""
-        lines = [f"{self.group_title}: {self.ref}"]
-        lines += [f"  {k}: {v}" for k, v in self.fields.items()]
+        """A plain-text rendering (used by the command line), in the datamap's labels.
+
+        Each table, lookup, child table and column is named by its label with the
+        technical name beside it: ``Phone number (remote_number): +358 ...``.
+        """
+        from .report.labels import ReportLabels, with_name
+
+        labels = ReportLabels({self.spec.id: self.spec} if self.spec else {})
+        tid = self.table_id
+        lines = [f"{self.group_title}: {labels.table(tid)} {self.ref}"]
+        lines += [f"  {with_name(labels.column(tid, k), k)}: {v}" for k, v in self.fields.items()]
         for name, values in self.lookups.items():
-            lines.append(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
-        for name, df in self.children.items():
-            lines.append(f"  {name}: {len(df)} row(s)")
+            lines.append(f"  {with_name(labels.lookup(tid, name), name)}: " + ", ".join(
+                f"{with_name(labels.lookup_column(tid, name, k), k)}={v}"
+                for k, v in values.items()))
+        for name in self.children:
+            rows = self.children.rows(name) if isinstance(self.children, ChildFrames) \
+                else self.children[name].to_dict("records")
+            lines.append(f"  {with_name(labels.child(tid, name), name)}: {len(rows)} row(s)")
         for f in self.files:
             state = "" if f.exists else f" ({f.problem or 'missing'})"
             lines.append(f"  file {f.kind}: {f.name} {f.size or 0} bytes{state}")
@@ -291,7 +305,7 @@ def _read_batch(inst: Installation, batch: _Batch) -> list[Details]:
                            lookups=item_lookups,
                            children=ChildFrames(spec.children, item_children), files=tuple(files),
                            copies=tuple(RowRef(o.database, o.table, key)
-                                        for o, keys in copies if key in keys)))
+                                        for o, keys in copies if key in keys), spec=spec))
     return out
 
 
@@ -326,3 +340,38 @@ def _copies(inst: Installation, spec: TableSpec, keys: Sequence[Any],
             held = existing_keys(conn, inst.table(other.database, other.table), other.key, keys)
         out.append((other, held))
     return out
+
+
+def child_records(d: Details, name: str) -> list[dict[str, Any]]:
+    """The rows of one child table of an item as dicts (column -> value), in frame order.
+
+    Parameters
+    ----------
+    d : Details
+        An item of a report.
+    name : str
+        One of the item's child tables (a key of ``d.children``).
+
+    Returns
+    -------
+    list of dict
+        One dict per child row; values as the database gave them.
+
+    Examples
+    --------
+    >>> rows = child_records(report.groups["contacts"][0], "call_data")
+    >>> rows[0]
+    {'id': ..., 'data_key': 'customer_number', 'data_value': 'C-900001'}
+    >>> [r["data_key"] for r in rows]
+    ['customer_number', 'callback_number', 'order_id']
+    >>> child_records(report.groups["contacts"][0], "attachments")
+    []
+    """
+    if isinstance(d.children, ChildFrames):
+        return d.children.rows(name)  # gathered: the rows, without building a DataFrame
+    frame = d.children[name]
+    if frame.empty:  # most are; DataFrame.to_dict costs ~1 ms even then
+        return []
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

@@ -326,17 +326,27 @@ def report_html(report: Report) -> str:
              f"{text(report.created_at)}</p>"]
     if report.search:
         parts.append(note(report.search))
+    if report.subject is not None:
+        parts += [heading("The data subject's copy", 4),
+                  table(["", ""], [[label, value] for _, label, value
+                                   in report.subject.statement()], limit=TEXT_SHOWN)]
     parts.append(table(["group", "items", "deleted since the search"],
                        [[_title(g), n, len(report.missing.get(g, ()))]
                         for g, n in report.counts.items()]))
+    parts += [heading("Where the data lives", 4),
+              table(["table", "location", "group", "items found here", "copies held here"],
+                    [[w.label, w.location, _title(w.group), w.items, w.copies]
+                     for w in report.where()])]
     for g, items in report.groups.items():
         if not items:
             continue
-        rows = [[str(d.ref), len(d.fields), ", ".join(d.lookups),
+        rows = [[report.labels.table(d.table_id), str(d.ref), len(d.fields),
+                 ", ".join(report.labels.lookup(d.table_id, n) for n in d.lookups),
                  sum(len(_child_rows(d.children, n)) for n in d.children), len(d.files),
                  ", ".join(map(str, d.copies))] for d in items[:ROWS_SHOWN]]
         parts += [heading(f"{_title(g)} ({len(items):,})", 4),
-                  table(["item", "fields", "looked up", "child rows", "files", "copies"], rows),
+                  table(["table", "item", "fields", "looked up", "child rows", "files",
+                         "copies"], rows),
                   more(len(rows), len(items), f"report.groups[{g!r}]")]
     missing = [str(r) for refs in report.missing.values() for r in refs]
     if missing:
@@ -361,7 +371,8 @@ def plan_repr(plan: ErasurePlan) -> str:
 
 def plan_html(plan: ErasurePlan) -> str:
     """Per database and table what happens (delete, or which columns are redacted or cleared)."""
-    rows = [[s["database"], s["table"], s["action"], s["rows"], s["columns"], s["files"]]
+    rows = [[s["table_label"] or s["table"], s["database"], s["table"], s["action"], s["rows"],
+             s["columns_labelled"], s["files"]]
             for s in plan_steps(plan) if s["rows"] or s["files"]]
     parts = [heading(f"Erasure plan (dry run): {plural(len(plan.items), 'item')}, "
                      f"{plural(plan.total_rows, 'row')}, {plural(len(plan.files), 'file')}"),
@@ -370,7 +381,8 @@ def plan_html(plan: ErasurePlan) -> str:
     if not plan.targets:
         parts.append(note("Nothing to erase: no item is selected."))
     else:
-        parts.append(table(["database", "table", "action", "rows", "columns", "files"], rows))
+        parts.append(table(["what", "database", "table", "action", "rows", "columns", "files"],
+                           rows))
     if plan.excluded:
         parts.append(note(f"{plural(len(plan.excluded), 'found item')} left out (unselected)."))
     if plan.undated:
@@ -415,7 +427,8 @@ def receipt_html(receipt: Mapping[str, Any]) -> str:
 
 def _outcomes_table(outcomes: Sequence[Mapping[str, Any]]) -> str:
     """The receipt's outcomes; the columns of files not removed only when there are some."""
-    columns = ["kind", "database", "table", "outcome", "count"]
+    columns = ["kind", "table_label", "database", "table", "outcome", "count"]
     if any(o["owner"] for o in outcomes):
         columns += ["owner", "why"]
-    return table(columns, [[o[c] for c in columns] for o in outcomes])
+    return table([c.replace("table_label", "what") for c in columns],
+                 [[o[c] for c in columns] for o in outcomes])

@@ -24,6 +24,7 @@ from .datamap import Datamap
 from .display import WorkbenchDisplay
 from .engines import state_engine
 from .erasure.methods import ErasureMethods
+from .errors import UsageError
 from .hints import Hint, merge
 from .installation import Installation
 from .maintenance import IndexMethods
@@ -294,7 +295,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
     def report(self, selection: Selection, *, criteria: Criteria | None = None,
                out: str | os.PathLike[str] | BinaryIO | None = None, fmt: str | None = None,
                bom: bool = True, created_at: datetime | None = None,
-               progress: Progress | None = None) -> Report:
+               progress: Progress | None = None, subject_copy: bool = False) -> Report:
         """Everything about the selected items; written to ``out`` when given.
 
         Parameters
@@ -308,10 +309,17 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
             chooses the format unless ``fmt`` says.
         fmt : str, optional
             A name of :data:`dpo_workbench.report.FORMATS`.
+        subject_copy : bool
+            The copy handed to the person (Art. 15(4) GDPR): the values of columns
+            the datamap declares ``third_party`` (agents' names...) read
+            ``[third party: redacted]``, and the copy states what was searched, with
+            the values, and when (UTC). Needs ``criteria``. Default: the DPO's own
+            report, which keeps everything.
 
         Records ``report_created`` in the audit log once the report is complete (the
         file written, or the report returned): the items read per table, the
-        format, and the criteria only as their keyed hash.
+        format, whether it is the subject's copy, and the criteria only as their
+        keyed hash.
 
         Examples
         --------
@@ -330,13 +338,21 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
                 fmt = format_for(out, fmt)
             else:
                 fmt = format_for("", fmt)
+            if subject_copy and fmt == "csv-wide":
+                raise UsageError("The subject's copy states what was searched and what it "
+                                 "redacts, and a wide CSV has no place for that: write it as "
+                                 "csv, json, xlsx or zip.")
         report = build_report(self.installation, selection, criteria=criteria,
-                              created_at=created_at, created_by=self.user, progress=progress)
+                              created_at=created_at, created_by=self.user, progress=progress,
+                              subject_copy=subject_copy)
         if out is not None and fmt is not None:
             REGISTRY[fmt].write(report, out, bom=bom)
+        detail: dict[str, Any] = {"items": report.total, "missing": report.missing_count,
+                                  "format": fmt or "python"}
+        if report.subject is not None:
+            detail.update(subject_copy=True, redacted=report.subject.redacted)
         self.record(Action.REPORT_CREATED, criteria=criteria, tables=report.tables(),
-                    detail={"items": report.total, "missing": report.missing_count,
-                            "format": fmt or "python"})
+                    detail=detail)
         return report
 
     def batch(self, requests: Any, *, out: str | os.PathLike[str], fmt: str | None = None,

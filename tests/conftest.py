@@ -83,3 +83,20 @@ def state_url(engine: str, tmp_path: Path) -> Iterator[str]:
         return
     with server_database(engine) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def fixed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixed installation (:mod:`fixed_install`), built once; copy it before changing it."""
+    from fixed_install import build_fixed_install
+
+    return build_fixed_install(tmp_path_factory.mktemp("fixed") / "install")
+
+
+@pytest.fixture
+def fixed_copy(fixed_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the fixed installation (its paths are relative); its settings file."""
+    import shutil
+
+    shutil.copytree(fixed_template.parent, tmp_path / "install")
+    return tmp_path / "install" / fixed_template.name

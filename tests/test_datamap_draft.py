@@ -40,6 +40,7 @@ from sqlalchemy import (
 import dpo_workbench as dw
 from dpo_workbench.cli import main
 from dpo_workbench.datamap import Datamap, load_datamap
+from dpo_workbench.datamap.model import humanize
 from dpo_workbench.errors import DatamapError
 
 # (database, table, column) of every column that identifies a person, as planted.
@@ -367,6 +368,23 @@ def test_a_draft_without_file_stores_lists_file_columns_as_identifying_and_passe
         people = wb.installation.datamap.table("people")
         assert "avatar" in people.identifying and not people.files
         assert wb.installation.datamap.table("optins").group.value == "consents"  # yes_no
+
+
+def test_a_draft_writes_readable_labels_that_check_accepts(tmp_path):
+    from test_datamap import make_helpdesk
+
+    settings = make_helpdesk(tmp_path)
+    settings.write_text(settings.read_text(encoding="utf-8")
+                        .replace("helpdesk-datamap.yaml", "drafted.yaml"), encoding="utf-8")
+    assert _draft(settings, "--out", str(tmp_path / "drafted.yaml"))[0] == 0
+    yaml_text = (tmp_path / "drafted.yaml").read_text(encoding="utf-8")
+    assert "third_party" in yaml_text  # the header says what no guess can: others' data
+    with dw.open_workbench(settings) as wb:  # as written: every labelled column exists
+        people = wb.installation.datamap.table("people")
+    # a DBA starts from readable names, to put in the DPO's words
+    assert people.label == "People"
+    assert people.labels and all(label == humanize(c) for c, label in people.labels.items())
+    assert set(people.labels) >= set(people.show)
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "mariadb"])

@@ -132,7 +132,7 @@ def test_each_object_shows_as_html_of_its_own_counts(wb):
         elif name == "report":
             assert f"Report: {obj.total} items" in text
         else:
-            assert obj.token in text and "redact: remote_number" in text
+            assert obj.token in text and "redact: Phone number (remote_number)" in text
 
 
 def test_a_search_result_shows_a_bounded_number_of_rows_and_says_how_many_more(wb):

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 import sqlite3
 import zipfile
 from datetime import datetime
@@ -26,7 +25,6 @@ from fixed_install import (
     PHONE,
     PHOTO,
     RECORDING,
-    build_fixed_install,
 )
 from sqlalchemy import event
 
@@ -58,158 +56,157 @@ CREATED = datetime(2025, 6, 30, 12, 0, 0)
 # record per string (the e-mail body keeps its own line breaks inside quotes).
 # Records end with CR LF; the file starts with a UTF-8 byte-order mark.
 EXPECTED_RECORDS = [
-    'group,item,part,part_row,field,value',
-    ',,report,,installation,Fixed test installation',
-    ',,report,,created_at,2025-06-30T12:00:00',
-    ",,report,,search,the e-mail address (any letter case) or the phone number's last 7 digits",
-    'Contacts,,report,,items,2',
-    'Directory Entries,,report,,items,1',
-    'Outbound Campaign Customers,,report,,items,1',
-    'Customer Consents,,report,,items,2',
-    'Contacts,operative.contact_events#102,record,,id,102',
-    'Contacts,operative.contact_events#102,record,,channel,email',
-    'Contacts,operative.contact_events#102,record,,direction,in',
-    'Contacts,operative.contact_events#102,record,,queue_id,1',
-    'Contacts,operative.contact_events#102,record,,agent_id,1',
-    'Contacts,operative.contact_events#102,record,,started_at,2025-03-02T09:30:00',
-    'Contacts,operative.contact_events#102,record,,ended_at,',
-    'Contacts,operative.contact_events#102,record,,wait_seconds,',
-    'Contacts,operative.contact_events#102,record,,handling_seconds,300',
-    'Contacts,operative.contact_events#102,record,,outcome,answered',
-    'Contacts,operative.contact_events#102,record,,remote_number,',
-    'Contacts,operative.contact_events#102,record,,remote_address,Eeva.Makela@example.fi',
-    'Contacts,operative.contact_events#102,record,,remote_name,Eeva Mäkelä',
-    'Contacts,operative.contact_events#102,record,,subject,Invoice question',
-    'Contacts,operative.contact_events#102,record,,body,"\'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva"',
-    'Contacts,operative.contact_events#102,record,,recording_file,',
-    'Contacts,operative.contact_events#102,lookup:agent,,display_name,Anna Agent',
-    'Contacts,operative.contact_events#102,lookup:queue,,name,Customer Service',
-    'Contacts,operative.contact_events#102,child:attachments,1,id,201',
-    'Contacts,operative.contact_events#102,child:attachments,1,file_name,lasku maaliskuu.txt',
-    'Contacts,operative.contact_events#102,child:attachments,1,content_type,text/plain',
-    'Contacts,operative.contact_events#102,child:attachments,1,size_bytes,31',
-    'Contacts,operative.contact_events#102,file,1,name,lasku maaliskuu.txt',
-    'Contacts,operative.contact_events#102,file,1,kind,attachment',
-    'Contacts,operative.contact_events#102,file,1,size,31',
-    'Contacts,operative.contact_events#102,file,1,store,attachments',
-    'Contacts,operative.contact_events#102,file,1,path,2025/03/201.txt',
-    'Contacts,operative.contact_events#102,file,1,owner,operative.email_attachments#201',
-    'Contacts,operative.contact_events#102,file,1,status,available',
-    'Contacts,operative.contact_events#101,record,,id,101',
-    'Contacts,operative.contact_events#101,record,,channel,call',
-    'Contacts,operative.contact_events#101,record,,direction,in',
-    'Contacts,operative.contact_events#101,record,,queue_id,1',
-    'Contacts,operative.contact_events#101,record,,agent_id,1',
-    'Contacts,operative.contact_events#101,record,,started_at,2025-03-01T14:05:09',
-    'Contacts,operative.contact_events#101,record,,ended_at,2025-03-01T14:09:30',
-    'Contacts,operative.contact_events#101,record,,wait_seconds,12',
-    'Contacts,operative.contact_events#101,record,,handling_seconds,261',
-    'Contacts,operative.contact_events#101,record,,outcome,handled',
-    "Contacts,operative.contact_events#101,record,,remote_number,'+358 40 765 4321",
-    'Contacts,operative.contact_events#101,record,,remote_address,',
-    'Contacts,operative.contact_events#101,record,,remote_name,Eeva Mäkelä',
-    'Contacts,operative.contact_events#101,record,,subject,',
-    'Contacts,operative.contact_events#101,record,,body,',
-    'Contacts,operative.contact_events#101,record,,recording_file,2025/03/101.wav',
-    'Contacts,operative.contact_events#101,lookup:agent,,display_name,Anna Agent',
-    'Contacts,operative.contact_events#101,lookup:queue,,name,Customer Service',
-    'Contacts,operative.contact_events#101,child:notes,1,id,301',
-    'Contacts,operative.contact_events#101,child:notes,1,created_at,2025-03-01T14:10:00',
-    "Contacts,operative.contact_events#101,child:notes,1,note_text,'@callback tomorrow about the invoice",
-    'Contacts,operative.contact_events#101,child:call_data,1,id,401',
-    'Contacts,operative.contact_events#101,child:call_data,1,data_key,customer_no',
-    'Contacts,operative.contact_events#101,child:call_data,1,data_value,C-1001',
-    'Contacts,operative.contact_events#101,file,1,name,101.wav',
-    'Contacts,operative.contact_events#101,file,1,kind,audio',
-    'Contacts,operative.contact_events#101,file,1,size,1644',
-    'Contacts,operative.contact_events#101,file,1,store,recordings',
-    'Contacts,operative.contact_events#101,file,1,path,2025/03/101.wav',
-    'Contacts,operative.contact_events#101,file,1,owner,operative.contact_events#101',
-    'Contacts,operative.contact_events#101,file,1,status,available',
-    'Contacts,operative.contact_events#101,copy,1,item,monitoring1.contact_events#101',
-    'Directory Entries,directory.directory_entries#11,record,,id,11',
-    'Directory Entries,directory.directory_entries#11,record,,first_name,Eeva',
-    'Directory Entries,directory.directory_entries#11,record,,last_name,Mäkelä',
-    'Directory Entries,directory.directory_entries#11,record,,display_name,Mäkelä Eeva',
-    'Directory Entries,directory.directory_entries#11,record,,title,Buyer',
-    'Directory Entries,directory.directory_entries#11,record,,department,Purchasing',
-    'Directory Entries,directory.directory_entries#11,record,,company,Firma Oy',
-    'Directory Entries,directory.directory_entries#11,record,,phone_work,',
-    'Directory Entries,directory.directory_entries#11,record,,phone_mobile,040 765 4321',
-    'Directory Entries,directory.directory_entries#11,record,,phone_home,',
-    'Directory Entries,directory.directory_entries#11,record,,email_work,eeva.makela@example.fi',
-    'Directory Entries,directory.directory_entries#11,record,,email_private,',
-    'Directory Entries,directory.directory_entries#11,record,,street,Kauppakatu 1',
-    'Directory Entries,directory.directory_entries#11,record,,postal_code,00100',
-    'Directory Entries,directory.directory_entries#11,record,,city,Helsinki',
-    'Directory Entries,directory.directory_entries#11,record,,country,FI',
-    'Directory Entries,directory.directory_entries#11,record,,notes,',
-    'Directory Entries,directory.directory_entries#11,record,,photo_file,11.png',
-    'Directory Entries,directory.directory_entries#11,record,,updated_at,2025-01-10T08:00:00',
-    'Directory Entries,directory.directory_entries#11,file,1,name,11.png',
-    'Directory Entries,directory.directory_entries#11,file,1,kind,image',
-    'Directory Entries,directory.directory_entries#11,file,1,size,75',
-    'Directory Entries,directory.directory_entries#11,file,1,store,photos',
-    'Directory Entries,directory.directory_entries#11,file,1,path,11.png',
-    'Directory Entries,directory.directory_entries#11,file,1,owner,directory.directory_entries#11',
-    'Directory Entries,directory.directory_entries#11,file,1,status,available',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,id,21',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,campaign_id,1',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,first_name,Eeva',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,last_name,Mäkelä',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,phone1,0407654321',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,phone2,',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,email,',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,language,fi',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,customer_status,called',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,imported_at,2025-02-15T10:00:00',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,last_called_at,2025-03-03T11:00:00',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,lookup:campaign,,name,Spring offers 2025',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,lookup:campaign,,status,active',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,id,31',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,field_name,contract_no',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,field_value,K-778',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,id,32',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,field_name,interest',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,field_value,broadband',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,id,41',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,started_at,2025-03-03T11:00:00',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,dialled_number,0407654321',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,call_result,answered',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,talk_seconds,95',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,name,out-41.wav',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,kind,audio',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,size,',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,store,recordings',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,path,2025/03/out-41.wav',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,owner,outbound.outbound_calls#41',
-    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,status,the file is missing from its store',
-    'Customer Consents,operative.customer_consents#502,record,,id,502',
-    "Customer Consents,operative.customer_consents#502,record,,phone_number,'+358 40 765 4321",
-    'Customer Consents,operative.customer_consents#502,record,,consent_type,marketing',
-    'Customer Consents,operative.customer_consents#502,record,,given_at,2025-03-01T14:05:40',
-    'Customer Consents,operative.customer_consents#502,record,,consent_value,0',
-    'Customer Consents,operative.customer_consents#502,record,,contact_id,101',
-    'Customer Consents,operative.customer_consents#501,record,,id,501',
-    "Customer Consents,operative.customer_consents#501,record,,phone_number,'+358 40 765 4321",
-    'Customer Consents,operative.customer_consents#501,record,,consent_type,recording',
-    'Customer Consents,operative.customer_consents#501,record,,given_at,2025-03-01T14:05:20',
-    'Customer Consents,operative.customer_consents#501,record,,consent_value,1',
-    'Customer Consents,operative.customer_consents#501,record,,contact_id,101',
+    'group,item,part,part_row,field,value,part_label,field_label',
+    ',,report,,installation,Fixed test installation,Report,Installation',
+    ',,report,,created_at,2025-06-30T12:00:00,Report,Created at',
+    ",,report,,search,the e-mail address (any letter case) or the phone number's last 7 digits,Report,Searched for",
+    'Contacts,,report,,items,2,Report,Items',
+    'Directory Entries,,report,,items,1,Report,Items',
+    'Outbound Campaign Customers,,report,,items,1,Report,Items',
+    'Customer Consents,,report,,items,2,Report,Items',
+    'Contacts,,summary:items,,operative.contact_events,2,Items found here,Contact',
+    'Contacts,,summary:copies,,monitoring1.contact_events,1,Copies held here,Contact (monitoring copy)',
+    'Directory Entries,,summary:items,,directory.directory_entries,1,Items found here,Directory entry',
+    'Outbound Campaign Customers,,summary:items,,outbound.campaign_customers,1,Items found here,Campaign customer',
+    'Customer Consents,,summary:items,,operative.customer_consents,2,Items found here,Consent',
+    'Contacts,operative.contact_events#102,record,,id,102,Contact,Id',
+    'Contacts,operative.contact_events#102,record,,channel,email,Contact,Channel',
+    'Contacts,operative.contact_events#102,record,,direction,in,Contact,Direction',
+    'Contacts,operative.contact_events#102,record,,queue_id,1,Contact,Queue id',
+    'Contacts,operative.contact_events#102,record,,agent_id,1,Contact,Agent id',
+    'Contacts,operative.contact_events#102,record,,started_at,2025-03-02T09:30:00,Contact,Started',
+    'Contacts,operative.contact_events#102,record,,ended_at,,Contact,Ended at',
+    'Contacts,operative.contact_events#102,record,,wait_seconds,,Contact,Wait seconds',
+    'Contacts,operative.contact_events#102,record,,handling_seconds,300,Contact,Handling seconds',
+    'Contacts,operative.contact_events#102,record,,outcome,answered,Contact,Outcome',
+    'Contacts,operative.contact_events#102,record,,remote_number,,Contact,Phone number',
+    'Contacts,operative.contact_events#102,record,,remote_address,Eeva.Makela@example.fi,Contact,E-mail address',
+    'Contacts,operative.contact_events#102,record,,remote_name,Eeva Mäkelä,Contact,Name given',
+    'Contacts,operative.contact_events#102,record,,subject,Invoice question,Contact,Subject',
+    'Contacts,operative.contact_events#102,record,,body,"\'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva",Contact,Message text',
+    'Contacts,operative.contact_events#102,record,,recording_file,,Contact,Recording',
+    'Contacts,operative.contact_events#102,lookup:agent,,display_name,Anna Agent,Agent,Agent',
+    'Contacts,operative.contact_events#102,lookup:queue,,name,Customer Service,Queue,Queue',
+    'Contacts,operative.contact_events#102,child:attachments,1,id,201,E-mail attachments,Id',
+    'Contacts,operative.contact_events#102,child:attachments,1,file_name,lasku maaliskuu.txt,E-mail attachments,File name',
+    'Contacts,operative.contact_events#102,child:attachments,1,content_type,text/plain,E-mail attachments,Type',
+    'Contacts,operative.contact_events#102,child:attachments,1,size_bytes,31,E-mail attachments,Size (bytes)',
+    'Contacts,operative.contact_events#102,file,1,name,lasku maaliskuu.txt,File,File name',
+    'Contacts,operative.contact_events#102,file,1,kind,attachment,File,Kind',
+    'Contacts,operative.contact_events#102,file,1,size,31,File,Size (bytes)',
+    'Contacts,operative.contact_events#102,file,1,store,attachments,File,Store',
+    'Contacts,operative.contact_events#102,file,1,path,2025/03/201.txt,File,Path in the store',
+    'Contacts,operative.contact_events#102,file,1,owner,operative.email_attachments#201,File,Row naming it',
+    'Contacts,operative.contact_events#102,file,1,status,available,File,Status',
+    'Contacts,operative.contact_events#101,record,,id,101,Contact,Id',
+    'Contacts,operative.contact_events#101,record,,channel,call,Contact,Channel',
+    'Contacts,operative.contact_events#101,record,,direction,in,Contact,Direction',
+    'Contacts,operative.contact_events#101,record,,queue_id,1,Contact,Queue id',
+    'Contacts,operative.contact_events#101,record,,agent_id,1,Contact,Agent id',
+    'Contacts,operative.contact_events#101,record,,started_at,2025-03-01T14:05:09,Contact,Started',
+    'Contacts,operative.contact_events#101,record,,ended_at,2025-03-01T14:09:30,Contact,Ended at',
+    'Contacts,operative.contact_events#101,record,,wait_seconds,12,Contact,Wait seconds',
+    'Contacts,operative.contact_events#101,record,,handling_seconds,261,Contact,Handling seconds',
+    'Contacts,operative.contact_events#101,record,,outcome,handled,Contact,Outcome',
+    "Contacts,operative.contact_events#101,record,,remote_number,'+358 40 765 4321,Contact,Phone number",
+    'Contacts,operative.contact_events#101,record,,remote_address,,Contact,E-mail address',
+    'Contacts,operative.contact_events#101,record,,remote_name,Eeva Mäkelä,Contact,Name given',
+    'Contacts,operative.contact_events#101,record,,subject,,Contact,Subject',
+    'Contacts,operative.contact_events#101,record,,body,,Contact,Message text',
+    'Contacts,operative.contact_events#101,record,,recording_file,2025/03/101.wav,Contact,Recording',
+    'Contacts,operative.contact_events#101,lookup:agent,,display_name,Anna Agent,Agent,Agent',
+    'Contacts,operative.contact_events#101,lookup:queue,,name,Customer Service,Queue,Queue',
+    'Contacts,operative.contact_events#101,child:notes,1,id,301,Notes,Id',
+    'Contacts,operative.contact_events#101,child:notes,1,created_at,2025-03-01T14:10:00,Notes,Written',
+    "Contacts,operative.contact_events#101,child:notes,1,note_text,'@callback tomorrow about the invoice,Notes,Note",
+    'Contacts,operative.contact_events#101,child:call_data,1,id,401,Call data,Id',
+    'Contacts,operative.contact_events#101,child:call_data,1,data_key,customer_no,Call data,Field',
+    'Contacts,operative.contact_events#101,child:call_data,1,data_value,C-1001,Call data,Value',
+    'Contacts,operative.contact_events#101,file,1,name,101.wav,File,File name',
+    'Contacts,operative.contact_events#101,file,1,kind,audio,File,Kind',
+    'Contacts,operative.contact_events#101,file,1,size,1644,File,Size (bytes)',
+    'Contacts,operative.contact_events#101,file,1,store,recordings,File,Store',
+    'Contacts,operative.contact_events#101,file,1,path,2025/03/101.wav,File,Path in the store',
+    'Contacts,operative.contact_events#101,file,1,owner,operative.contact_events#101,File,Row naming it',
+    'Contacts,operative.contact_events#101,file,1,status,available,File,Status',
+    'Contacts,operative.contact_events#101,copy,1,item,monitoring1.contact_events#101,Copy,Contact (monitoring copy)',
+    'Directory Entries,directory.directory_entries#11,record,,id,11,Directory entry,Id',
+    'Directory Entries,directory.directory_entries#11,record,,first_name,Eeva,Directory entry,First name',
+    'Directory Entries,directory.directory_entries#11,record,,last_name,Mäkelä,Directory entry,Last name',
+    'Directory Entries,directory.directory_entries#11,record,,display_name,Mäkelä Eeva,Directory entry,Display name',
+    'Directory Entries,directory.directory_entries#11,record,,title,Buyer,Directory entry,Title',
+    'Directory Entries,directory.directory_entries#11,record,,department,Purchasing,Directory entry,Department',
+    'Directory Entries,directory.directory_entries#11,record,,company,Firma Oy,Directory entry,Company',
+    'Directory Entries,directory.directory_entries#11,record,,phone_work,,Directory entry,Work phone',
+    'Directory Entries,directory.directory_entries#11,record,,phone_mobile,040 765 4321,Directory entry,Mobile phone',
+    'Directory Entries,directory.directory_entries#11,record,,phone_home,,Directory entry,Home phone',
+    'Directory Entries,directory.directory_entries#11,record,,email_work,eeva.makela@example.fi,Directory entry,Work e-mail',
+    'Directory Entries,directory.directory_entries#11,record,,email_private,,Directory entry,Private e-mail',
+    'Directory Entries,directory.directory_entries#11,record,,street,Kauppakatu 1,Directory entry,Street',
+    'Directory Entries,directory.directory_entries#11,record,,postal_code,00100,Directory entry,Postal code',
+    'Directory Entries,directory.directory_entries#11,record,,city,Helsinki,Directory entry,City',
+    'Directory Entries,directory.directory_entries#11,record,,country,FI,Directory entry,Country',
+    'Directory Entries,directory.directory_entries#11,record,,notes,,Directory entry,Notes',
+    'Directory Entries,directory.directory_entries#11,record,,photo_file,11.png,Directory entry,Photo',
+    'Directory Entries,directory.directory_entries#11,record,,updated_at,2025-01-10T08:00:00,Directory entry,Updated at',
+    'Directory Entries,directory.directory_entries#11,file,1,name,11.png,File,File name',
+    'Directory Entries,directory.directory_entries#11,file,1,kind,image,File,Kind',
+    'Directory Entries,directory.directory_entries#11,file,1,size,75,File,Size (bytes)',
+    'Directory Entries,directory.directory_entries#11,file,1,store,photos,File,Store',
+    'Directory Entries,directory.directory_entries#11,file,1,path,11.png,File,Path in the store',
+    'Directory Entries,directory.directory_entries#11,file,1,owner,directory.directory_entries#11,File,Row naming it',
+    'Directory Entries,directory.directory_entries#11,file,1,status,available,File,Status',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,id,21,Campaign customer,Id',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,campaign_id,1,Campaign customer,Campaign id',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,first_name,Eeva,Campaign customer,First name',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,last_name,Mäkelä,Campaign customer,Last name',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,phone1,0407654321,Campaign customer,Phone 1',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,phone2,,Campaign customer,Phone 2',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,email,,Campaign customer,E-mail address',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,language,fi,Campaign customer,Language',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,customer_status,called,Campaign customer,Status',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,imported_at,2025-02-15T10:00:00,Campaign customer,Imported',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,record,,last_called_at,2025-03-03T11:00:00,Campaign customer,Last called at',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,lookup:campaign,,name,Spring offers 2025,Campaign,Campaign',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,lookup:campaign,,status,active,Campaign,Campaign status',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,id,31,Customer fields,Id',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,field_name,contract_no,Customer fields,Field',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,1,field_value,K-778,Customer fields,Value',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,id,32,Customer fields,Id',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,field_name,interest,Customer fields,Field',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:fields,2,field_value,broadband,Customer fields,Value',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,id,41,Outbound calls,Id',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,started_at,2025-03-03T11:00:00,Outbound calls,Started',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,dialled_number,0407654321,Outbound calls,Number dialled',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,call_result,answered,Outbound calls,Result',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,child:calls,1,talk_seconds,95,Outbound calls,Talk time (s)',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,name,out-41.wav,File,File name',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,kind,audio,File,Kind',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,size,,File,Size (bytes)',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,store,recordings,File,Store',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,path,2025/03/out-41.wav,File,Path in the store',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,owner,outbound.outbound_calls#41,File,Row naming it',
+    'Outbound Campaign Customers,outbound.campaign_customers#21,file,1,status,the file is missing from its store,File,Status',
+    'Customer Consents,operative.customer_consents#502,record,,id,502,Consent,Id',
+    "Customer Consents,operative.customer_consents#502,record,,phone_number,'+358 40 765 4321,Consent,Phone number",
+    'Customer Consents,operative.customer_consents#502,record,,consent_type,marketing,Consent,Consent',
+    'Customer Consents,operative.customer_consents#502,record,,given_at,2025-03-01T14:05:40,Consent,Given',
+    'Customer Consents,operative.customer_consents#502,record,,consent_value,0,Consent,Value',
+    'Customer Consents,operative.customer_consents#502,record,,contact_id,101,Consent,Contact id',
+    'Customer Consents,operative.customer_consents#501,record,,id,501,Consent,Id',
+    "Customer Consents,operative.customer_consents#501,record,,phone_number,'+358 40 765 4321,Consent,Phone number",
+    'Customer Consents,operative.customer_consents#501,record,,consent_type,recording,Consent,Consent',
+    'Customer Consents,operative.customer_consents#501,record,,given_at,2025-03-01T14:05:20,Consent,Given',
+    'Customer Consents,operative.customer_consents#501,record,,consent_value,1,Consent,Value',
+    'Customer Consents,operative.customer_consents#501,record,,contact_id,101,Consent,Contact id',
 ]
 EXPECTED_CSV = "\ufeff" + "".join(r + "\r\n" for r in EXPECTED_RECORDS)
 
 
-@pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixed_install(tmp_path_factory.mktemp("fixed") / "install")
-
-
 @pytest.fixture
-def install(template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the fixed installation for each test (its paths are relative)."""
-    shutil.copytree(template.parent, tmp_path / "install")
-    return tmp_path / "install" / template.name
+def install(fixed_copy: Path) -> Path:
+    """A fresh copy of the fixed installation for each test: erasure changes it."""
+    return fixed_copy
 
 
 @pytest.fixture
@@ -306,7 +303,7 @@ def test_rows_deleted_after_the_search_are_reported_missing(wb, result, install)
     assert report.missing == {"consents": (RowRef("operative", "customer_consents", 502),)}
     text = _csv_text(report)
     assert ("Customer Consents,operative.customer_consents#502,missing,,status,"
-            "no longer exists (deleted after the search)\r\n") in text
+            "no longer exists (deleted after the search),Consent,Status\r\n") in text
     assert "customer_consents#502,record" not in text
 
 
@@ -324,7 +321,8 @@ def test_the_csv_is_exactly_the_expected_text(wb, result, tmp_path):
     path = tmp_path / "out" / "report.csv"
     write_csv(report, path)
     assert path.read_bytes() == EXPECTED_CSV.encode("utf-8")
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfgroup,item,part,part_row,field,value\r\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfgroup,item,part,part_row,field,value,"
+                                      b"part_label,field_label\r\n")
     assert list(path.parent.iterdir()) == [path]  # the temporary file was renamed into place
 
 
@@ -333,7 +331,7 @@ def test_details_read_one_by_one_give_the_same_csv_and_json(wb, result):
     report = _report(wb, Selection.all(result), result)
     one_by_one = Report(report.installation, report.created_at, report.search,
                         {g: tuple(wb.details(d.ref) for d in items)
-                         for g, items in report.groups.items()})
+                         for g, items in report.groups.items()}, specs=report.specs)
     assert _csv_text(one_by_one) == EXPECTED_CSV
     assert report_document(one_by_one) == report_document(report)
 
@@ -350,12 +348,13 @@ def test_the_csv_reads_back_into_the_documented_columns(wb, result):
     report = _report(wb, Selection.all(result), result)
     rows = list(csv.reader(io.StringIO(_csv_text(report).removeprefix("\ufeff"), newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert {len(r) for r in rows} == {6}
+    assert {len(r) for r in rows} == {8}
     body = [r for r in rows if r[1] == "operative.contact_events#102" and r[4] == "body"]
     assert body == [["Contacts", "operative.contact_events#102", "record", "", "body",
-                     "'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva"]]
+                     "'=SUM(A1) is what the invoice says.\nIs that right? <script>alert(1)</script>\nEeva",
+                     "Contact", "Message text"]]
     parts = {r[2] for r in rows[1:]}
-    assert parts == {"report", "record", "lookup:agent", "lookup:queue", "lookup:campaign",
+    assert parts == {"report", "summary:items", "summary:copies", "record", "lookup:agent", "lookup:queue", "lookup:campaign",
                      "child:attachments", "child:notes", "child:call_data", "child:fields",
                      "child:calls", "file", "copy"}
 
@@ -367,15 +366,24 @@ def test_deselecting_an_item_and_a_group_removes_exactly_them(wb, result):
     text = _csv_text(_report(wb, selection, result))
     expected = [r for r in EXPECTED_RECORDS
                 if "operative.contact_events#101," not in r
-                and not r.startswith("Customer Consents,operative.")]
-    expected[expected.index("Contacts,,report,,items,2")] = "Contacts,,report,,items,1"
-    expected[expected.index("Customer Consents,,report,,items,2")] = "Customer Consents,,report,,items,0"
+                and not r.startswith("Customer Consents,operative.")
+                and not r.startswith("Customer Consents,,summary:")
+                and "monitoring1.contact_events," not in r]
+    expected[expected.index("Contacts,,report,,items,2,Report,Items")] = \
+        "Contacts,,report,,items,1,Report,Items"
+    expected[expected.index("Customer Consents,,report,,items,2,Report,Items")] = \
+        "Customer Consents,,report,,items,0,Report,Items"
+    expected[expected.index("Contacts,,summary:items,,operative.contact_events,2,"
+                            "Items found here,Contact")] = \
+        "Contacts,,summary:items,,operative.contact_events,1,Items found here,Contact"
     assert text == "\ufeff" + "".join(r + "\r\n" for r in expected)
     # what is removed is exactly the item's and the group's lines
     removed = set(EXPECTED_RECORDS) - set(expected)
     assert all("contact_events#101" in r or "Customer Consents" in r or "items,2" in r
-               for r in removed)
-    assert len(removed) == 32 + 12 + 2  # item 101's lines, two consents', two counts
+               or "summary:" in r for r in removed)
+    # item 101's lines, two consents', two counts, the summary's lines of the consents,
+    # of the copy of 101 and of the contacts' count
+    assert len(removed) == 32 + 12 + 2 + 3
 
 
 # (cell, written as) -- what a spreadsheet would run as a formula gets a quote
@@ -476,7 +484,7 @@ def test_the_zip_manifest_hashes_match_the_members_and_the_source_files(wb, resu
         members = {n: zf.read(n) for n in names}
     assert on_disk == manifest
     assert sorted(names) == sorted([
-        "report.csv", "report.json", "manifest.json",
+        "report.csv", "report.json", "summary.svg", "manifest.json",
         "files/contacts/operative.contact_events.102/lasku maaliskuu.txt",
         "files/contacts/operative.contact_events.101/101.wav",
         "files/directory_entries/directory.directory_entries.11/11.png",

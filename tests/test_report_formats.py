@@ -21,6 +21,7 @@ from test_report import CREATED, NEUTRALISE_CASES
 from xlsxread import Cell, read_xlsx
 
 import dpo_workbench as dw
+from dpo_workbench.datamap.model import humanize
 from dpo_workbench.details import Details
 from dpo_workbench.errors import ReportError
 from dpo_workbench.report import (
@@ -70,8 +71,9 @@ def _one_item(fields: dict, **extra) -> Report:
 def test_report_out_xlsx_is_a_workbook_with_a_sheet_per_group_and_a_row_per_item(report):
     book = read_xlsx(xlsx_bytes(report))
     # every group has its sheet, empty or not; child rows by name, where there are any
-    assert list(book.sheets) == ["Summary", *GROUP_SHEETS, "attachments", "notes", "call_data",
-                                 "fields", "calls", "Files"]
+    # child sheets by their labels
+    assert list(book.sheets) == ["Summary", *GROUP_SHEETS, "E-mail attachments", "Notes",
+                                 "Call data", "Customer fields", "Outbound calls", "Files"]
     for sheet, group in zip(GROUP_SHEETS, dw.Group, strict=True):
         rows = book.records(sheet)
         assert [r["item"].value for r in rows] == [str(d.ref) for d in report.groups[group.value]]
@@ -82,30 +84,34 @@ def test_xlsx_cells_are_typed_numbers_dates_and_text(report):
     book = read_xlsx(xlsx_bytes(report))
     email, call = book.records("Contacts")
     # numbers are numbers, times are Excel dates, text is text, missing is empty
-    assert (email["id"].kind, email["id"].value) == ("number", 102)
-    assert (email["started_at"].kind, email["started_at"].value) == ("date", datetime(2025, 3, 2,
-                                                                                     9, 30))
-    assert email["ended_at"] is None and email["wait_seconds"] is None
-    assert (call["handling_seconds"].kind, call["handling_seconds"].value) == ("number", 261)
-    assert call["remote_number"] == Cell("string", "+358 40 765 4321")  # no quote added
+    assert (email["Id"].kind, email["Id"].value) == ("number", 102)
+    started = email["Started (started_at)"]
+    assert (started.kind, started.value) == ("date", datetime(2025, 3, 2, 9, 30))
+    assert email["Ended at"] is None and email["Wait seconds"] is None
+    assert (call["Handling seconds"].kind, call["Handling seconds"].value) == ("number", 261)
+    # no quote added
+    assert call["Phone number (remote_number)"] == Cell("string", "+358 40 765 4321")
     assert call["copies"].value == "monitoring1.contact_events#101"
-    assert call["lookup:agent.display_name"].value == "Anna Agent"
+    assert call["Agent (lookup:agent.display_name)"].value == "Anna Agent"
+    assert call["table"].value == "Contact"
     # the body is exactly the database's text: a string cell, no quote added, no formula
-    assert email["body"].kind == "string" and not email["body"].formula
-    assert email["body"].value.startswith("=SUM(A1) is what the invoice says.\n")
+    body = email["Message text (body)"]
+    assert body.kind == "string" and not body.formula
+    assert body.value.startswith("=SUM(A1) is what the invoice says.\n")
     consent = book.records("Customer Consents")[0]
-    assert (consent["consent_value"].kind, consent["consent_value"].value) == ("number", 0)
-    assert consent["phone_number"].kind == "string"  # a phone number stays text
+    value = consent["Value (consent_value)"]
+    assert (value.kind, value.value) == ("number", 0)
+    assert consent["Phone number"].kind == "string"  # a phone number stays text
     customer = book.records("Outbound Campaign Customers")[0]
-    assert customer["phone1"].value == "0407654321"  # its leading zero kept
+    assert customer["Phone 1 (phone1)"].value == "0407654321"  # its leading zero kept
 
 
 def test_xlsx_child_rows_and_files_are_listed_not_embedded(report):
     book = read_xlsx(xlsx_bytes(report))
-    notes = book.records("notes")
-    assert [(n["item"].value, n["row"].value, n["note_text"].value) for n in notes] == [
+    notes = book.records("Notes")
+    assert [(n["item"].value, n["row"].value, n["Note (note_text)"].value) for n in notes] == [
         ("operative.contact_events#101", 1, "@callback tomorrow about the invoice")]
-    assert notes[0]["created_at"].kind == "date"
+    assert notes[0]["Written (created_at)"].kind == "date"
     files = book.records("Files")
     assert [(f["item"].value, f["name"].value, f["status"].value) for f in files] == [
         ("operative.contact_events#102", "lasku maaliskuu.txt", "available"),
@@ -122,7 +128,7 @@ def test_xlsx_child_rows_and_files_are_listed_not_embedded(report):
 
 def test_xlsx_summary_says_what_was_searched_when_by_whom_and_the_counts(report):
     summary = read_xlsx(xlsx_bytes(report)).values("Summary")
-    pairs = {row[0]: row[1] for row in summary if row and row[0]}
+    pairs = {row[0]: row[1] for row in summary if len(row) > 1 and row[0]}
     assert pairs["Installation"] == "Fixed test installation"
     assert pairs["Created at"] == datetime(2025, 6, 30, 12, 0)
     assert pairs["Created by"] == "dpo-eeva-case"
@@ -145,11 +151,11 @@ def test_no_xlsx_cell_is_ever_a_formula(cell, _written, tmp_path):
     assert book.formulas == 0
     [row] = book.records("Contacts")
     if cell:
-        assert row["body"].kind == "string" and row["body"].value == cell  # exactly, no quote
-        assert row["lookup:agent.display_name"].value == cell
-        assert cell in book.values("Contacts")[0]
+        assert row["Body"].kind == "string" and row["Body"].value == cell  # exactly, no quote
+        assert row["Agent: Display name (lookup:agent.display_name)"].value == cell
+        assert humanize(cell) in book.values("Contacts")[0]  # a heading: the name made readable
     else:
-        assert row["body"] is None or row["body"].value == ""
+        assert row["Body"] is None or row["Body"].value == ""
 
 
 # (value, kind, written as) -- what each database value becomes in a cell
@@ -179,20 +185,20 @@ TYPED_CASES = [
 def test_xlsx_cells_take_the_type_of_the_database_value(value, kind, written):
     [row] = read_xlsx(xlsx_bytes(_one_item({"v": value}))).records("Contacts")
     if kind is None:
-        assert row["v"] is None
+        assert row["V"] is None
     else:
-        assert (row["v"].kind, row["v"].value) == (kind, written)
+        assert (row["V"].kind, row["V"].value) == (kind, written)
 
 
 def test_a_text_longer_than_a_cell_is_cut_visibly_and_counted():
     long = "Mäkelä 😀 " * 4000  # 40,000 characters, 44,000 UTF-16 units
     book = read_xlsx(xlsx_bytes(_one_item({"body": long, "short": "ok"})))
     [row] = book.records("Contacts")
-    cut = row["body"].value
+    cut = row["Body"].value
     assert cut.endswith(xlsxfile.CUT_NOTE) and long.startswith(cut.removesuffix(xlsxfile.CUT_NOTE))
     assert len(cut.encode("utf-16-le")) // 2 <= xlsxfile.MAX_CELL_TEXT
-    assert row["short"].value == "ok"
-    pairs = {r[0]: r[1] for r in book.values("Summary") if r}
+    assert row["Short"].value == "ok"
+    pairs = {r[0]: r[1] for r in book.values("Summary") if len(r) > 1}
     assert pairs["Texts cut to fit a cell (the CSV and JSON reports hold them whole)"] == 1
 
 
@@ -218,7 +224,7 @@ def test_missing_items_are_on_the_summary(report):
     summary = read_xlsx(xlsx_bytes(gone)).values("Summary")
     assert ["Customer Consents", "operative.customer_consents#503",
             "no longer exists (deleted after the search)"] in summary
-    assert {r[0]: r[1] for r in summary if r}["Selected items that no longer exist"] == 1
+    assert {r[0]: r[1] for r in summary if len(r) > 1}["Selected items that no longer exist"] == 1
 
 
 # -- wide CSV -------------------------------------------------------------------------------
@@ -232,25 +238,28 @@ def _wide(report: Report, bom: bool = True) -> str:
 
 def test_the_wide_csv_has_one_row_per_item_with_its_columns(report):
     text = _wide(report)
-    assert text.startswith("\ufeffgroup,item,status,id,channel,")
+    assert text.startswith("\ufeffgroup,item,table,status,Id,Channel,")
     assert _wide(report, bom=False) == text.removeprefix("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     assert [r["item"] for r in rows] == [str(d.ref) for _, d in report.items()]
     header = list(rows[0])
-    assert header[:3] == list(FIXED_COLUMNS) and header[-2:] == list(TRAILING_COLUMNS)
+    assert header[:4] == list(FIXED_COLUMNS) and header[-2:] == list(TRAILING_COLUMNS)
     email, call = rows[0], rows[1]
-    assert call["group"] == "Contacts" and call["started_at"] == "2025-03-01T14:05:09"
-    assert call["handling_seconds"] == "261" and call["ended_at"] == "2025-03-01T14:09:30"
-    assert call["lookup:agent.display_name"] == "Anna Agent"
+    assert call["group"] == "Contacts" and call["Started (started_at)"] == "2025-03-01T14:05:09"
+    assert call["Handling seconds"] == "261" and call["Ended at"] == "2025-03-01T14:09:30"
+    assert call["Agent (lookup:agent.display_name)"] == "Anna Agent"
     assert call["copies"] == "monitoring1.contact_events#101"
-    assert call["child:call_data"] == "id=401; data_key=customer_no; data_value=C-1001"
+    assert call["Call data (child:call_data)"] == ("id=401; data_key=customer_no; "
+                                                   "data_value=C-1001")
+    assert (call["table"], rows[2]["table"]) == ("Contact", "Directory entry")
     assert call["files"] == ("name=101.wav; kind=audio; size=1644; store=recordings; "
                              "path=2025/03/101.wav; owner=operative.contact_events#101; "
                              "status=available")
-    assert email["first_name"] == "" and rows[2]["first_name"] == "Eeva"  # a directory entry
+    # a directory entry's column, and a consent's
+    assert email["First name"] == "" and rows[2]["First name"] == "Eeva"
     consent = rows[-1]
-    assert (consent["group"], consent["consent_type"], consent["consent_value"]) == (
-        "Customer Consents", "recording", "1")
+    assert (consent["group"], consent["Consent (consent_type)"],
+            consent["Value (consent_value)"]) == ("Customer Consents", "recording", "1")
 
 
 def test_the_wide_csv_is_formula_neutralised_like_the_long_one(report):
@@ -270,8 +279,8 @@ def test_the_wide_csv_lists_missing_items_and_renames_clashing_columns():
                     missing={"consents": (RowRef("operative", "customer_consents", 9),)})
     rows = list(csv.DictReader(io.StringIO(_wide(report, bom=False), newline="")))
     assert rows[0]["item"] == "operative.contact_events#1"
-    assert rows[0]["record:item"] == "a column called item"
-    assert rows[0]["record:status"] == "active" and rows[0]["status"] == ""
+    assert rows[0]["Item (record:item)"] == "a column called item"
+    assert rows[0]["Status (record:status)"] == "active" and rows[0]["status"] == ""
     assert rows[1]["item"] == "operative.customer_consents#9"
     assert rows[1]["status"] == "no longer exists (deleted after the search)"
 
@@ -292,8 +301,9 @@ def test_xlsx_and_wide_csv_reports_on_every_engine(shared_demo, tmp_path):
     contacts = book.records("Contacts")
     assert len(contacts) == result.counts()["contacts"]
     # the driver's types become typed cells on every engine
-    assert {r["started_at"].kind for r in contacts} == {"date"}
-    assert {r["id"].kind for r in contacts} == {"number"}
-    assert {r["remote_number"].kind for r in contacts if r["remote_number"]} == {"string"}
+    assert {r["Started (started_at)"].kind for r in contacts} == {"date"}
+    assert {r["Id"].kind for r in contacts} == {"number"}
+    assert {r["Phone number (remote_number)"].kind for r in contacts
+            if r["Phone number (remote_number)"]} == {"string"}
     rows = list(csv.DictReader(io.StringIO(_wide(report, bom=False), newline="")))
     assert len(rows) == report.total

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..criteria import FIELDS
 from ..errors import EXIT_OK
@@ -16,6 +16,9 @@ from ..selection import RowRef, Selection
 from ..workbench import Workbench, open_workbench
 from . import documents
 from .emit import STDOUT, emit_json, stdout_target
+
+if TYPE_CHECKING:
+    from ..report.model import Report
 
 
 def criteria_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,15 +157,35 @@ def report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         with progress_display(err, quiet=args.quiet) as progress:  # item by item
             report = wb.report(selection, criteria=criteria, out=target, fmt=fmt,
-                               bom=not args.no_bom, progress=progress)
+                               bom=not args.no_bom, progress=progress,
+                               subject_copy=args.subject_copy)
     if to_stdout:
         target.flush()
     # With --out -, standard output holds the report: the summary goes to standard error.
     where = "standard output" if to_stdout else args.out
-    print(f"{report.total} item(s) written to {where}", file=err if to_stdout else out)
+    said = err if to_stdout else out
+    for line in where_lines(report):
+        print(line, file=said)
+    copy = " (the data subject's copy: third parties redacted)" if report.subject else ""
+    print(f"{report.total} item(s) written to {where}{copy}", file=said)
     if report.missing_count:
         print(f"note: {report.missing_count} selected item(s) no longer exist", file=err)
     return EXIT_OK
+
+
+def where_lines(report: Report) -> list[str]:
+    """Where the person's data lives, a line per table: its label, then its location."""
+    from ..datamap import Group
+    from ..report.labels import with_name
+
+    lines = []
+    for w in report.where():
+        counts = [f"{n} {word}" for n, word in ((w.items, "item(s)"),
+                                               (w.copies, "copy(ies) of items"))
+                  if n]
+        lines.append(f"  {Group(w.group).title}: {with_name(w.label, w.location)}: "
+                     + ", ".join(counts))
+    return lines
 
 
 def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -88,6 +88,18 @@ class FileDocument(TypedDict):
     problem: str | None
 
 
+class PartLabels(TypedDict):
+    label: str
+    fields: dict[str, str]  # column -> label
+
+
+class ItemLabels(TypedDict):
+    label: str  # the table's label
+    fields: dict[str, str]  # column -> label
+    lookups: dict[str, PartLabels]
+    children: dict[str, PartLabels]
+
+
 class DetailsDocument(TypedDict):
     """``details --format json``: the item as the JSON report has it, files not hashed."""
 
@@ -102,6 +114,8 @@ class DetailsDocument(TypedDict):
     children: dict[str, list[dict[str, Any]]]
     files: list[FileDocument]
     copies: list[str]
+    table_label: str  # the datamap's label of the item's table ("Contact")
+    labels: ItemLabels  # what the datamap calls its columns, lookups and child tables
 
 
 class IndexDocument(TypedDict):
@@ -252,11 +266,14 @@ def explain_document(plan: QueryPlan, engine_plans: Mapping[str, str] | None = N
 def details_document(d: Details) -> DetailsDocument:
     """One item: its fields, lookups, child rows, files (not read) and copies."""
     from ..datamap import Group
-    from ..report.jsonfile import item_json
+    from ..report.jsonfile import item_json, item_labels
+    from ..report.labels import ReportLabels
 
     group = next((g.value for g in Group if g.title == d.group_title), d.group_title)
+    labels = ReportLabels({d.spec.id: d.spec} if d.spec else {})
     doc: Any = {"group": group, "group_title": d.group_title,
-                **item_json(d, hash_files=False)}
+                **item_json(d, hash_files=False), "table_label": labels.table(d.table_id),
+                "labels": item_labels(d, labels)}
     return doc  # type: ignore[no-any-return]
 
 

@@ -22,7 +22,9 @@ class PlanTarget(TypedDict):
     rows: int
     columns: dict[str, str]  # column -> erase strategy (anonymize)
     is_child: bool
-    words: str
+    words: str  # what the step does, in the datamap's labels
+    table_label: str  # the datamap's label of the table ("Chat transcript")
+    column_labels: dict[str, str]  # column -> the datamap's label, for the changed columns
 
 
 class PlanDocument(TypedDict):
@@ -90,6 +92,7 @@ class Receipt(TypedDict):
     notes: list[str]
     audit_head: dict[str, Any] | None
     sweep: NotRequired[SweepDocument]  # with criteria: the deep sweep
+    table_labels: NotRequired[dict[str, dict[str, str]]]  # database -> table -> its label
 
 
 class EraseReceiptDocument(TypedDict):
@@ -154,7 +157,9 @@ def plan_document(plan: ErasurePlan, unfinished: Sequence[str] = ()) -> ErasePla
         "rows": plan.total_rows, "files": len(plan.files),
         "targets": [{"database": t.database, "table": t.table, "label": t.label,
                      "action": t.action.value, "rows": t.rows, "columns": dict(t.columns),
-                     "is_child": t.is_child, "words": t.words()}
+                     "is_child": t.is_child, "words": t.words(),
+                     "table_label": t.title or t.table,
+                     "column_labels": {c: t.column_titles.get(c, c) for c in t.columns}}
                     for t in plan.targets if t.rows],
         "files_by_kind": by_kind,
         "not_restricted_by_dates": list(plan.undated),

@@ -240,6 +240,10 @@ def _report(rep: argparse.ArgumentParser) -> None:
                      + f"; default: from --out's extension, else {DEFAULT_FORMAT}")
     rep.add_argument("--no-bom", action="store_true",
                      help="write CSV (csv, csv-wide) without the UTF-8 byte-order mark")
+    rep.add_argument("--subject-copy", action="store_true",
+                     help="the copy for the data subject (Art. 15(4) GDPR): values the datamap "
+                          "declares third_party (agents' names...) redacted, and what was "
+                          "searched and when stated; default: the DPO's own report, complete")
     _add_quiet(rep)
     _add_reference(rep)
 

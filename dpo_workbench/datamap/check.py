@@ -18,7 +18,7 @@ from sqlalchemy import Table, UniqueConstraint
 from ..erasure.strategies import STRATEGIES, is_text
 from ..errors import DatamapError
 from ..timespan import resolve as resolve_time_format
-from .model import Datamap, EraseSpec, FileSpec
+from .model import Datamap, EraseSpec, FileSpec, Labelled
 
 _TIME_WORDS = {"auto": "dates or times", "native": "dates or times",
                "iso": "ISO-8601 text", "epoch_seconds": "seconds since 1970",
@@ -93,6 +93,20 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             if problem:
                 problems.append(f"{where}: {problem}")
 
+    def labelled(where: str, t: Table, spec: Labelled, shown: Collection[str] | None) -> None:
+        """``labels`` and ``third_party`` name columns of ``t``; conditions, shown ones."""
+        columns(where, t, spec.labels, "labels")
+        columns(where, t, spec.third_party, "third_party")
+        for column, when in spec.third_party_when.items():
+            columns(f"{where}.third_party.{column}", t, when, "condition")
+            hidden = [c for c in when if shown is not None and c in t.c and c not in shown]
+            if hidden:
+                problems.append(
+                    f"{where}.third_party.{column}: the condition's column(s) "
+                    f"{', '.join(hidden)} are not read for the report (show: "
+                    f"{', '.join(shown or ()) or 'none'}), so the condition could never be "
+                    "judged; add them to 'show'.")
+
     for ts in datamap.tables:
         if only is not None and ts.database not in only:
             continue
@@ -120,6 +134,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
                                 "e-mail and name columns must hold text.")
         files(w, t, ts.files)
         erase(w, t, ts.erase)
+        labelled(w, t, ts, None)  # a report holds every column of an item's own row
         for lk in ts.lookups if only is None else [x for x in ts.lookups
                                                     if x.database in only]:
             lw = f"{w}.lookups.{lk.name}"
@@ -127,6 +142,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             lt = table(lw, lk.database, lk.table)
             if lt is not None:
                 columns(lw, lt, [lk.key, *lk.show], "lookup")
+                labelled(lw, lt, lk, lk.show)
         for ch in ts.children:
             cw = f"{w}.children.{ch.name}"
             ct = table(cw, ch.database, ch.table)
@@ -137,6 +153,7 @@ def check_against_schema(datamap: Datamap, schema: Mapping[str, Mapping[str, Tab
             columns(cw, ct, [ch.parent, *ch.show, *ch.identifying, *ch.order_by], "")
             files(cw, ct, ch.files)
             erase(cw, ct, ch.erase)
+            labelled(cw, ct, ch, [ch.key, *ch.show])
     if problems:
         raise DatamapError(datamap.source, problems)
 

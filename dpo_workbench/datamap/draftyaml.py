@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from .model import humanize
+
 WIDTH = 100
 
 
@@ -131,6 +133,17 @@ class _Writer:
     def line(self, indent: int, text: str) -> None:
         self.lines.append(" " * indent + text)
 
+    def labels(self, indent: int, table: str, columns: list[str]) -> None:
+        """``label`` and ``labels``: the names made readable, to put in the DPO's words."""
+        self.review(indent, "label, labels: what a DPO reads instead of the table's and columns' "
+                            "names, made readable from them; say them in the DPO's words")
+        self.line(indent, f"label: {q(humanize(table))}")
+        names = list(dict.fromkeys(columns))
+        if names:
+            self.line(indent, "labels:")
+            for c in names:
+                self.line(indent + 2, f"{q(c)}: {q(humanize(c))}")
+
     def guessed(self, indent: int, key: str, guess: Guess) -> None:
         self.review(indent, guess.why)
         self.line(indent, f"{key}: {q(guess.value)}")
@@ -174,6 +187,10 @@ def render(draft: Draft) -> str:
                  f"shapes of at most {draft.sample_size} sampled values per column (the values "
                  "themselves are written nowhere). Review each one, fix what is wrong, delete the "
                  "comments, and run `dpo-workbench check`. docs/datamap.md explains every key.")
+    w.comment(0, "The labels are the names made readable: put them in the DPO's words. Declare "
+                 "under third_party the columns that hold other people's data (an agent's name, "
+                 "in a lookup or a chat transcript), which the subject's copy of a report "
+                 "redacts; nothing here can guess them.")
     if draft.left_out:
         w.line(0, "#")
         w.comment(0, "Tables left out (no phone, e-mail, name or file column found, and no "
@@ -194,6 +211,8 @@ def _table(w: _Writer, t: TableDraft) -> None:
         w.review(4, note)
     w.line(4, f"database: {q(t.database)}")
     w.line(4, f"table: {q(t.table)}")
+    w.labels(4, t.table, [*t.match_columns, *(g.value for g in t.identifying), *t.show,
+                          *(f.column for f in t.files)])
     w.guessed(4, "group", t.group)
     w.guessed(4, "key", t.key)
     if t.time:
@@ -219,6 +238,8 @@ def _table(w: _Writer, t: TableDraft) -> None:
         for note in c.notes:
             w.review(8, note)
         w.line(8, f"table: {q(c.table)}")
+        w.labels(8, c.table, [*c.show, *(g.value for g in c.identifying),
+                              *(f.column for f in c.files)])
         w.guessed(8, "key", c.key)
         w.line(8, f"parent: {q(c.parent.value)}")
         if c.show:

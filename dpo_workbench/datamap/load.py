@@ -22,7 +22,16 @@ from ..erasure.strategies import STRATEGIES, RowAction
 from ..errors import DatamapError
 from ..matchkinds import MATCH_KINDS
 from ..typedyaml import Model, convert, load_yaml, problems
-from .model import ChildSpec, Datamap, EraseSpec, FileSpec, Group, Lookup, TableSpec
+from .model import (
+    ChildSpec,
+    Datamap,
+    EraseSpec,
+    FileSpec,
+    Group,
+    Lookup,
+    TableSpec,
+    humanize,
+)
 
 Names = Annotated[str | list[str], Meta(extra={
     "hint": "a column name or a list of column names"})]
@@ -46,12 +55,24 @@ class EraseDecl(Model):
     files: Literal["delete", "keep"] = "delete"
 
 
+class ThirdPartyDecl(Model):
+    """``{column: sender_name, when: {sender: agent}}``: a third party only in some rows."""
+
+    column: str
+    when: dict[str, str | list[str]] = {}  # column -> a value or a list of values (any of)
+
+
+ThirdParties = Annotated[str | list[str | ThirdPartyDecl], Meta(extra={
+    "hint": "a column name, or a list of column names and {column: ..., when: {column: "
+            "value}} mappings"})]
+
+
 class LabelDecl(Model, kw_only=True):
     """``label``, ``labels`` and ``third_party``: what a DPO reads, and others' data."""
 
     label: str | None = None
     labels: dict[str, str] = {}
-    third_party: Names = []
+    third_party: ThirdParties = []
 
 
 class LookupDecl(LabelDecl, kw_only=True):
@@ -161,6 +182,12 @@ def parse_datamap(data: Any, source: str = "<datamap>") -> Datamap:
     decl: DatamapFile = convert(data, DatamapFile)
     tables = [_table(str(tid), t) for tid, t in decl.tables.items()]
     found = _consistency(tables)
+    for tid, t in decl.tables.items():
+        found += _label_problems(f"table {tid}", t)
+        found += [p for n, lk in t.lookups.items()
+                  for p in _label_problems(f"table {tid}.lookups.{n}", lk)]
+        found += [p for n, c in t.children.items()
+                  for p in _label_problems(f"table {tid}.children.{n}", c)]
     if found:
         raise DatamapError(source, found)
     return Datamap(source=source, tables=tuple(tables))
@@ -216,9 +243,44 @@ def _erase(raw: EraseDecl) -> EraseSpec:
                      files=raw.files != "keep")
 
 
+def _label_problems(w: str, d: LabelDecl) -> list[str]:
+    """Empty labels, and third parties declared twice or under a condition nothing meets."""
+    out = []
+    if d.label is not None and not d.label.strip():
+        out.append(f"{w}.label is empty: give the name a DPO reads (e.g. 'label: Contact'), "
+                   "or leave the key out for a name made from the id.")
+    out += [f"{w}.labels.{c} is empty: give the column's name for a DPO (e.g. '{c}: "
+            f"Phone number'), or leave it out for '{humanize(c)}'."
+            for c, text in d.labels.items() if not text.strip()]
+    entries = [d.third_party] if isinstance(d.third_party, str) else d.third_party
+    seen: set[str] = set()
+    for e in entries:
+        column = e if isinstance(e, str) else e.column
+        if column in seen:
+            out.append(f"{w}.third_party: column '{column}' is declared twice; declare it once "
+                       "(with its condition, if it is a third party only in some rows).")
+        seen.add(column)
+        if not isinstance(e, str):
+            out += [f"{w}.third_party.{column}.when.{c} lists no value: name the value(s) "
+                    f"of {c} that make {column} a third party (e.g. '{c}: agent')."
+                    for c, v in e.when.items() if isinstance(v, list) and not v]
+    return out
+
+
 def _labelled(d: LabelDecl) -> dict[str, Any]:
-    return {"label": d.label or "", "labels": dict(d.labels),
-            "third_party": _names(d.third_party)}
+    entries = [d.third_party] if isinstance(d.third_party, str) else d.third_party
+    columns: dict[str, None] = {}
+    when: dict[str, dict[str, tuple[str, ...]]] = {}
+    for e in entries:
+        if isinstance(e, str):
+            columns[e] = None
+            continue
+        columns[e.column] = None
+        if e.when:
+            when[e.column] = {c: (v,) if isinstance(v, str) else tuple(v)
+                              for c, v in e.when.items()}
+    return {"label": "" if d.label is None else d.label, "labels": dict(d.labels),
+            "third_party": tuple(columns), "third_party_when": when}
 
 
 def _table(tid: str, t: TableDecl) -> TableSpec:

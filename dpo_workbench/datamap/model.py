@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from ..erasure.strategies import RowAction
 
@@ -54,15 +55,55 @@ class Labelled:
 
     ``third_party`` lists the columns that hold other people's data (agents' names, other
     participants): the subject's copy of a report redacts them (Art. 15(4) GDPR).
+    ``third_party_when`` holds the conditions of those that are third parties only in
+    some rows (``sender_name`` when ``sender`` is ``agent``): column -> (column ->
+    values); a column without conditions is a third party in every row.
+
+    Examples
+    --------
+    >>> t = Labelled(labels={"sender_name": "Sender's name"},
+    ...              third_party=("sender_name",),
+    ...              third_party_when={"sender_name": {"sender": ("agent",)}})
+    >>> t.column_label("sender_name"), t.column_label("sent_at")
+    ("Sender's name", 'Sent at')
+    >>> t.third_parties({"sender": "agent", "sender_name": "Anna"})
+    ('sender_name',)
+    >>> t.third_parties({"sender": "customer", "sender_name": "Aino"})
+    ()
     """
 
     label: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # column -> label
     third_party: tuple[str, ...] = ()
+    third_party_when: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def column_label(self, column: str) -> str:
         """The label of one of this table's columns (declared, or made readable)."""
         return self.labels.get(column) or humanize(column)
+
+    def third_parties(self, row: Mapping[str, Any]) -> tuple[str, ...]:
+        """The columns of ``row`` that hold a third party's data (its conditions met)."""
+        return tuple(c for c in self.third_party
+                     if all(_condition_text(row.get(w)) in values
+                            for w, values in self.third_party_when.get(c, {}).items()))
+
+    def third_party_words(self, column: str) -> str:
+        """When ``column`` is a third party, in words (for the subject's copy's notice)."""
+        when = self.third_party_when.get(column, {})
+        label = self.column_label(column)
+        if not when:
+            return label
+        return label + " when " + " and ".join(
+            f"{self.column_label(w)} is {' or '.join(v)}" for w, v in when.items())
+
+
+def _condition_text(value: Any) -> str | None:
+    """A row's value as a third-party condition compares it (text; None never matches)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..criteria import Criteria
 from ..display import plan_html, plan_repr
 from ..frameforms import plan_frame
+from ..report.labels import with_name
 from ..selection import RowRef
 from .strategies import STRATEGIES, RowAction
 
@@ -58,6 +59,10 @@ class Target:
     fingerprint_columns: tuple[str, ...] = ()
     parent: str | None = None  # the parent target's label (children)
     parent_column: str | None = None  # the child's column holding the parent's key
+    #: What a DPO reads: the datamap's label of the table ("Chat transcript") and of the
+    #: columns it changes. Not part of the token: relabelling changes no row.
+    title: str = field(default="", compare=False)
+    column_titles: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def rows(self) -> int:
@@ -71,14 +76,31 @@ class Target:
         """Key -> fingerprint of the planned rows (top-level targets)."""
         return dict(zip(self.keys, self.fingerprints, strict=True))
 
+    @property
+    def named(self) -> str:
+        """The table as a DPO reads it: ``Chat transcript (transcript_messages)``."""
+        return with_name(self.title, self.table) if self.title else self.table
+
+    def column_named(self, column: str) -> str:
+        """A column this step changes, as a DPO reads it: ``Phone number (remote_number)``."""
+        title = self.column_titles.get(column)
+        return with_name(title, column) if title else column
+
     def words(self) -> str:
+        """What the step does, in the datamap's words.
+
+        >>> Target("operative", "contact_notes", "contact_events.notes", "id", (1,),
+        ...        RowAction.ANONYMIZE, {"note_text": "redact"}, title="Notes",
+        ...        column_titles={"note_text": "Note"}).words()
+        'anonymize 1 row: Note (note_text) replaced with {Anonymized by DPO}'
+        """
         n = self.rows
         what = f"{n} row{'s' if n != 1 else ''}"
         if self.action is RowAction.DELETE:
             return f"delete {what}"
         by_strategy: dict[str, list[str]] = {}
         for column, name in self.columns.items():
-            by_strategy.setdefault(name, []).append(column)
+            by_strategy.setdefault(name, []).append(self.column_named(column))
         how = "; ".join(f"{', '.join(cols)} {STRATEGIES[name].description}"
                         for name, cols in by_strategy.items())
         return f"anonymize {what}: {how}"
@@ -118,13 +140,13 @@ class ErasurePlan:
     >>> plan = wb.plan_erasure(Selection.all(result))
     >>> print(plan.describe())
     Erase 15 selected item(s): 53 row(s) in 4 database(s), 8 file(s).
-    operative:
-      - transcript_messages: delete 9 rows
-      - contact_notes: anonymize 1 row: note_text replaced with {Anonymized by DPO}
+    Database operative:
+      - Chat transcript (transcript_messages): delete 9 rows
+      - Notes (contact_notes): anonymize 1 row: Note (note_text) replaced with {Anonymized by DPO}
     ...
-    monitoring1:
-      - contact_events: anonymize 7 rows: remote_number, remote_address, ...
-    directory:
+    Database monitoring1:
+      - Contact (monitoring copy) (contact_events): anonymize 7 rows: Phone number ...
+    Database directory:
     ...
 
     The token fingerprints these rows and actions: planning the same selection
@@ -160,7 +182,7 @@ class ErasurePlan:
     @property
     def token(self) -> str:
         """A fingerprint of the plan's rows and actions, to type when confirming."""
-        return token_of(self.to_json())
+        return token_of(self.to_json(titles=False))
 
     def counts(self) -> dict[str, dict[str, dict[str, int]]]:
         """Rows per database, table and action (``anonymize``/``delete``) and files."""
@@ -203,10 +225,10 @@ class ErasurePlan:
                  f"{len(self.files)} file(s)."]
         for db in self.databases:
             files = self.files_in(db)
-            lines.append(f"{db}:")
+            lines.append(f"Database {db}:")
             for t in self.targets_in(db):
                 if t.rows:
-                    lines.append(f"  - {t.table}: {t.words()}")
+                    lines.append(f"  - {t.named}: {t.words()}")
             if files:
                 kinds: dict[str, int] = {}
                 for f in files:
@@ -220,8 +242,12 @@ class ErasurePlan:
 
     # -- persistence (the journal keeps the plan, so a resumed run needs no search) -------
 
-    def to_json(self) -> dict[str, Any]:
-        """The plan as JSON data: keys, fingerprints, actions and file paths, never values."""
+    def to_json(self, *, titles: bool = True) -> dict[str, Any]:
+        """The plan as JSON data: keys, fingerprints, actions and file paths, never values.
+
+        With ``titles`` (default) each target keeps its labels too (the token is
+        made without them).
+        """
         return {
             "items": [[r.database, r.table, r.key] for r in self.items],
             "targets": [{"database": t.database, "table": t.table, "label": t.label,
@@ -230,6 +256,8 @@ class ErasurePlan:
                          "is_child": t.is_child, "fingerprints": list(t.fingerprints),
                          "fingerprint_columns": list(t.fingerprint_columns),
                          "parent": t.parent, "parent_column": t.parent_column}
+                        | ({"title": t.title, "column_titles": dict(t.column_titles)}
+                           if titles else {})
                         for t in self.targets],
             "files": [{"database": f.database, "table": f.table, "key": f.key,
                        "column": f.column, "store": f.store, "path": f.relative_path,
@@ -247,7 +275,9 @@ class ErasurePlan:
                                  is_child=t["is_child"],
                                  fingerprints=tuple(t.get("fingerprints", ())),
                                  fingerprint_columns=tuple(t.get("fingerprint_columns", ())),
-                                 parent=t.get("parent"), parent_column=t.get("parent_column"))
+                                 parent=t.get("parent"), parent_column=t.get("parent_column"),
+                                 title=t.get("title", ""),
+                                 column_titles=t.get("column_titles", {}))
                           for t in data["targets"]),
             files=tuple(FileTarget(database=f["database"], table=f["table"], key=f["key"],
                                    column=f["column"], store=f["store"],

@@ -130,7 +130,8 @@ def _plan_table(inst: Installation, spec: TableSpec, keys: Sequence[Any], key: b
             database=spec.database, table=spec.table, label=spec.id, key_column=spec.key,
             keys=tuple(present), action=spec.erase.row, columns=dict(spec.erase.columns),
             fingerprints=tuple(row_fingerprint(key, r, columns) for r in rows),
-            fingerprint_columns=columns))
+            fingerprint_columns=columns, title=spec.title,
+            column_titles={c: spec.column_label(c) for c in spec.erase.columns}))
     # Child targets stay even with no planned rows: a child row added before execution
     # still goes with its parent.
     return targets, files
@@ -140,4 +141,5 @@ def _child_target(parent: TableSpec, ch: ChildSpec, keys: Sequence[Any]) -> Targ
     return Target(database=ch.database, table=ch.table, label=f"{parent.id}.{ch.name}",
                   key_column=ch.key, keys=tuple(sorted(keys, key=sort_key)),
                   action=ch.erase.row, columns=dict(ch.erase.columns), is_child=True,
-                  parent=parent.id, parent_column=ch.parent)
+                  parent=parent.id, parent_column=ch.parent, title=ch.title,
+                  column_titles={c: ch.column_label(c) for c in ch.erase.columns})

@@ -30,6 +30,7 @@ from ..criteria import Criteria
 from ..files import inspect_stored
 from ..installation import Installation
 from ..matchkinds import MATCH_KINDS
+from ..report.labels import with_name
 from ..search import SearchResult
 from ..sweep.model import sweep_lines
 from .journal import Run
@@ -89,6 +90,10 @@ def verify_run(inst: Installation, run: Run, criteria: Criteria | None = None,
             if counts.get("left_alone_changed"):
                 notes.append(f"{s.database}.{table}: {counts['left_alone_changed']} planned "
                              "row(s) now hold other data (their key was reused): left alone")
+    titles: dict[str, dict[str, str]] = {}
+    for t in plan.targets:
+        if t.title:
+            titles.setdefault(t.database, {}).setdefault(t.table, t.title)
     file_counts: dict[str, int] = {}
     for s in run.steps:
         for status, n in s.file_counts().items():
@@ -110,6 +115,7 @@ def verify_run(inst: Installation, run: Run, criteria: Criteria | None = None,
         "problems": problems,
         "notes": notes,
         "audit_head": dict(audit_head) if audit_head else None,
+        "table_labels": titles,
     }
 
 
@@ -186,13 +192,25 @@ def _check_residue(inst: Installation, plan: ErasurePlan, acted: Mapping[str, li
 
 
 def summarize(receipt: Mapping[str, Any]) -> str:
-    """The receipt in words."""
+    """The receipt in words, each table by its datamap label with its location beside.
+
+    >>> print(summarize({"run_id": "r1", "token": "T", "verified": True, "checks": [],
+    ...     "rows": {"operative": {"contact_notes": {"anonymized": 1}}}, "problems": [],
+    ...     "files": {"deleted": 0, "already_missing": 0},
+    ...     "table_labels": {"operative": {"contact_notes": "Notes"}}}))
+    Erasure r1 (T): verified
+      - Notes (operative.contact_notes): 1 anonymized
+      - files: 0 deleted, 0 already missing, 0 not removed
+    """
     lines = [f"Erasure {receipt['run_id']} ({receipt['token']}): "
              f"{'verified' if receipt['verified'] else 'NOT verified'}"]
+    titles = receipt.get("table_labels") or {}
     for db, tables in receipt["rows"].items():
         for table, counts in tables.items():
             parts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
-            lines.append(f"  - {db}.{table}: {parts}")
+            title = titles.get(db, {}).get(table)
+            where = with_name(title, f"{db}.{table}") if title else f"{db}.{table}"
+            lines.append(f"  - {where}: {parts}")
     files = receipt["files"]
     lines.append(f"  - files: {files['deleted']} deleted, {files['already_missing']} already "
                  f"missing, {len(files.get('not_removed', []))} not removed")

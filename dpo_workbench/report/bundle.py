@@ -21,8 +21,9 @@ from typing import IO, Any
 
 from ..errors import NotFound, ReportError
 from ..files import FileInfo, open_stored
+from .chart import summary_svg
 from .csvfile import write_csv
-from .jsonfile import dump_json, report_document
+from .jsonfile import dump_json, report_document, summary_json
 from .model import Report
 from .output import CHUNK, binary_out
 
@@ -193,10 +194,12 @@ def write_zip(report: Report, path: str | os.PathLike[str] | IO[bytes], *,
     ``report.json`` (see :func:`~dpo_workbench.report.jsonfile.write_json`, with each
     file's ``path_in_bundle``), every existing file of the selected items (their
     child rows' files too) as ``files/<group>/<database>.<table>.<key>/<name>``
-    (names made safe and unique by :func:`safe_name`), and ``manifest.json``:
-    ``{"installation", "created_at", "counts", "files": [{"path", "sha256",
-    "size"}, ...], "missing_files": [...], "missing_items": [...]}``, where
-    ``files`` covers every other member. A file missing from its store is listed in
+    (names made safe and unique by :func:`safe_name`), ``summary.svg`` (where the
+    data lives: a bar chart of the items per table, see :mod:`.chart`), and
+    ``manifest.json``: ``{"installation", "created_at", "counts", "summary",
+    "subject_copy", "files": [{"path", "sha256", "size"}, ...], "missing_files":
+    [...], "missing_items": [...]}``, where ``files`` covers every other member and
+    ``summary`` is the JSON report's. A file missing from its store is listed in
     ``missing_files``, not an error. Files are streamed, a chunk at a time; a path
     is written atomically.
 
@@ -221,10 +224,10 @@ def write_zip(report: Report, path: str | os.PathLike[str] | IO[bytes], *,
     Examples
     --------
     >>> manifest = write_zip(report, "subject-request.zip")
-    >>> [f["path"] for f in manifest["files"]][:2]
-    ['report.csv', 'report.json']
+    >>> [f["path"] for f in manifest["files"]][:3]
+    ['report.csv', 'report.json', 'summary.svg']
     >>> len(manifest["files"]), manifest["missing_files"]
-    (10, [])
+    (11, [])
     """
     with binary_out(path) as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED,
                                                   allowZip64=True) as zf:
@@ -236,10 +239,14 @@ def write_zip(report: Report, path: str | os.PathLike[str] | IO[bytes], *,
             write_csv(report, out, bom=bom)
         with _zip_text_member(zf, "report.json", report.created_at, entries) as out:
             dump_json(report_document(report, hashes=hashes), out)
+        with _zip_text_member(zf, "summary.svg", report.created_at, entries) as out:
+            out.write(summary_svg(report))
         manifest = {
             "installation": report.installation,
             "created_at": report.created_at.isoformat(),
             "counts": report.counts,
+            "summary": summary_json(report),
+            "subject_copy": report.subject is not None,
             "files": entries + file_entries,
             "missing_files": missing_files,
             "missing_items": [{"group": g, "item": str(r)}

@@ -2,23 +2,33 @@
 
 The CSV layout
 --------------
-Columns ``group,item,part,part_row,field,value``, one value per line:
+Columns ``group,item,part,part_row,field,value,part_label,field_label``, one
+value per line; ``part_label`` and ``field_label`` say in the datamap's words what
+``part`` and ``field`` name (``Contact``, ``Phone number``; see ``label`` in
+``docs/datamap.md``):
 
-=================  ==========================================================
-``part``           lines
-=================  ==========================================================
-``report``         first lines, no item: ``installation``, ``created_at``,
-                   ``search`` (the criteria described in words, without the
-                   searched values) and one ``items`` line per group (count)
-``record``         the item's own columns, in table column order
-``lookup:<name>``  the shown columns of a looked-up row (agent, campaign...)
-``child:<name>``   child rows; ``part_row`` numbers them from 1
-``file``           each file: ``name``, ``kind``, ``size``, ``store``, ``path``,
-                   ``owner`` (the row naming it) and ``status``
-                   (``available`` or why not); ``part_row`` from 1
-``copy``           each copy in another database: field ``item``
-``missing``        an item deleted since the search: field ``status``
-=================  ==========================================================
+===================  ========================================================
+``part``             lines
+===================  ========================================================
+``report``           first lines, no item: ``installation``, ``created_at``,
+                     ``search`` (the criteria described in words, without the
+                     searched values), in the subject's copy the copy's own
+                     lines (see :mod:`.subject`: what it redacts, what was
+                     searched with its values, the time in UTC), and one
+                     ``items`` line per group (count)
+``summary:items``    where the data lives, no item: per table (``field`` is
+                     ``database.table``, ``field_label`` the table's label) the
+                     items found there
+``summary:copies``   the same for the copies of items held in a table
+``record``           the item's own columns, in table column order
+``lookup:<name>``    the shown columns of a looked-up row (agent, campaign...)
+``child:<name>``     child rows; ``part_row`` numbers them from 1
+``file``             each file: ``name``, ``kind``, ``size``, ``store``, ``path``,
+                     ``owner`` (the row naming it) and ``status``
+                     (``available`` or why not); ``part_row`` from 1
+``copy``             each copy in another database: field ``item``
+``missing``          an item deleted since the search: field ``status``
+===================  ========================================================
 
 ``group`` is the group's title (``Contacts``...), ``item`` is
 ``database.table#key``. Items come in group order, then search order; an item's
@@ -44,18 +54,25 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..datamap import Group
-from ..details import Details, FileInfo
+from ..details import Details, FileInfo, child_records
 from ..values import cell_text
-from .model import Report, child_records
+from .labels import ReportLabels
+from .model import Report
 from .output import PathOrFile, text_out
 
 #: The CSV header, in order.
-CSV_COLUMNS: tuple[str, ...] = ("group", "item", "part", "part_row", "field", "value")
+CSV_COLUMNS: tuple[str, ...] = ("group", "item", "part", "part_row", "field", "value",
+                                "part_label", "field_label")
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 #: A file's fields, in the order the CSV forms give them.
 FILE_FIELDS = ("name", "kind", "size", "store", "path", "owner", "status")
+#: What a DPO reads for each of a file's fields.
+FILE_LABELS = {"name": "File name", "kind": "Kind", "size": "Size (bytes)", "store": "Store",
+               "path": "Path in the store", "owner": "Row naming it", "status": "Status"}
+#: What a DPO reads for the counts of the summary lines.
+SUMMARY_LABELS = {"items": "Items found here", "copies": "Copies held here"}
 _AVAILABLE = "available"
 MISSING_ITEM = "no longer exists (deleted after the search)"
 
@@ -87,23 +104,29 @@ def file_values(f: FileInfo) -> tuple[Any, ...]:
             _AVAILABLE if f.exists else (f.problem or "missing"))
 
 
-def _item_rows(title: str, d: Details) -> Iterator[tuple[str, ...]]:
+def _item_rows(title: str, d: Details, labels: ReportLabels) -> Iterator[tuple[str, ...]]:
     """The CSV lines of one item: record, lookups, child rows, files, copies."""
-    item = str(d.ref)
+    item, tid = str(d.ref), d.table_id
+    table = labels.table(tid)
     for k, v in d.fields.items():
-        yield title, item, "record", "", k, cell_text(v)
+        yield title, item, "record", "", k, cell_text(v), table, labels.column(tid, k)
     for name, values in d.lookups.items():
+        lookup = labels.lookup(tid, name)
         for k, v in values.items():
-            yield title, item, f"lookup:{name}", "", k, cell_text(v)
+            yield (title, item, f"lookup:{name}", "", k, cell_text(v), lookup,
+                   labels.lookup_column(tid, name, k))
     for name in d.children:
+        child = labels.child(tid, name)
         for i, rec in enumerate(child_records(d, name), start=1):
             for k, v in rec.items():
-                yield title, item, f"child:{name}", str(i), k, cell_text(v)
+                yield (title, item, f"child:{name}", str(i), k, cell_text(v), child,
+                       labels.child_column(tid, name, k))
     for i, f in enumerate(d.files, start=1):
         for k, v in zip(FILE_FIELDS, file_values(f), strict=True):
-            yield title, item, "file", str(i), k, cell_text(v)
+            yield title, item, "file", str(i), k, cell_text(v), "File", FILE_LABELS[k]
     for i, c in enumerate(d.copies, start=1):
-        yield title, item, "copy", str(i), "item", str(c)
+        yield (title, item, "copy", str(i), "item", str(c), "Copy",
+               labels.location(c.database, c.table))
 
 
 def csv_rows(report: Report) -> Iterator[tuple[str, ...]]:
@@ -121,19 +144,25 @@ def csv_rows(report: Report) -> Iterator[tuple[str, ...]]:
     Examples
     --------
     >>> next(csv_rows(report))
-    ('', '', 'report', '', 'installation', 'Demo contact centre')
+    ('', '', 'report', '', 'installation', 'Demo contact centre', 'Report', 'Installation')
     """
-    yield "", "", "report", "", "installation", report.installation
-    yield "", "", "report", "", "created_at", cell_text(report.created_at)
-    yield "", "", "report", "", "search", report.search
+    for name, label, value in report.statement():
+        yield "", "", "report", "", name, cell_text(value), "Report", label
     for g, n in report.counts.items():
-        yield Group(g).title, "", "report", "", "items", str(n)
+        yield Group(g).title, "", "report", "", "items", str(n), "Report", "Items"
+    for w in report.where():
+        for what, n in (("items", w.items), ("copies", w.copies)):
+            if n:
+                yield (Group(w.group).title, "", f"summary:{what}", "", w.location, str(n),
+                       SUMMARY_LABELS[what], w.label)
+    labels = report.labels
     for g, items in report.groups.items():
         title = Group(g).title
         for d in items:
-            yield from _item_rows(title, d)
+            yield from _item_rows(title, d, labels)
         for ref in report.missing.get(g, ()):
-            yield title, str(ref), "missing", "", "status", MISSING_ITEM
+            yield (title, str(ref), "missing", "", "status", MISSING_ITEM,
+                   labels.location(ref.database, ref.table), "Status")
 
 
 def write_csv(report: Report, path_or_file: PathOrFile, *, bom: bool = True) -> None:
@@ -154,9 +183,9 @@ def write_csv(report: Report, path_or_file: PathOrFile, *, bom: bool = True) -> 
     >>> with open("report.csv", encoding="utf-8-sig", newline="") as f:
     ...     lines = list(csv.reader(f))
     >>> lines[0]
-    ['group', 'item', 'part', 'part_row', 'field', 'value']
+    ['group', 'item', 'part', 'part_row', 'field', 'value', 'part_label', 'field_label']
     >>> lines[1]
-    ['', '', 'report', '', 'installation', 'Demo contact centre']
+    ['', '', 'report', '', 'installation', 'Demo contact centre', 'Report', 'Installation']
     """
     write_rows(path_or_file, itertools.chain([CSV_COLUMNS], csv_rows(report)), bom=bom)
 

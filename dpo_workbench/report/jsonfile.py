@@ -12,12 +12,15 @@ import json
 from collections.abc import Mapping
 from typing import IO, Any
 
-from ..details import Details
+from ..datamap import Group
+from ..details import Details, child_records
 from ..errors import NotFound
 from ..files import FileInfo, open_stored
 from ..values import json_value
-from .model import Report, child_records
+from .labels import ReportLabels
+from .model import Report
 from .output import CHUNK, PathOrFile, text_out
+from .subject import REDACTED
 
 #: ``(item, file index)`` -> ``(sha256, path in the zip bundle or None)``.
 FileHashes = Mapping[tuple[str, int], tuple[str, str | None]]
@@ -47,6 +50,58 @@ def _file_json(f: FileInfo, sha256: str | None, in_bundle: str | None, *,
     if in_bundle is not None:
         out["path_in_bundle"] = in_bundle
     return out
+
+
+def item_labels(d: Details, labels: ReportLabels) -> dict[str, Any]:
+    """What an item's table, columns, lookups and child tables are called (the datamap's labels).
+
+    Returns
+    -------
+    dict
+        ``{"label", "fields": {column: label}, "lookups": {name: {"label", "fields"}},
+        "children": {name: {"label", "fields"}}}``.
+
+    Examples
+    --------
+    >>> doc = item_labels(report.groups["contacts"][0], report.labels)
+    >>> doc["label"], doc["fields"]["remote_number"], doc["lookups"]["agent"]["label"]
+    ('Contact', 'Phone number', 'Agent')
+    """
+    tid = d.table_id
+    children = {}
+    for name in d.children:
+        columns = dict.fromkeys(c for r in child_records(d, name) for c in r)
+        children[name] = {"label": labels.child(tid, name),
+                          "fields": {c: labels.child_column(tid, name, c) for c in columns}}
+    return {"label": labels.table(tid),
+            "fields": {c: labels.column(tid, c) for c in d.fields},
+            "lookups": {n: {"label": labels.lookup(tid, n),
+                            "fields": {c: labels.lookup_column(tid, n, c) for c in values}}
+                        for n, values in d.lookups.items()},
+            "children": children}
+
+
+def _merged_labels(report: Report) -> dict[str, Any]:
+    """The labels of every table of the report's items, by ``database.table``."""
+    out: dict[str, Any] = {}
+    for _, d in report.items():
+        new = item_labels(d, report.labels)
+        old = out.setdefault(f"{d.ref.database}.{d.ref.table}", new)
+        if old is not new:  # another item of the table: add what it has that others lacked
+            old["fields"].update(new["fields"])
+            for part in ("lookups", "children"):
+                for name, doc in new[part].items():
+                    old[part].setdefault(name, doc)["fields"].update(doc["fields"])
+    return out
+
+
+def summary_json(report: Report) -> dict[str, Any]:
+    """Where the data lives: items per group, and per table the items and copies held."""
+    return {"groups": [{"group": g, "label": Group(g).title, "items": n}
+                       for g, n in report.counts.items()],
+            "tables": [{"group": w.group, "database": w.database, "table": w.table,
+                        "label": w.label, "items": w.items, "copies": w.copies}
+                       for w in report.where()]}
 
 
 def item_json(d: Details, hashes: FileHashes | None = None, *,
@@ -112,20 +167,30 @@ def report_document(report: Report, *, hashes: FileHashes | None = None) -> dict
     Returns
     -------
     dict
-        ``{"installation", "created_at", "search", "counts", "groups", "missing"}``
-        (see :func:`write_json`).
+        ``{"installation", "created_at", "search", "counts", "summary", "labels",
+        "groups", "missing"}``, and ``"subject_copy"`` in the subject's copy (see
+        :func:`write_json`).
 
     Examples
     --------
     >>> report_document(report)["counts"]
     {'contacts': 9, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 3}
     """
-    return {
+    doc: dict[str, Any] = {
         "installation": report.installation,
         "created_at": report.created_at.isoformat(),
         "search": report.search,
+    }
+    if report.subject is not None:
+        doc["subject_copy"] = {name: value for name, _, value in report.subject.statement()}
+        doc["subject_copy"]["redacted"] = report.subject.redacted
+        doc["subject_copy"]["marker"] = REDACTED
+    return doc | {
         "counts": report.counts,
-        "groups": {g: [item_json(d, hashes) for d in items]
+        "summary": summary_json(report),
+        "labels": _merged_labels(report),
+        "groups": {g: [item_json(d, hashes) | {"table_label": report.labels.table(d.table_id)}
+                       for d in items]
                    for g, items in report.groups.items()},
         "missing": [{"group": g, "item": str(r), "database": r.database, "table": r.table,
                      "key": json_value(r.key)}
@@ -161,10 +226,16 @@ def dump_json(doc: Mapping[str, Any], out: IO[str]) -> None:
 def write_json(report: Report, path_or_file: PathOrFile) -> None:
     """Write the report as UTF-8 JSON (no byte-order mark, no formula neutralisation).
 
-    The document is ``{"installation", "created_at", "search", "counts", "groups":
-    {group: [item, ...]}, "missing"}``; each item holds ``item``, ``database``,
-    ``table``, ``key``, ``fields``, ``lookups``, ``children`` (name -> rows),
-    ``files`` (with each existing file's SHA-256) and ``copies``.
+    The document is ``{"installation", "created_at", "search", "counts", "summary",
+    "labels", "groups": {group: [item, ...]}, "missing"}``; each item holds ``item``,
+    ``database``, ``table``, ``key``, ``fields``, ``lookups``, ``children`` (name ->
+    rows), ``files`` (with each existing file's SHA-256), ``copies`` and
+    ``table_label``. ``summary`` says where the data lives (``groups``: items per
+    group; ``tables``: per table its label, the items found there and the copies
+    held there); ``labels`` names, per ``database.table``, the table, its columns,
+    lookups and child tables as the datamap labels them. The subject's copy adds
+    ``subject_copy``: what it redacts and why, what was searched (with the values)
+    and when (UTC).
 
     Parameters
     ----------

@@ -11,19 +11,46 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..criteria import Criteria
-from ..datamap import Group
-from ..details import ChildFrames, Details, gather_details
+from ..datamap import Group, TableSpec
+from ..details import Details, gather_details
 from ..display import report_html, report_repr
+from ..errors import UsageError
 from ..frameforms import report_frame
 from ..installation import Installation
 from ..progress import Progress
 from ..selection import RowRef, Selection
+from .labels import ReportLabels
+from .subject import (
+    SubjectCopy,
+    declared_third_parties,
+    redact_details,
+    searched_words,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+
+@dataclass(frozen=True)
+class Where:
+    """One table that holds the person's data: its items and the copies of items held there."""
+
+    group: str
+    database: str
+    table: str
+    label: str
+    items: int
+    copies: int
+
+    @property
+    def location(self) -> str:
+        return f"{self.database}.{self.table}"
 
 
 @dataclass(frozen=True)
@@ -34,7 +61,9 @@ class Report:
     :class:`~dpo_workbench.datamap.Group` order) to the details of its selected
     items, in search order; ``missing`` maps group names to selected items whose
     rows were deleted after the search; ``created_by`` is the workbench user who
-    made it ("" when built outside a workbench).
+    made it ("" when built outside a workbench). ``specs`` are the datamap tables of
+    the items by id (their labels name tables and columns, :attr:`labels`);
+    ``subject`` is set in the data subject's copy (see :mod:`.subject`).
     """
 
     installation: str
@@ -43,6 +72,43 @@ class Report:
     groups: Mapping[str, tuple[Details, ...]]
     missing: Mapping[str, tuple[RowRef, ...]] = field(default_factory=dict)
     created_by: str = ""
+    specs: Mapping[str, TableSpec] = field(default_factory=dict, repr=False)
+    subject: SubjectCopy | None = field(default=None, repr=False)
+
+    @cached_property
+    def labels(self) -> ReportLabels:
+        """What the report calls its tables and columns (the datamap's labels)."""
+        return ReportLabels(self.specs)
+
+    def where(self) -> list[Where]:
+        """Where the person's data lives: per group and table, the items and copies held.
+
+        Examples
+        --------
+        >>> [(w.label, w.items, w.copies) for w in report.where()][:2]
+        [('Contact', 8, 0), ('Contact (monitoring copy)', 1, 6)]
+        """
+        out: dict[tuple[str, str, str], list[int]] = {}
+        for group, d in self.items():
+            out.setdefault((group.value, d.ref.database, d.ref.table), [0, 0])[0] += 1
+            for c in d.copies:
+                out.setdefault((group.value, c.database, c.table), [0, 0])[1] += 1
+        return [Where(g, db, t, self.labels.location(db, t), n, copies)
+                for (g, db, t), (n, copies) in out.items()]
+
+    def statement(self) -> list[tuple[str, str, Any]]:
+        """The report's own lines before its items: (field, label, value).
+
+        The installation, the time, the search in words; in the subject's copy also
+        what it leaves out and why, and what was searched with the values.
+        """
+        lines: list[tuple[str, str, Any]] = [
+            ("installation", "Installation", self.installation),
+            ("created_at", "Created at", self.created_at),
+            ("search", "Searched for", self.search)]
+        if self.subject is not None:
+            lines += self.subject.statement()
+        return lines
 
     @property
     def counts(self) -> dict[str, int]:
@@ -89,7 +155,8 @@ class Report:
 
 def build_report(inst: Installation, selection: Selection, *,
                  criteria: Criteria | None = None, created_at: datetime | None = None,
-                 created_by: str = "", progress: Progress | None = None) -> Report:
+                 created_by: str = "", progress: Progress | None = None,
+                 subject_copy: bool = False) -> Report:
     """Read everything about the selected items into a :class:`Report`.
 
     :meth:`Workbench.report <dpo_workbench.workbench.Workbench.report>` calls it,
@@ -109,6 +176,10 @@ def build_report(inst: Installation, selection: Selection, *,
         Who made it (the workbench user); the XLSX summary names them.
     progress : callable, optional
         Called as ``progress(message, done, total)`` while tables are read.
+    subject_copy : bool
+        Make the data subject's copy: third parties' values redacted, what was
+        searched stated with its values (see :mod:`dpo_workbench.report.subject`);
+        it needs ``criteria``.
 
     Returns
     -------
@@ -118,6 +189,8 @@ def build_report(inst: Installation, selection: Selection, *,
     ------
     ValueError
         The selection names a group that does not exist.
+    UsageError
+        The subject's copy is asked for without the criteria (it states them).
     DatabaseError
         A database could not be read.
 
@@ -129,6 +202,8 @@ def build_report(inst: Installation, selection: Selection, *,
     >>> report.counts
     {'contacts': 9, 'directory_entries': 1, 'campaign_customers': 2, 'consents': 0}
     """
+    if subject_copy and criteria is None:
+        raise UsageError("The subject's copy states what was searched: give the criteria.")
     unknown = [g for g in selection.groups if g not in {x.value for x in Group}]
     if unknown:
         raise ValueError(f"unknown group(s) {', '.join(unknown)} in the selection; groups are "
@@ -147,41 +222,20 @@ def build_report(inst: Installation, selection: Selection, *,
         if gone:
             missing[g] = gone
     when = created_at or datetime.now().astimezone().replace(microsecond=0)
+    specs = {t.id: t for t in inst.datamap.tables}
+    subject = None
+    if subject_copy and criteria is not None:
+        redacted = 0
+        for g, items in groups.items():
+            copies = [redact_details(specs[d.table_id], d) for d in items]
+            groups[g] = tuple(d for d, _ in copies)
+            redacted += sum(n for _, n in copies)
+        used = dict.fromkeys(d.table_id for items in groups.values() for d in items)
+        subject = SubjectCopy(searched=searched_words(criteria, inst.settings.name),
+                              created_at_utc=utc_text(when),
+                              third_parties=declared_third_parties([specs[t] for t in used]),
+                              redacted=redacted)
     return Report(installation=inst.settings.name, created_at=when,
                   search=criteria.describe() if criteria is not None else "",
-                  groups=groups, missing=missing, created_by=created_by)
-
-
-def child_records(d: Details, name: str) -> list[dict[str, Any]]:
-    """The rows of one child table of an item as dicts (column -> value), in frame order.
-
-    Parameters
-    ----------
-    d : Details
-        An item of a report.
-    name : str
-        One of the item's child tables (a key of ``d.children``).
-
-    Returns
-    -------
-    list of dict
-        One dict per child row; values as the database gave them.
-
-    Examples
-    --------
-    >>> rows = child_records(report.groups["contacts"][0], "call_data")
-    >>> rows[0]
-    {'id': ..., 'data_key': 'customer_number', 'data_value': 'C-900001'}
-    >>> [r["data_key"] for r in rows]
-    ['customer_number', 'callback_number', 'order_id']
-    >>> child_records(report.groups["contacts"][0], "attachments")
-    []
-    """
-    if isinstance(d.children, ChildFrames):
-        return d.children.rows(name)  # gathered: the rows, without building a DataFrame
-    frame = d.children[name]
-    if frame.empty:  # most are; DataFrame.to_dict costs ~1 ms even then
-        return []
-    columns = [str(c) for c in frame.columns]
-    values = [frame[c].tolist() for c in frame.columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+                  groups=groups, missing=missing, created_by=created_by, specs=specs,
+                  subject=subject)

@@ -13,9 +13,10 @@ column                 holds
 =====================  ======================================================
 ``group``              the group's title (``Contacts``...)
 ``item``               ``database.table#key``
+``table``              the label of the item's table (``Contact``)
 ``status``             empty, or why the item is not there (deleted after the
                        search: its other cells are empty)
-*each record column*   the item's own columns, by name, in the order they first
+*each record column*   the item's own columns, in the order they first
                        appear (items of different tables share a column when
                        their tables share its name; an item's cell is empty
                        when its table has no such column)
@@ -27,13 +28,19 @@ column                 holds
 ``copies``             the item's copies in other databases, one per line
 =====================  ======================================================
 
-A record column named like one of the fixed columns is written as
+The headings of record, lookup and child columns are the datamap's labels with
+the technical name beside them: ``Phone number (remote_number)``, ``Agent: Agent
+(lookup:agent.display_name)``, ``Chat transcript (child:transcript)``; a column
+that tables label differently lists each label (``Started / Imported
+(started_at)``). A record column named like one of the fixed columns is written as
 ``record:<name>``. Values are written as in the long CSV (ISO 8601 times, empty
 for a missing value, see :func:`~dpo_workbench.values.cell_text`), every cell
 formula-neutralised (:func:`~dpo_workbench.report.csvfile.neutralise`), CR LF
 line ends, UTF-8 with a byte-order mark unless ``bom=False``. What was searched,
-when and the counts are not repeated on every line: the long CSV, the JSON and
-the XLSX summary sheet hold them.
+when, the counts and where the data lives are not repeated on every line: the long
+CSV, the JSON and the XLSX summary sheet hold them (and the ``table`` column gives
+the counts per table in a pivot). The subject's copy, which must state them, is
+not written in this form.
 """
 
 from __future__ import annotations
@@ -42,14 +49,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..datamap import Group
-from ..details import Details
+from ..details import Details, child_records
 from ..values import cell_text
 from .csvfile import FILE_FIELDS, MISSING_ITEM, file_values, write_rows
-from .model import Report, child_records
+from .labels import ReportLabels, headed
+from .model import Report
 from .output import PathOrFile
 
 #: The columns every wide CSV starts with.
-FIXED_COLUMNS: tuple[str, ...] = ("group", "item", "status")
+FIXED_COLUMNS: tuple[str, ...] = ("group", "item", "table", "status")
 #: The columns every wide CSV ends with.
 TRAILING_COLUMNS: tuple[str, ...] = ("files", "copies")
 
@@ -65,18 +73,37 @@ def _record_column(name: str) -> str:
     return f"record:{name}" if name in FIXED_COLUMNS + TRAILING_COLUMNS else name
 
 
-def _item_cells(d: Details) -> dict[str, str]:
-    """An item's cells by column name (the fixed ones but ``group`` and ``status``)."""
-    cells = {"item": str(d.ref)}
-    cells.update({_record_column(k): cell_text(v) for k, v in d.fields.items()})
+def _item_cells(d: Details, labels: ReportLabels, headings: dict[str, dict[str, None]],
+                ) -> dict[str, str]:
+    """An item's cells by column key (the fixed ones but ``group`` and ``status``); the
+    labels of its columns are added to ``headings``."""
+    tid = d.table_id
+    cells = {"item": str(d.ref), "table": labels.table(tid)}
+    for k, v in d.fields.items():
+        cells[_record_column(k)] = cell_text(v)
+        headings.setdefault(_record_column(k), {})[labels.column(tid, k)] = None
     for name, values in d.lookups.items():
-        cells.update({f"lookup:{name}.{k}": cell_text(v) for k, v in values.items()})
+        for k, v in values.items():
+            key = f"lookup:{name}.{k}"
+            cells[key] = cell_text(v)
+            headings.setdefault(key, {})[part_heading(labels.lookup(tid, name),
+                                                      labels.lookup_column(tid, name, k))] = None
     for name in d.children:
         cells[f"child:{name}"] = _packed(child_records(d, name))
+        headings.setdefault(f"child:{name}", {})[labels.child(tid, name)] = None
     cells["files"] = _packed(dict(zip(FILE_FIELDS, file_values(f), strict=True))
                              for f in d.files)
     cells["copies"] = "\n".join(str(c) for c in d.copies)
     return cells
+
+
+def part_heading(part: str, column: str) -> str:
+    """A lookup column's label: ``Campaign: Campaign status``, once when they are one.
+
+    >>> part_heading("Agent", "Agent"), part_heading("Campaign", "Status")
+    ('Agent', 'Campaign: Status')
+    """
+    return part if part == column else f"{part}: {column}"
 
 
 def wide_rows(report: Report) -> Iterator[list[str]]:
@@ -94,29 +121,34 @@ def wide_rows(report: Report) -> Iterator[list[str]]:
     Examples
     --------
     >>> rows = list(wide_rows(report))
-    >>> rows[0][:4], rows[1][:2]
-    (['group', 'item', 'status', 'id'], ['Contacts', 'operative.contact_events#...'])
+    >>> rows[0][:5]
+    ['group', 'item', 'table', 'status', 'Id']
+    >>> rows[1][:3]
+    ['Contacts', 'operative.contact_events#...', 'Contact']
     """
     lines: list[dict[str, str]] = []
     record: dict[str, None] = {}  # column order of first appearance, per kind of column
     lookup: dict[str, None] = {}
     child: dict[str, None] = {}
+    headings: dict[str, dict[str, None]] = {}
     for g, items in report.groups.items():
         title = Group(g).title
         for d in items:
-            cells = _item_cells(d)
+            cells = _item_cells(d, report.labels, headings)
             for column in cells:
                 kind = (lookup if column.startswith("lookup:") else
                         child if column.startswith("child:") else record)
                 if column not in FIXED_COLUMNS + TRAILING_COLUMNS:
                     kind.setdefault(column)
             lines.append({"group": title, **cells})
-        lines += [{"group": title, "item": str(ref), "status": MISSING_ITEM}
+        lines += [{"group": title, "item": str(ref),
+                   "table": report.labels.location(ref.database, ref.table),
+                   "status": MISSING_ITEM}
                   for ref in report.missing.get(g, ())]
-    header = [*FIXED_COLUMNS, *record, *lookup, *child, *TRAILING_COLUMNS]
-    yield header
+    keys = [*FIXED_COLUMNS, *record, *lookup, *child, *TRAILING_COLUMNS]
+    yield [k if k in FIXED_COLUMNS + TRAILING_COLUMNS else headed(headings, k) for k in keys]
     for cells in lines:
-        yield [cells.get(column, "") for column in header]
+        yield [cells.get(column, "") for column in keys]
 
 
 def write_wide_csv(report: Report, path_or_file: PathOrFile, *, bom: bool = True) -> None:

@@ -7,16 +7,22 @@ sheet                  rows
 =====================  ======================================================
 ``Summary``            the installation, when the report was made and by whom,
                        what was searched (in words, without the searched
-                       values), the items per group, the selected items that no
-                       longer exist, and how many files and cells follow
+                       values), the items per group, where the data lives
+                       (per table: its label, location, items found and copies
+                       held) with a bar chart of the items per table, the
+                       selected items that no longer exist, and how many files
+                       and cells follow. The subject's copy also states what it
+                       redacts and why, what was searched with its values and
+                       when (UTC), and does not name the DPO's user
 *one per group*        ``Contacts``, ``Directory Entries``, ``Outbound Campaign
                        Customers``, ``Customer Consents`` (every group, empty
-                       ones too): one row per item, columns ``item``, then the
-                       item's own columns by name (as in the wide CSV, see
-                       :mod:`.widecsv`), ``lookup:<name>.<column>`` and
-                       ``copies``
-*one per child name*   the items' child rows (``attachments``, ``notes``...):
-                       ``group``, ``item``, ``row`` (from 1), then their columns
+                       ones too): one row per item, columns ``item``, ``table``
+                       (its label), then the item's own columns, its lookups'
+                       and ``copies``, headed like the wide CSV's (see
+                       :mod:`.widecsv`: ``Phone number (remote_number)``)
+*one per child name*   the items' child rows, named by their label (``E-mail
+                       attachments``, ``Notes``...): ``group``, ``item``,
+                       ``row`` (from 1), then their columns, labelled
 ``Files``              every file of the items, listed, not embedded (the zip
                        format holds the files): ``group``, ``item``, ``owner``,
                        ``name``, ``kind``, ``size``, ``store``, ``path``, ``status``
@@ -52,12 +58,14 @@ from decimal import Decimal
 from typing import Any
 
 from ..datamap import Group
+from ..details import Details, child_records
 from ..errors import ReportError
 from ..values import json_value, plain
-from .csvfile import FILE_FIELDS, file_values
-from .model import Report, child_records
+from .csvfile import FILE_FIELDS, SUMMARY_LABELS, file_values
+from .labels import ReportLabels, headed, with_name
+from .model import Report
 from .output import PathOrBinary, binary_out
-from .widecsv import MISSING_ITEM
+from .widecsv import MISSING_ITEM, part_heading
 
 #: What Excel holds in one cell (UTF-16 code units) and in one sheet (rows).
 MAX_CELL_TEXT = 32_767
@@ -175,35 +183,59 @@ def _ordered(columns: Iterable[Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(c for cols in columns for c in cols))
 
 
-def _group_sheet(book: _Book, title: str, items: Sequence[Any]) -> str:
-    """One row per item: ``item``, its columns, its lookups, its copies; return its name."""
-    records = [dict(d.fields) for d in items]
-    lookups = [{f"lookup:{name}.{k}": v for name, values in d.lookups.items()
-                for k, v in values.items()} for d in items]
+def _group_sheet(book: _Book, title: str, items: Sequence[Details], labels: ReportLabels,
+                 ) -> str:
+    """One row per item: ``item``, its table, columns, lookups, copies; return the sheet's name."""
+    headings: dict[str, dict[str, None]] = {}
+    records, lookups = [], []
+    for d in items:
+        tid = d.table_id
+        records.append({_clash(f): v for f, v in d.fields.items()})
+        for f in d.fields:
+            headings.setdefault(_clash(f), {})[labels.column(tid, f)] = None
+        lookups.append({f"lookup:{name}.{k}": v for name, values in d.lookups.items()
+                        for k, v in values.items()})
+        for name, values in d.lookups.items():
+            for k in values:
+                headings.setdefault(f"lookup:{name}.{k}", {})[part_heading(
+                    labels.lookup(tid, name), labels.lookup_column(tid, name, k))] = None
     fields = _ordered(records)
     looked_up = _ordered(lookups)
-    header = ["item", *(f"record:{f}" if f in ("item", "copies") else f for f in fields),
-              *looked_up, "copies"]
-    rows = ([str(d.ref), *(rec.get(f) for f in fields), *(lk.get(c) for c in looked_up),
-             "\n".join(str(c) for c in d.copies) or None]
+    header = ["item", "table", *(headed(headings, k) for k in [*fields, *looked_up]), "copies"]
+    rows = ([str(d.ref), labels.table(d.table_id), *(rec.get(f) for f in fields),
+             *(lk.get(c) for c in looked_up), "\n".join(str(c) for c in d.copies) or None]
             for d, rec, lk in zip(items, records, lookups, strict=True))
     ws = book.sheet(title)
     book.table(ws, header, rows)
     return str(ws.name)
 
 
+def _clash(name: str) -> str:
+    """A record column named like a fixed column of a group sheet, renamed."""
+    return f"record:{name}" if name in ("item", "table", "copies") else name
+
+
 def _child_sheets(book: _Book, report: Report) -> None:
-    """One sheet per child name: each child row with its item."""
+    """One sheet per child name, named by its label: each child row with its item."""
     by_name: dict[str, list[tuple[str, str, int, dict[str, Any]]]] = {}
+    titles: dict[str, str] = {}
+    headings: dict[str, dict[str, None]] = {}
+    labels = report.labels
     for group, d in report.items():
         for name in d.children:
+            titles.setdefault(name, labels.child(d.table_id, name))
             for i, rec in enumerate(child_records(d, name), start=1):
                 by_name.setdefault(name, []).append((group.title, str(d.ref), i, rec))
+                for c in rec:
+                    headings.setdefault(f"{name}\0{c}", {})[
+                        labels.child_column(d.table_id, name, c)] = None
     for name, rows in by_name.items():
         columns = _ordered(rec for *_, rec in rows)
         header = ["group", "item", "row",
-                  *(f"child:{c}" if c in ("group", "item", "row") else c for c in columns)]
-        book.table(book.sheet(name), header,
+                  *(with_name(" / ".join(headings[f"{name}\0{c}"]),
+                              f"child:{c}" if c in ("group", "item", "row") else c)
+                    for c in columns)]
+        book.table(book.sheet(titles[name]), header,
                    ([g, item, i, *(rec.get(c) for c in columns)] for g, item, i, rec in rows))
 
 
@@ -226,6 +258,9 @@ def _summary(book: _Book, ws: Any, report: Report, files: int,
         ("Created by", report.created_by or "(not recorded)"),
         ("Searched for", report.search or "(not recorded)"),
     ]
+    if report.subject is not None:  # the person's copy: not the DPO's user name
+        rows = [r for r in rows if r[0] != "Created by"]
+        rows += [(label, value) for _, label, value in report.subject.statement()]
     for r, (label, value) in enumerate(rows):
         ws.write_string(r, 0, label, book.label)
         book.cell(ws, r, 1, value)
@@ -240,7 +275,7 @@ def _summary(book: _Book, ws: Any, report: Report, files: int,
     r += 1
     ws.write_string(r, 0, "Total", book.label)
     ws.write_number(r, 1, report.total)
-    r += 2
+    r = _where(book, ws, report, r + 2) + 2
     notes = [("Files listed (not embedded: the zip report holds them)", files),
              ("Selected items that no longer exist", report.missing_count),
              ("Texts cut to fit a cell (the CSV and JSON reports hold them whole)", book.cut)]
@@ -256,7 +291,37 @@ def _summary(book: _Book, ws: Any, report: Report, files: int,
             r += 1
     ws.set_column(0, 0, 62)
     ws.set_column(1, 1, 40)
-    ws.set_column(2, 2, 30)
+    ws.set_column(2, 4, 24)
+
+
+def _where(book: _Book, ws: Any, report: Report, r: int) -> int:
+    """Where the data lives, per table, and a bar chart of it; return the last row used."""
+    ws.write_string(r, 0, "Where the data lives", book.label)
+    r += 1
+    for col, name in enumerate(("Table", SUMMARY_LABELS["items"], SUMMARY_LABELS["copies"],
+                                "Group", "Location")):
+        ws.write_string(r, col, name, book.header)
+    first = r + 1
+    for w in report.where():
+        r += 1
+        ws.write_string(r, 0, w.label)
+        ws.write_number(r, 1, w.items)
+        ws.write_number(r, 2, w.copies)
+        ws.write_string(r, 3, Group(w.group).title)
+        ws.write_string(r, 4, w.location)
+    if r >= first:  # a small chart read at a glance: how many items each table holds
+        chart = book.wb.add_chart({"type": "bar"})
+        for col, colour in ((1, "#4472C4"), (2, "#A5A5A5")):
+            chart.add_series({"name": [ws.name, first - 1, col],
+                              "categories": [ws.name, first, 0, r, 0],
+                              "values": [ws.name, first, col, r, col],
+                              "fill": {"color": colour}, "data_labels": {"value": True}})
+        chart.set_title({"name": "Items per table"})
+        chart.set_y_axis({"reverse": True})  # the tables in the order of the list
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 520, "height": 60 + 34 * (r - first + 1)})
+        ws.insert_chart(first - 1, 6, chart)
+    return r
 
 
 def xlsx_bytes(report: Report) -> bytes:
@@ -295,7 +360,7 @@ def xlsx_bytes(report: Report) -> bytes:
     summary = book.sheet(_SUMMARY)
     sheets = {}
     for g, items in report.groups.items():
-        sheets[g] = _group_sheet(book, Group(g).title, items)
+        sheets[g] = _group_sheet(book, Group(g).title, items, report.labels)
     _child_sheets(book, report)
     files = _files_sheet(book, report)
     _summary(book, summary, report, files, sheets)
