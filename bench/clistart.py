@@ -29,12 +29,14 @@ import subprocess
 import sys
 import sysconfig
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from dpo_workbench.demo.samples import AINO
+from dpo_workbench.installation import Installation
 
-from .searches import median_ms
+from .searches import median_ms, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "import sqlalchemy, yaml"
@@ -188,6 +190,25 @@ def step_times(settings: Path, runs: int) -> dict[str, float]:
     return {step: round(median_ms(values), 1) for step, values in samples.items()}
 
 
+def reflection_timings(settings: Path, runs: int) -> dict[str, float]:
+    """Median ms of reading the live schema: the databases at once (as the library does,
+    on the installation's threads) and one after the other (one thread); each time on new
+    connections, as in a new process."""
+    times: dict[str, list[float]] = {"at once": [], "one after the other": []}
+    with Installation.open(settings) as inst, ThreadPoolExecutor(max_workers=1) as one:
+        own = inst.pool
+        try:
+            for _ in range(runs):
+                for name, pool in (("at once", own), ("one after the other", one)):
+                    for engine in inst.engines.values():
+                        engine.dispose()
+                    inst.pool = pool
+                    times[name].append(timed(inst.reflect)[0])
+        finally:
+            inst.pool = own
+    return {name: round(median_ms(values), 1) for name, values in times.items()}
+
+
 def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
     """The four processes, interleaved, ``runs`` rounds after one warm-up; the breakdown."""
     compiled_s = compile_bytecode()
@@ -228,6 +249,7 @@ def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
         "compile_seconds": round(compiled_s, 1),
         "steps_ms": step_times(settings, max(3, runs // 3)),
         "import_times": import_times(settings),
+        "reflection_ms": reflection_timings(settings, runs),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
     }

@@ -413,6 +413,15 @@ def clistart_section(entries: list[dict[str, Any]]) -> list[str]:
                   "|---|" + "---:|" * len(steps)]
         for name in names:
             lines.append(f"| {name} | " + " | ".join(_ms(s.get(name)) for _, s in steps) + " |")
+    reflections = [(r, r["clistart"]["reflection_ms"]) for r in _sorted(entries)
+                   if r["clistart"].get("reflection_ms")]
+    if reflections:
+        lines += ["", "Reading the live schema of the five databases (`Installation.reflect`, "
+                  "new connections each time, as in a new process; medians in ms): at once, on "
+                  "the installation's threads, as the library does, against one database after "
+                  "the other: " + "; ".join(
+                      f"{_name(r)} {_ms(v['at once'])} against {_ms(v['one after the other'])}"
+                      for r, v in reflections) + "."]
     for r in _sorted(entries):
         top = r["clistart"].get("import_times") or []
         if top:

@@ -87,11 +87,13 @@ def test_the_new_tables_render_from_stored_figures():
                             "search": 280.0}, "ratio": 1.4, "imports_ratio": 1.15,
              "heavy_loaded": [], "load_average_before": [1.0, 1, 1],
              "load_average_after": [2.0, 1, 1], "steps_ms": {"audit append": 3.0},
-             "import_times": [{"module": "dpo_workbench.cli", "ms": 190.0, "self_ms": 1.0}]}
+             "import_times": [{"module": "dpo_workbench.cli", "ms": 190.0, "self_ms": 1.0}],
+             "reflection_ms": {"at once": 10.0, "one after the other": 30.0}}
     text = "\n".join(clistart_section([part("sqlite", 1_000_000, clistart=start)]))
     assert "| sqlite 1m | 20.0 | 200.0 | 230.0 | 280.0 | **1.40×** | 1.15× | NOT met | none | " \
            "1.0 → 2.0 |" in text
     assert "| audit append | 3.00 |" in text and "dpo_workbench.cli 190.0" in text
+    assert "sqlite 1m 10.0 against 30.0" in text
 
 
 def test_mariadb_is_an_engine_of_the_benchmark():
