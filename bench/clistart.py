@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import sysconfig
@@ -153,11 +154,15 @@ def search_modules(settings: Path) -> list[str]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _run(argv: list[str], env: dict[str, str]) -> float:
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process: user + system) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                    cwd=ROOT, check=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def import_times(settings: Path, top: int = 12) -> list[dict[str, Any]]:
@@ -223,21 +228,28 @@ def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
     }
     names = list(commands)
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu_times: dict[str, list[float]] = {name: [] for name in names}
     load_before = os.getloadavg()
     for round_ in range(runs + 1):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            took = _run(*commands[name])
+            took, cpu = _run(*commands[name])
             if round_:  # the first round warms the page cache
                 times[name].append(took)
+                cpu_times[name].append(cpu)
     load_after = os.getloadavg()
     medians = {name: round(median_ms(values), 1) for name, values in times.items()}
+    cpu = {name: round(median_ms(values), 1) for name, values in cpu_times.items()}
     return {
         "runs": runs,
         "medians_ms": medians,
         "runs_ms": {name: [round(t * 1000, 1) for t in values] for name, values in times.items()},
         "ratio": round(medians["search"] / medians["baseline"], 3),
         "imports_ratio": round(medians["imports"] / medians["baseline"], 3),
+        # CPU time is less disturbed by other work on the machine than wall time, but
+        # leaves out what a database server does for the search
+        "cpu_medians_ms": cpu,
+        "cpu_ratio": round(cpu["search"] / cpu["baseline"], 3) if cpu["baseline"] else None,
         "search_command": "dpo-workbench " + " ".join(
             a if " " not in a else repr(a) for a in search_args(Path("SETTINGS"))),
         "baseline_command": f'python -c "{BASELINE}"',

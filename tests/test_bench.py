@@ -80,8 +80,9 @@ def test_the_new_tables_render_from_stored_figures():
     text = "\n".join(overhead_section(overheads))
     assert "| search | sqlite 10m | mariadb 1m |" in text  # engines in a fixed order
     assert "| email | 1.5× (3.00 / 2.00) | 4.5× (9.00 / 2.00) |" in text  # the worst subject
-    assert "sqlite 10m: whole / SQL from 1.5× to 1.5× over 1 searches; 0 above 2× " \
+    assert "Target, sqlite 10m: whole / SQL from 1.5× to 1.5× over 1 searches; 0 above 2× " \
            "(target at most 2×: met)" in text
+    assert "- mariadb 1m: whole 7.50, of which SQL 2.00;" in text  # medians over searches
 
     start = {"medians_ms": {"python": 20.0, "baseline": 200.0, "imports": 230.0,
                             "search": 280.0}, "ratio": 1.4, "imports_ratio": 1.15,
@@ -90,8 +91,8 @@ def test_the_new_tables_render_from_stored_figures():
              "import_times": [{"module": "dpo_workbench.cli", "ms": 190.0, "self_ms": 1.0}],
              "reflection_ms": {"at once": 10.0, "one after the other": 30.0}}
     text = "\n".join(clistart_section([part("sqlite", 1_000_000, clistart=start)]))
-    assert "| sqlite 1m | 20.0 | 200.0 | 230.0 | 280.0 | **1.40×** | 1.15× | NOT met | none | " \
-           "1.0 → 2.0 |" in text
+    assert "| sqlite 1m | 20.0 | 200.0 | 230.0 | 280.0 | **1.40×** | 1.15× | NOT met | – | none " \
+           "| 1.0 → 2.0 |" in text
     assert "| audit append | 3.00 |" in text and "dpo_workbench.cli 190.0" in text
     assert "sqlite 1m 10.0 against 30.0" in text
 
