@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -94,9 +95,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    if path.exists():
-        return json.loads(path.read_text())
-    return {"results": []}
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data.setdefault("results", [])
+    return data
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` at once: a run reading it meanwhile sees the old or the new text."""
+    part = path.with_name(f".{path.name}.{os.getpid()}")
+    part.write_text(text)
+    os.replace(part, path)
 
 
 #: The list of RESULTS.json each ``--only`` part is kept in.
@@ -135,9 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                    keep=args.keep, servers=servers, sweep_runs=args.sweep_runs,
                    sweep_naive_max=args.sweep_naive_max, cli_runs=args.cli_runs)
     json_path = args.out.with_suffix(".json")
-    data = {"results": []} if args.fresh else _load(json_path)
-    for name in LISTS.values():
-        data.setdefault(name, [])
+    fresh = args.fresh
     info = machine.describe(args.pg_admin_url if "postgresql" in args.engines else None,
                             args.mariadb_admin_url if "mariadb" in args.engines else None)
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -180,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
                     builds.remove(inst, servers)
             stamp = {"engine": engine, "events": events, "seed": args.seed, "command": command,
                      "started": started, "machine": info}
+            # Read again before writing: another run (of another part or engine) may have
+            # written since; --fresh forgets only what was there before this run.
+            data = {"results": []} if fresh else _load(json_path)
+            fresh = False
             for part, entry in parts.items():
                 _store(data, LISTS[part], {**entry, **stamp, "options": part_options[part]})
             if result:
@@ -189,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                                               "full_scan_max": args.full_scan_max,
                                               "max_files": args.max_files})
                 _store(data, "results", result)
-            json_path.write_text(json.dumps(data, indent=1, default=str) + "\n")
-            args.out.write_text(render.markdown(data))
+            _write(json_path, json.dumps(data, indent=1, default=str) + "\n")
+            _write(args.out, render.markdown(data))
             print(f"[{label}] done; results in {args.out}", file=sys.stderr)
     return 0
 
