@@ -6,15 +6,17 @@ after one warm-up of each:
 - **whole**: ``wb.search(...)`` end to end, what a user waits for;
 - **SQL alone**: the plan's statements, built once beforehand, executed and fetched
   on one connection per database, one database after the other (no plan building,
-  no DataFrames, no audit log);
+  no records, no audit log);
 - the parts of the whole: **plan** (``wb.plan``: criteria validated, one select per
   table), **execute** (``execute_plan``'s own clock: the statements on the
-  installation's search threads, and the typed DataFrames), and the **audit
-  append** (one search event written to the hash-chained log).
+  installation's search threads, and the rows assembled into each group's records;
+  the typed DataFrames are built later, on first use), and the **audit append** (one
+  search event written to the hash-chained log).
 
 The overhead is *whole / SQL alone*; what the parts do not account for (the
 difference between the whole and plan + execute + audit append) is the rest of the
-call: the result's bookkeeping and the thread hand-offs.
+call outside these clocks, among it the identity hints of the found rows' match
+columns, which ``execute_plan`` computes after its clock stops.
 """
 
 from __future__ import annotations

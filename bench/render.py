@@ -474,9 +474,13 @@ def overhead_section(entries: list[dict[str, Any]]) -> list[str]:
     lines += ["", "Where the whole search's time goes, beside the SQL (medians in ms of the "
               "same runs, the subject with the largest ratio): *plan* (`wb.plan`: criteria "
               "validated, one select per table), *execute* (`execute_plan`'s own clock: the "
-              "statements on the installation's search threads and the typed DataFrames), "
+              "statements on the installation's search threads and the rows assembled into each "
+              "group's records; the DataFrames are built later, on first use), "
               "*audit* (one search event appended to the hash-chained log); *rest* = whole − "
-              "plan − execute − audit.", ""]
+              "plan − execute − audit: what runs outside these clocks, among it the identity "
+              "hints of the found rows' match columns, which `execute_plan` computes after its "
+              "clock stops (they grow with the result)."
+              " Each column is its own median, so small differences can be negative.", ""]
     for r in rs:
         lines += [f"{_name(r)}:", "",
                   "| search | items | whole | SQL | ratio | plan | execute | execute − SQL | "
@@ -503,8 +507,8 @@ def overhead_section(entries: list[dict[str, Any]]) -> list[str]:
 
         lines.append(
             f"- {_name(r)}: whole {_ms(mid(lambda v: v['whole_ms']))}, of which SQL "
-            f"{_ms(mid(lambda v: v['sql_ms']))}; the typed DataFrames and the hand-offs to "
-            f"and from the search threads (execute − SQL) "
+            f"{_ms(mid(lambda v: v['sql_ms']))}; assembling the records and the hand-offs "
+            f"to and from the search threads (execute − SQL) "
             f"{_ms(mid(lambda v: v['execute_ms'] - v['sql_ms']))}; the audit-log append "
             f"{_ms(mid(lambda v: v['audit_ms']))}; the plan {_ms(mid(lambda v: v['plan_ms']))}."
             f" Ratio whole / SQL: median {mid(lambda v: v['ratio']):.1f}×.")
