@@ -1,9 +1,10 @@
 """Demo installations for the benchmark: build, reuse, copy, remove.
 
-An installation lives in ``bench/work/<engine>-<size>-s<seed>/``. Its PostgreSQL
-databases (engine ``postgresql``) are named ``dpo_bench_<size>_s<seed>_<database>``
-on the server of ``--pg-admin-url``. A file ``bench-build.json`` is written last,
-when the build is complete: an installation without it is built again.
+An installation lives in ``bench/work/<engine>-<size>-s<seed>/``. Its server
+databases (engines ``postgresql`` and ``mariadb``) are named
+``dpo_bench_<size>_s<seed>_<database>`` on the server of ``--pg-admin-url`` or
+``--mariadb-admin-url``. A file ``bench-build.json`` is written last, when the
+build is complete: an installation without it is built again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,21 @@ from dpo_workbench.demo.schema import DATABASES
 STAMP = "bench-build.json"
 DEFAULT_PG_ADMIN_URL = os.environ.get(
     "DPO_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DEFAULT_MARIADB_ADMIN_URL = os.environ.get(
+    "DPO_BENCH_MARIADB_ADMIN_URL", "mysql+pymysql://root@127.0.0.1:3306/?charset=utf8mb4")
+#: Engines whose databases live on a server (the others are SQLite files).
+SERVERS = ("postgresql", "mariadb")
+
+
+@dataclass(frozen=True)
+class Servers:
+    """The administrative URLs: allowed to create and drop the benchmark's databases."""
+
+    postgresql: str = DEFAULT_PG_ADMIN_URL
+    mariadb: str = DEFAULT_MARIADB_ADMIN_URL
+
+    def admin_url(self, engine: str) -> str:
+        return self.postgresql if engine == "postgresql" else self.mariadb
 
 
 def parse_size(label: str) -> int:
@@ -55,13 +71,13 @@ def size_label(events: int) -> str:
 class Installation:
     """One built demo installation."""
 
-    engine: str  # sqlite or postgresql
+    engine: str  # sqlite, postgresql or mariadb
     events: int
     seed: int
     folder: Path
     build_seconds: float | None = None
     reused: bool = False
-    pg_databases: dict[str, str] = field(default_factory=dict)  # logical -> server db name
+    server_databases: dict[str, str] = field(default_factory=dict)  # logical -> server db
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,7 +89,7 @@ class Installation:
         return size_label(self.events)
 
 
-def _pg_names(events: int, seed: int, suffix: str = "") -> dict[str, str]:
+def _server_names(events: int, seed: int, suffix: str = "") -> dict[str, str]:
     return {db: f"dpo_bench_{size_label(events)}_s{seed}{suffix}_{db}" for db in DATABASES}
 
 
@@ -81,14 +97,22 @@ def _admin_engine(admin_url: str):  # type: ignore[no-untyped-def]
     return create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
 
-def _pg_url(admin_url: str, name: str) -> str:
+def _db_url(admin_url: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def _pg_existing(admin_url: str, names: list[str]) -> set[str]:
+def _is_mariadb(admin_url: str) -> bool:
+    return make_url(admin_url).get_backend_name() in ("mysql", "mariadb")
+
+
+def server_existing(admin_url: str, names: list[str]) -> set[str]:
+    """Which of the databases ``names`` exist on the server of ``admin_url``."""
     engine = _admin_engine(admin_url)
     try:
         with engine.connect() as conn:
+            if _is_mariadb(admin_url):
+                rows = conn.execute(text("SELECT schema_name FROM information_schema.schemata"))
+                return {r for r in rows.scalars() if r in names}
             rows = conn.execute(text("SELECT datname FROM pg_database WHERE datname = ANY(:n)"),
                                 {"n": names}).scalars()
             return set(rows)
@@ -96,11 +120,17 @@ def _pg_existing(admin_url: str, names: list[str]) -> set[str]:
         engine.dispose()
 
 
-def _pg_create(admin_url: str, names: list[str], template: dict[str, str] | None = None) -> None:
+def _create(admin_url: str, names: list[str], template: dict[str, str] | None = None) -> None:
+    """Create empty databases (or, on PostgreSQL, copies of ``template[name]``)."""
     engine = _admin_engine(admin_url)
     try:
         with engine.connect() as conn:
             for name in names:
+                if _is_mariadb(admin_url):
+                    conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+                    conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
+                                      "COLLATE utf8mb4_unicode_ci"))
+                    continue
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 src = f'TEMPLATE "{template[name]}"' if template else "TEMPLATE template0"
                 conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' {src}"))
@@ -108,12 +138,53 @@ def _pg_create(admin_url: str, names: list[str], template: dict[str, str] | None
         engine.dispose()
 
 
-def pg_drop(admin_url: str, names: list[str]) -> None:
+def _mariadb_copy(admin_url: str, source: str, dest: str) -> None:
+    """Copy a MariaDB database table by table: its own DDL, then its stored columns."""
+    engine = _admin_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET SESSION foreign_key_checks = 0"))
+            tables = conn.execute(text(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+                "AND table_type = 'BASE TABLE'"), {"s": source}).scalars().all()
+            conn.execute(text(f"USE `{dest}`"))
+            for table in tables:
+                ddl = conn.execute(text(f"SHOW CREATE TABLE `{source}`.`{table}`")).one()[1]
+                conn.execute(text(ddl.replace(":", r"\:")))
+                columns = ", ".join(f"`{c}`" for c in conn.execute(text(
+                    "SELECT column_name FROM information_schema.columns WHERE "
+                    "table_schema = :s AND table_name = :t AND is_generated = 'NEVER' "
+                    "ORDER BY ordinal_position"), {"s": source, "t": table}).scalars())
+                conn.execute(text(f"INSERT INTO `{dest}`.`{table}` ({columns}) "
+                                  f"SELECT {columns} FROM `{source}`.`{table}`"))
+    finally:
+        engine.dispose()
+
+
+def server_drop(admin_url: str, names: list[str]) -> None:
+    """Drop the databases ``names`` (those that exist) on the server of ``admin_url``."""
     engine = _admin_engine(admin_url)
     try:
         with engine.connect() as conn:
             for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                if _is_mariadb(admin_url):
+                    conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+                else:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def bench_databases(admin_url: str) -> list[str]:
+    """The benchmark's databases (``dpo_bench_*``) on the server of ``admin_url``."""
+    engine = _admin_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            if _is_mariadb(admin_url):
+                rows = conn.execute(text("SELECT schema_name FROM information_schema.schemata"))
+            else:
+                rows = conn.execute(text("SELECT datname FROM pg_database"))
+            return sorted(r for r in rows.scalars() if r.startswith("dpo_bench_"))
     finally:
         engine.dispose()
 
@@ -146,7 +217,7 @@ class Progress:
         sys.stderr.flush()
 
 
-def obtain(engine: str, events: int, seed: int, work: Path, admin_url: str,
+def obtain(engine: str, events: int, seed: int, work: Path, servers: Servers,
            max_files: int) -> Installation:
     """A complete installation of this engine/size/seed: reused if built before, else built.
 
@@ -155,15 +226,16 @@ def obtain(engine: str, events: int, seed: int, work: Path, admin_url: str,
     """
     folder = work / f"{engine}-{size_label(events)}-s{seed}"
     inst = Installation(engine, events, seed, folder)
-    if engine == "postgresql":
-        inst.pg_databases = _pg_names(events, seed)
+    admin_url = servers.admin_url(engine)
+    if engine in SERVERS:
+        inst.server_databases = _server_names(events, seed)
     stamp = folder / STAMP
     if stamp.exists():
         data = json.loads(stamp.read_text())
         complete = data.get("events") == events and data.get("seed") == seed
-        if complete and engine == "postgresql":
-            names = list(inst.pg_databases.values())
-            complete = _pg_existing(admin_url, names) == set(names)
+        if complete and engine in SERVERS:
+            names = list(inst.server_databases.values())
+            complete = server_existing(admin_url, names) == set(names)
         if complete:
             inst.build_seconds = data.get("build_seconds")
             inst.info = data
@@ -171,9 +243,9 @@ def obtain(engine: str, events: int, seed: int, work: Path, admin_url: str,
             return inst
     stamp.unlink(missing_ok=True)
     urls: dict[str, str] = {}
-    if engine == "postgresql":
-        _pg_create(admin_url, list(inst.pg_databases.values()))
-        urls = {db: _pg_url(admin_url, name) for db, name in inst.pg_databases.items()}
+    if engine in SERVERS:
+        _create(admin_url, list(inst.server_databases.values()))
+        urls = {db: _db_url(admin_url, name) for db, name in inst.server_databases.items()}
     progress = Progress(f"[{engine} {size_label(events)}]")
     started = time.perf_counter()
     build_demo(folder, events=events, seed=seed, urls=urls, max_files=max_files,
@@ -183,23 +255,23 @@ def obtain(engine: str, events: int, seed: int, work: Path, admin_url: str,
     inst.info = {"engine": engine, "events": events, "seed": seed, "max_files": max_files,
                  "build_seconds": round(inst.build_seconds, 1),
                  "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-                 "pg_databases": inst.pg_databases}
+                 "server_databases": inst.server_databases}
     stamp.write_text(json.dumps(inst.info, indent=2) + "\n")
     return inst
 
 
-def remove(inst: Installation, admin_url: str) -> None:
+def remove(inst: Installation, servers: Servers) -> None:
     """Delete an installation's folder and its server databases."""
-    if inst.pg_databases:
-        pg_drop(admin_url, list(inst.pg_databases.values()))
+    if inst.server_databases:
+        server_drop(servers.admin_url(inst.engine), list(inst.server_databases.values()))
     shutil.rmtree(inst.folder, ignore_errors=True)
 
 
-def copy(inst: Installation, admin_url: str, suffix: str = "copy") -> Installation:
+def copy(inst: Installation, servers: Servers, suffix: str = "copy") -> Installation:
     """A full copy (databases, files, settings) for a run that changes data (erasure).
 
     SQLite files are copied with the online backup API; PostgreSQL databases with
-    ``CREATE DATABASE ... TEMPLATE``.
+    ``CREATE DATABASE ... TEMPLATE``; MariaDB databases table by table.
     """
     dest = inst.folder.with_name(f"{inst.folder.name}-{suffix}")
     shutil.rmtree(dest, ignore_errors=True)
@@ -209,13 +281,19 @@ def copy(inst: Installation, admin_url: str, suffix: str = "copy") -> Installati
     (dest / "state").mkdir()
     settings = (inst.folder / "workbench.yaml").read_text()
     out = Installation(inst.engine, inst.events, inst.seed, dest, inst.build_seconds)
-    if inst.pg_databases:
-        names = _pg_names(inst.events, inst.seed, f"_{suffix}")
-        _pg_create(admin_url, list(names.values()),
-                   template={names[db]: inst.pg_databases[db] for db in DATABASES})
+    if inst.server_databases:
+        admin_url = servers.admin_url(inst.engine)
+        names = _server_names(inst.events, inst.seed, f"_{suffix}")
+        sources = {names[db]: inst.server_databases[db] for db in DATABASES}
+        if inst.engine == "mariadb":
+            _create(admin_url, list(names.values()))
+            for name, source in sources.items():
+                _mariadb_copy(admin_url, source, name)
+        else:
+            _create(admin_url, list(names.values()), template=sources)
         for db in DATABASES:
-            settings = settings.replace(inst.pg_databases[db], names[db])
-        out.pg_databases = names
+            settings = settings.replace(inst.server_databases[db], names[db])
+        out.server_databases = names
     for db in DATABASES:
         src_path = inst.folder / f"{db}.sqlite"
         if src_path.exists():

@@ -59,8 +59,30 @@ def postgres_info(admin_url: str) -> dict[str, str]:
         engine.dispose()
 
 
-def describe(admin_url: str | None) -> dict[str, Any]:
+def mariadb_info(admin_url: str) -> dict[str, str]:
+    """MariaDB's version and the settings that matter for these measurements."""
+    engine = create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            out = {"version": conn.execute(text("SELECT version()")).scalar_one()}
+            for name in ("innodb_buffer_pool_size", "optimizer_switch"):
+                value = conn.execute(text(f"SELECT @@{name}")).scalar_one()
+                if name == "innodb_buffer_pool_size":
+                    value = f"{int(value) // 2**20}MB"
+                elif name == "optimizer_switch":
+                    name, value = "index_merge_union", "on" if "index_merge_union=on" in value \
+                        else "off"
+                out[name] = str(value)
+            return out
+    except Exception as exc:  # the server is optional
+        return {"version": f"not reachable ({type(exc).__name__})"}
+    finally:
+        engine.dispose()
+
+
+def describe(admin_url: str | None, mariadb_admin_url: str | None = None) -> dict[str, Any]:
     import psycopg
+    import pymysql
 
     return {
         "cpu": _cpu_model(),
@@ -73,5 +95,7 @@ def describe(admin_url: str | None) -> dict[str, Any]:
         "pandas": pd.__version__,
         "sqlalchemy": sqlalchemy.__version__,
         "psycopg": psycopg.__version__,
+        "mariadb": mariadb_info(mariadb_admin_url) if mariadb_admin_url else None,
+        "pymysql": pymysql.__version__,
         "load_average_at_start": os.getloadavg(),
     }

@@ -59,8 +59,12 @@ def _name(r: dict[str, Any]) -> str:
     return f"{r['engine']} {size_label(r['events'])}"
 
 
+#: The order of the engines in every table.
+ENGINES = ("sqlite", "postgresql", "mariadb")
+
+
 def _sorted(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(results, key=lambda r: (r["engine"] != "sqlite", r["events"]))
+    return sorted(results, key=lambda r: (ENGINES.index(r["engine"]), r["events"]))
 
 
 def machine_section(results: list[dict[str, Any]]) -> list[str]:
@@ -75,21 +79,36 @@ def machine_section(results: list[dict[str, Any]]) -> list[str]:
     if pg:
         settings = ", ".join(f"{k}={v}" for k, v in pg.items() if k != "version")
         lines.append(f"- PostgreSQL {pg['version']} ({settings})")
+    maria = next((r["machine"]["mariadb"] for r in reversed(results)
+                  if r["machine"].get("mariadb")), None)
+    if maria:
+        settings = ", ".join(f"{k}={v}" for k, v in maria.items() if k != "version")
+        driver = next((r["machine"]["pymysql"] for r in reversed(results)
+                       if r["machine"].get("pymysql")), "")
+        lines.append(f"- MariaDB {maria['version']} ({settings}), PyMySQL {driver}")
     lines.append("- The machine is shared (other test suites ran at the same time): compare "
                  "the ratios and the medians within one table, not single absolute times.")
     return lines + [""]
 
 
+#: ``--only`` part -> what the commands section calls it.
+PART_NAMES = {"sweep": "deep sweep", "overhead": "API against SQL", "clistart":
+              "command-line start"}
+
+
 def commands_section(results: list[dict[str, Any]],
-                     sweeps: list[dict[str, Any]] | None = None) -> list[str]:
+                     sweeps: list[dict[str, Any]] | None = None,
+                     parts: dict[str, list[dict[str, Any]]] | None = None) -> list[str]:
     lines = ["## Commands", ""]
     by_cmd: dict[str, list[str]] = {}
     for r in _sorted(results):
         by_cmd.setdefault(f"{r['command']}` (started {r['started']})", []).append(_name(r))
-    for r in _sorted(sweeps or []):
-        if "--only sweep" in r["command"]:
-            by_cmd.setdefault(f"{r['command']}` (started {r['started']})", []).append(
-                f"{_name(r)} (deep sweep)")
+    measured = {"sweep": sweeps or [], **(parts or {})}
+    for part, entries in measured.items():
+        for r in _sorted(entries):
+            if f"--only {part}" in r["command"]:
+                by_cmd.setdefault(f"{r['command']}` (started {r['started']})", []).append(
+                    f"{_name(r)} ({PART_NAMES[part]})")
     for cmd, names in by_cmd.items():
         lines.append(f"- `{cmd}: {', '.join(names)}")
     return lines + [""]
@@ -133,7 +152,7 @@ def targets_section(results: list[dict[str, Any]]) -> list[str]:
 def checks_section(results: list[dict[str, Any]]) -> list[str]:
     """The issue's targets, checked on the largest installation of each engine."""
     lines = ["## Target check (largest installation of each engine)", ""]
-    for engine in ("sqlite", "postgresql"):
+    for engine in ENGINES:
         rs = sorted((r for r in results if r["engine"] == engine), key=lambda r: r["events"])
         if not rs:
             continue
@@ -171,7 +190,7 @@ def growth_section(results: list[dict[str, Any]]) -> list[str]:
                      + " |")
     lines.append("")
     pairs = []
-    for engine in ("sqlite", "postgresql"):
+    for engine in ENGINES:
         by_size = {r["events"]: r for r in rs if r["engine"] == engine}
         sizes = sorted(by_size)
         for small, big in zip(sizes, sizes[1:], strict=False):
@@ -350,19 +369,179 @@ def sweep_section(sweeps: list[dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
+def _load(r: dict[str, Any]) -> str:
+    before, after = r.get("load_average_before"), r.get("load_average_after")
+    if not before or not after:
+        return "–"
+    return f"{before[0]:.1f} → {after[0]:.1f}"
+
+
+def clistart_section(entries: list[dict[str, Any]]) -> list[str]:
+    """The command line's start against ``import sqlalchemy, yaml`` (bench/clistart.py)."""
+    if not entries:
+        return []
+    lines = ["## Command-line start", "",
+             "Wall time of whole processes, from start to exit, in interleaved rounds (one "
+             "warm-up round, then `--cli-runs` rounds; the order rotates from round to round); "
+             "medians in ms. *search*: the console script `dpo-workbench search --format json` "
+             "of AINO by phone and e-mail on the installation (a real search with its "
+             "audit-log append; the workbench's indexes exist). *baseline*: `python -c \"import "
+             "sqlalchemy, yaml\"`. *imports*: `python -c` importing every module a command-line "
+             "search loads, nothing run. *python*: `python -c pass`. *CPU time*: user + system "
+             "time of the process (less disturbed by other work on the machine than wall time, "
+             "but without what a database server does for the search). Bytecode compiled first "
+             "(`python -m compileall` of the package and the environment's site-packages) and "
+             "allowed (`PYTHONDONTWRITEBYTECODE` unset in the measured processes). Target: "
+             "search / baseline at most 1.3×.", "",
+             "| installation | python | baseline | imports | search | search / baseline | "
+             "imports / baseline | target ≤ 1.3× | CPU time: baseline / search (ms), ratio | "
+             "pandas or widgets loaded | load average before → after |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|"]
+    for r in _sorted(entries):
+        c = r["clistart"]
+        m = c["medians_ms"]
+        cpu = c.get("cpu_medians_ms")
+        cpu_cell = (f"{_ms(cpu['baseline'])} / {_ms(cpu['search'])}, {c['cpu_ratio']:.2f}×"
+                    if cpu and c.get("cpu_ratio") else "–")
+        lines.append(f"| {_name(r)} | {_ms(m['python'])} | {_ms(m['baseline'])} | "
+                     f"{_ms(m['imports'])} | {_ms(m['search'])} | **{c['ratio']:.2f}×** | "
+                     f"{c['imports_ratio']:.2f}× | {'met' if c['ratio'] <= 1.3 else 'NOT met'} "
+                     f"| {cpu_cell} | {', '.join(c['heavy_loaded']) or 'none'} | {_load(c)} |")
+    steps = [(r, r["clistart"].get("steps_ms")) for r in _sorted(entries)]
+    steps = [(r, s) for r, s in steps if s]
+    if steps:
+        names = list(steps[0][1])
+        lines += ["", "Where a search process's time goes: the same search's steps timed in "
+                  "turn inside one process (medians of several processes, ms; the interpreter's "
+                  "own start, about *python* above, comes before them).", "",
+                  "| step | " + " | ".join(_name(r) for r, _ in steps) + " |",
+                  "|---|" + "---:|" * len(steps)]
+        for name in names:
+            lines.append(f"| {name} | " + " | ".join(_ms(s.get(name)) for _, s in steps) + " |")
+    reflections = [(r, r["clistart"]["reflection_ms"]) for r in _sorted(entries)
+                   if r["clistart"].get("reflection_ms")]
+    if reflections:
+        lines += ["", "Reading the live schema of the five databases (`Installation.reflect`, "
+                  "new connections each time, as in a new process; medians in ms): at once, on "
+                  "the installation's threads, as the library does, against one database after "
+                  "the other: " + "; ".join(
+                      f"{_name(r)} {_ms(v['at once'])} against {_ms(v['one after the other'])}"
+                      for r, v in reflections) + "."]
+    for r in _sorted(entries):
+        top = r["clistart"].get("import_times") or []
+        if top:
+            lines += ["", f"Largest top-level imports of one search process, {_name(r)} "
+                      "(`-X importtime`, cumulative ms; `dpo_workbench.cli` holds SQLAlchemy "
+                      "and PyYAML, the baseline's own imports): " + ", ".join(
+                          f"{t['module']} {_ms(t['ms'])}" for t in top[:8]) + "."]
+    return lines + [""]
+
+
+#: The large results' keys (:func:`bench.searches.large_searches`).
+LARGE_KEYS = ("switchboard:phone7", "aino:phone3")
+
+
+def _worst_ratio(block: dict[str, Any], label: str) -> dict[str, Any] | None:
+    """The subject whose whole search / SQL alone is largest, for one search label."""
+    entries = [v for k, v in block.items() if k.split(":", 1)[1] == label
+               and not k.startswith("switchboard:")]
+    return max(entries, key=lambda v: v["ratio"], default=None)
+
+
+def overhead_section(entries: list[dict[str, Any]]) -> list[str]:
+    """The public API search against its plan's SQL alone (bench/overhead.py)."""
+    if not entries:
+        return []
+    rs = _sorted(entries)
+    lines = ["## API search against its SQL alone", "",
+             "*whole*: `wb.search(...)` end to end. *SQL*: the same search's plan, built "
+             "beforehand, its statements executed and fetched on one connection per database, "
+             "one database after the other. Interleaved runs (one warm-up each, then `--runs`), "
+             "medians; the ratio is whole / SQL of the subject (AINO, SOREN, ZOE) with the "
+             "largest ratio. Target: at most 2× at 10M contact events.", "",
+             "| search | " + " | ".join(_name(r) for r in rs) + " |",
+             "|---|" + "---:|" * len(rs)]
+    def cell(v: dict[str, Any] | None) -> str:
+        return "–" if v is None else \
+            f"{v['ratio']:.1f}× ({_ms(v['whole_ms'])} / {_ms(v['sql_ms'])})"
+
+    for label in LABELS:
+        lines.append(f"| {label} | " + " | ".join(
+            cell(_worst_ratio(r["overhead"], label)) for r in rs) + " |")
+    for key in LARGE_KEYS:
+        lines.append(f"| {key.replace(':', ' ')} (large) | " + " | ".join(
+            cell(r["overhead"].get(key)) for r in rs) + " |")
+    lines += ["", "Where the whole search's time goes, beside the SQL (medians in ms of the "
+              "same runs, the subject with the largest ratio): *plan* (`wb.plan`: criteria "
+              "validated, one select per table), *execute* (`execute_plan`'s own clock: the "
+              "statements on the installation's search threads and the rows assembled into each "
+              "group's records; the DataFrames are built later, on first use), "
+              "*audit* (one search event appended to the hash-chained log); *rest* = whole − "
+              "plan − execute − audit: what runs outside these clocks, among it the identity "
+              "hints of the found rows' match columns, which `execute_plan` computes after its "
+              "clock stops (they grow with the result)."
+              " Each column is its own median, so small differences can be negative.", ""]
+    for r in rs:
+        lines += [f"{_name(r)}:", "",
+                  "| search | items | whole | SQL | ratio | plan | execute | execute − SQL | "
+                  "audit | rest |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        keys = [(label, _worst_ratio(r["overhead"], label)) for label in LABELS]
+        keys += [(key.replace(":", " "), r["overhead"].get(key)) for key in LARGE_KEYS]
+        for label, v in keys:
+            if v is None:
+                continue
+            rest = v["whole_ms"] - v["plan_ms"] - v["execute_ms"] - v["audit_ms"]
+            lines.append(f"| {label} | {v['items']:,} | {_ms(v['whole_ms'])} | "
+                         f"{_ms(v['sql_ms'])} | {v['ratio']:.1f}× | {_ms(v['plan_ms'])} | "
+                         f"{_ms(v['execute_ms'])} | {_ms(v['execute_ms'] - v['sql_ms'])} | "
+                         f"{_ms(v['audit_ms'])} | {_ms(rest)} |")
+        lines.append("")
+    lines.append("Where the difference goes, per installation (medians over every search "
+                 "and subject, ms):")
+    lines.append("")
+    for r in rs:
+        entries = list(r["overhead"].values())
+
+        def mid(f: Any, entries: list[dict[str, Any]] = entries) -> float:
+            return statistics.median(f(v) for v in entries)
+
+        lines.append(
+            f"- {_name(r)}: whole {_ms(mid(lambda v: v['whole_ms']))}, of which SQL "
+            f"{_ms(mid(lambda v: v['sql_ms']))}; assembling the records and the hand-offs "
+            f"to and from the search threads (execute − SQL) "
+            f"{_ms(mid(lambda v: v['execute_ms'] - v['sql_ms']))}; the audit-log append "
+            f"{_ms(mid(lambda v: v['audit_ms']))}; the plan {_ms(mid(lambda v: v['plan_ms']))}."
+            f" Ratio whole / SQL: median {mid(lambda v: v['ratio']):.1f}×.")
+    lines.append("")
+    big = [r for r in rs if r["events"] >= 10_000_000] or rs[-1:]
+    for r in big:
+        ratios = [v["ratio"] for v in r["overhead"].values()]
+        over = sum(1 for x in ratios if x > 2)
+        lines.append(f"- Target, {_name(r)}: whole / SQL from {min(ratios):.1f}× to "
+                     f"{max(ratios):.1f}× over {len(ratios)} searches; {over} above 2× "
+                     f"(target at most 2×: {'met' if not over else 'NOT met'}).")
+    return lines + [""]
+
+
 def markdown(data: dict[str, Any]) -> str:
     results = data["results"]
     sweeps = data.get("sweeps", [])
+    overheads = data.get("overheads", [])
+    clistarts = data.get("clistarts", [])
     lines = ["# Benchmark results", "",
              "Produced by `python -m bench` (see bench/README.md for what is measured and "
              "how). Raw numbers, every run's time included: RESULTS.json. Where the time of a "
              "search goes, and the fixes it led to: EXPERIMENTS.md.", ""]
-    lines += commands_section(results, sweeps)
+    lines += commands_section(results, sweeps, {"overhead": overheads,
+                                                "clistart": clistarts})
     if not results:
-        return "\n".join(lines + sweep_section(sweeps)).rstrip() + "\n"
+        return "\n".join(lines + clistart_section(clistarts) + overhead_section(overheads)
+                         + sweep_section(sweeps)).rstrip() + "\n"
     lines += machine_section(results)
     lines += targets_section(results)
     lines += checks_section(results)
+    lines += clistart_section(clistarts)
+    lines += overhead_section(overheads)
     lines += sweep_section(sweeps)
     lines += growth_section(results)
     lines += builds_section(results)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 import dpo_workbench as dw
 import dpo_workbench.erasure.runs as runs_module
@@ -19,6 +19,8 @@ from dpo_workbench.report import build_report, write_csv, write_zip
 from dpo_workbench.selection import Selection
 
 from . import builds, rss
+from .clistart import clistart_timings
+from .overhead import overhead_timings
 from .searches import (
     LARGE_SCAN_LABELS,
     PANDAS_LABELS,
@@ -44,9 +46,10 @@ class Options:
     pandas_max: int = 1_000_000
     full_scan_max: int = 1_000_000
     keep: bool = False
-    admin_url: str = builds.DEFAULT_PG_ADMIN_URL
+    servers: builds.Servers = builds.Servers()
     sweep_runs: int = 3
     sweep_naive_max: int = 1_000_000
+    cli_runs: int = 15
 
 
 def say(message: str) -> None:
@@ -61,18 +64,31 @@ def say(message: str) -> None:
 def row_counts(wb: Any) -> dict[str, int]:
     out = {}
     for spec in wb.datamap.tables:
+        table = wb.installation.table(spec.database, spec.table)
         with wb.installation.connect(spec.database) as conn:
-            out[spec.location] = conn.execute(
-                text(f'SELECT count(*) FROM "{spec.table}"')).scalar_one()
+            out[spec.location] = conn.execute(select(func.count()).select_from(table)
+                                              ).scalar_one()
     return out
 
 
 def relation_bytes(wb: Any, database: str, name: str) -> int:
-    """On-disk size of a table or index (SQLite: dbstat pages; PostgreSQL: pg_relation_size)."""
+    """On-disk size of a table or index (SQLite: dbstat pages; PostgreSQL:
+    pg_relation_size; MariaDB: InnoDB's data length of a table, its persistent
+    statistics' page count of an index)."""
     with wb.installation.connect(database) as conn:
         if conn.dialect.name == "sqlite":
             return int(conn.execute(text("SELECT coalesce(sum(pgsize), 0) FROM dbstat "
                                          "WHERE name = :n"), {"n": name}).scalar_one())
+        if conn.dialect.name in ("mysql", "mariadb"):
+            table = conn.execute(text(
+                "SELECT data_length FROM information_schema.tables WHERE table_schema = "
+                "database() AND table_name = :n"), {"n": name}).scalar()
+            if table is not None:
+                return int(table)
+            return int(conn.execute(text(
+                "SELECT coalesce(sum(stat_value), 0) * @@innodb_page_size FROM "
+                "mysql.innodb_index_stats WHERE database_name = database() AND "
+                "index_name = :n AND stat_name = 'size'"), {"n": name}).scalar_one() or 0)
         return int(conn.execute(text("SELECT pg_relation_size(to_regclass(:n))"),
                                 {"n": f'"{name}"'}).scalar_one() or 0)
 
@@ -100,12 +116,28 @@ _PG_ACCESS = re.compile(r"(Parallel Seq Scan|Seq Scan|Bitmap Index Scan|Index On
                         r"Index Scan(?: Backward)?)(?: using (\w+))?(?: on (\w+))?")
 
 
+def _mariadb_access(line: str) -> list[str]:
+    """The access of one MariaDB EXPLAIN row (id | select_type | table | type |
+    possible_keys | key | ...): its keys, or a scan."""
+    cells = line.split(" | ")
+    if len(cells) < 10 or not cells[0].strip().isdigit():
+        return []
+    table, access, key = cells[2], cells[3], cells[5]
+    if key and key != "None":
+        return [f"index {k}" for k in key.replace("|", ",").split(",")]
+    return [f"{'SCAN' if access == 'ALL' else access} {table}"]
+
+
 def access_paths(wb: Any, fields: dict[str, Any]) -> dict[str, str]:
     """How each table is read, from the engine's EXPLAIN: index names, or the scans."""
     out = {}
     for table_id, plan in wb.engine_plans(**fields).items():
         seen: list[str] = []
         for line in plan.splitlines():
+            mariadb = _mariadb_access(line)
+            if mariadb:
+                seen.extend(mariadb)
+                continue
             m = _SQLITE_ACCESS.search(line)
             if m:
                 seen.append(f"index {m.group(3)}" if m.group(3) else f"{m.group(1)} {m.group(2)}")
@@ -302,6 +334,9 @@ def bench_installation(inst: builds.Installation, opts: Options) -> dict[str, An
         out["indexed"] = indexed_searches(wb, opts.runs, searches)
         out["large"] = indexed_searches(wb, opts.runs, large_searches())
 
+        say("API against SQL alone ...")
+        out["overhead"] = overhead_timings(wb, opts.runs, searches + large_searches())
+
         say("memory ...")
         out["memory"] = {
             "api switchboard phone7": rss.measure(inst.settings, "api", "switchboard", "phone7"),
@@ -326,6 +361,8 @@ def bench_installation(inst: builds.Installation, opts: Options) -> dict[str, An
         out["sweep"] = sweep_timings(wb, opts.sweep_runs, inst.events <= opts.sweep_naive_max)
     finally:
         wb.close()
+    say("command-line start ...")
+    out["clistart"] = clistart_timings(inst.settings, opts.cli_runs)
     out["erasure"] = erasure_on_copy(inst, opts)
     return out
 
@@ -335,14 +372,14 @@ def erasure_on_copy(inst: builds.Installation, opts: Options) -> dict[str, Any]:
     say("erasure of one subject ...")
     # In place only when the installation is thrown away after this run.
     in_place = not opts.keep and not inst.reused
-    target = inst if in_place else builds.copy(inst, opts.admin_url, "erase")
+    target = inst if in_place else builds.copy(inst, opts.servers, "erase")
     try:
         with dw.open_workbench(target.settings, user="bench") as ewb:
             out = erasure_timings(ewb)
             out["on"] = "a copy" if target is not inst else "the installation itself"
     finally:
         if target is not inst:
-            builds.remove(target, opts.admin_url)
+            builds.remove(target, opts.servers)
     return out
 
 
@@ -356,6 +393,29 @@ def sweep_only(inst: builds.Installation, opts: Options) -> dict[str, Any]:
         sweep = sweep_timings(wb, opts.sweep_runs, inst.events <= opts.sweep_naive_max)
         rows = row_counts(wb)
     return {"sweep": sweep, "erasure": erasure_on_copy(inst, opts), "rows": rows}
+
+
+def _with_indexes(inst: builds.Installation) -> Any:
+    """The installation opened, with the workbench's indexes (created where missing)."""
+    wb = dw.open_workbench(inst.settings, user="bench")
+    built = wb.create_indexes()
+    if built:
+        say(f"created {len(built)} missing workbench indexes")
+    return wb
+
+
+def overhead_only(inst: builds.Installation, opts: Options) -> dict[str, Any]:
+    """``--only overhead``: the API search against its SQL alone, every search."""
+    with _with_indexes(inst) as wb:
+        say("API against SQL alone ...")
+        return {"overhead": overhead_timings(wb, opts.runs, all_searches() + large_searches())}
+
+
+def clistart_only(inst: builds.Installation, opts: Options) -> dict[str, Any]:
+    """``--only clistart``: the command line's start against ``import sqlalchemy, yaml``."""
+    _with_indexes(inst).close()  # a search without them would scan the tables
+    say("command-line start ...")
+    return {"clistart": clistart_timings(inst.settings, opts.cli_runs)}
 
 
 SUBJECT_KEYS = tuple(s.key for s in SUBJECTS)

@@ -115,8 +115,12 @@ def api_search(wb: Any, search: Search) -> Any:
 
 
 def sql_only(wb: Any, search: Search) -> int:
-    """Run the plan's statements (per database, one connection each); return the row count."""
-    plan = wb.plan(**search.fields)
+    """Plan the search and run the plan's statements; return the row count."""
+    return statements(wb, wb.plan(**search.fields))
+
+
+def statements(wb: Any, plan: Any) -> int:
+    """Run a plan's statements (per database, one connection each); return the row count."""
     by_db: dict[str, list[TableQuery]] = {}
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)

@@ -70,7 +70,11 @@ class Installation:
         # per search costs more than a warm index lookup.
         self.pool = ThreadPoolExecutor(max_workers=max(1, len(self.engines)),
                                        thread_name_prefix="dpo-search")
-        self.reflect()
+        try:
+            self.reflect()
+        except BaseException:
+            self.pool.shutdown(wait=False)
+            raise
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], *,
@@ -111,29 +115,47 @@ class Installation:
     # -- the live schema ------------------------------------------------------------
 
     def reflect(self) -> None:
-        """Read the live schema of every table the datamap names, then check the datamap."""
+        """Read the live schema of every table the datamap names, then check the datamap.
+
+        The databases are read at the same time, one on each of the installation's
+        threads: on a server each reflection is many round trips, so the start of
+        every command waits for the slowest database rather than for their sum. The
+        schema is read afresh each time (never kept between runs), so a column added
+        or removed since is always seen.
+        """
         wanted = self.datamap.tables_by_database()
+        with warnings.catch_warnings():
+            # Expression indexes (the workbench's own) are not reflected. The filter is
+            # process-wide, so it is set here once, not in each thread.
+            warnings.simplefilter("ignore", SAWarning)
+            futures = {db: self.pool.submit(self._reflect_database, db, engine,
+                                            wanted.get(db, set()))
+                       for db, engine in self.engines.items()}
+            # Every reflection ends before an error is raised: none is left running.
+            done = {db: future.exception() or future.result() for db, future in futures.items()}
         schema: dict[str, dict[str, Table]] = {}
-        for db, engine in self.engines.items():
-            try:
-                with engine.connect() as conn:
-                    present = set(inspect(conn).get_table_names())
-                    md = MetaData()
-                    only = sorted(wanted.get(db, set()) & present)
-                    with warnings.catch_warnings():
-                        # Expression indexes (the workbench's own) are not reflected.
-                        warnings.simplefilter("ignore", SAWarning)
-                        md.reflect(bind=conn, only=only)
-                        if conn.dialect.name == "sqlite":
-                            sqlite_unique_columns(conn, md)
-            except SQLAlchemyError as exc:
-                raise unreachable(db, self.settings.databases[db], self.settings.path,
-                                  exc) from None
-            schema[db] = dict(md.tables)
+        for db, outcome in done.items():
+            if isinstance(outcome, BaseException):
+                raise outcome
+            schema[db] = outcome
         check_against_schema(self.datamap, schema, file_stores=self.settings.files,
                              only=self.only)
         self.schema = schema
         self._check_time_values()
+
+    def _reflect_database(self, db: str, engine: Engine, tables: set[str]) -> dict[str, Table]:
+        """The tables ``tables`` of one database, as its live schema has them."""
+        try:
+            with engine.connect() as conn:
+                present = set(inspect(conn).get_table_names())
+                md = MetaData()
+                md.reflect(bind=conn, only=sorted(tables & present))
+                if conn.dialect.name == "sqlite":
+                    sqlite_unique_columns(conn, md)
+        except SQLAlchemyError as exc:
+            raise unreachable(db, self.settings.databases[db], self.settings.path,
+                              exc) from None
+        return dict(md.tables)
 
     def time_format(self, spec: TableSpec) -> str | None:
         """How a table's time column stores time (``native``, ``iso``, ``epoch_*``)."""
