@@ -77,16 +77,9 @@ class Dashboard:
 
     def __init__(self, state: DashboardState):
         self.state = state
-        self.ended = EndedView(state)
-        self.criteria = CriteriaView(state)
-        self.too_many = TooManyView(state)
-        self.results = ResultsView(state)
-        self.details = DetailsView(state)
-        self.erase = EraseView(state)
-        self.views: dict[str, Any] = {
-            "ended": self.ended, "criteria": self.criteria, "too_many": self.too_many,
-            "results": self.results, "details": self.details, "erase": self.erase,
-        }
+        # Views are built when first shown: the page gets fewer widget models to load
+        # at log-on (the results alone are a few hundred).
+        self._built: dict[str, Any] = {}
         self.title = w.HTML(f"<h2>DPO workbench &mdash; {esc(state.settings.name)}</h2>")
         self.who = w.HTML("", layout=w.Layout(width="auto"))
         self.who.add_class("dpo-user")
@@ -97,8 +90,10 @@ class Dashboard:
         self.progress = w.HBox([self.bar, self.bar_text])
         self.progress.add_class("dpo-progress")
         self.body = w.VBox([])
+        #: Where the status line stands when the view has no place of its own for it.
+        self.status_slot = w.HBox([self.status])
         self.widget = w.VBox([
-            self.title, w.HBox([self.who]), self.status, self.progress,
+            self.title, w.HBox([self.who]), self.status_slot, self.progress,
             self.body, w.HTML(STYLE),
         ])
         self.widget.add_class("dpo-app")
@@ -111,8 +106,39 @@ class Dashboard:
         self._on_status(None)
         self._on_progress(None)
 
+    def view(self, name: str) -> Any:
+        """The view called ``name`` (built on first use)."""
+        view = self._built.get(name)
+        if view is None:
+            view = self._built[name] = _VIEWS[name](self.state)
+        return view
+
+    @property
+    def views(self) -> dict[str, Any]:
+        """Every view, by name (builds those not built yet)."""
+        return {name: self.view(name) for name in _VIEWS}
+
+    ended = property(lambda self: self.view("ended"))
+    criteria = property(lambda self: self.view("criteria"))
+    too_many = property(lambda self: self.view("too_many"))
+    results = property(lambda self: self.view("results"))
+    details = property(lambda self: self.view("details"))
+    erase = property(lambda self: self.view("erase"))
+
     def _on_view(self, change: Any) -> None:
-        self.body.children = [self.views[change["new"]].widget]
+        view = self.view(change["new"])
+        self.body.children = [view.widget]
+        self._place_status(view)
+
+    def _place_status(self, view: Any) -> None:
+        """Put the one status line beside the current view's controls (once)."""
+        slot = getattr(view, "message_slot", None) or self.status_slot
+        for other in [self.status_slot, *(getattr(v, "message_slot", None)
+                                          for v in self._built.values())]:
+            if other is not None and other is not slot and other.children:
+                other.children = []
+        if tuple(slot.children) != (self.status,):
+            slot.children = [self.status]
 
     def _on_user(self, _change: Any) -> None:
         s = self.state
@@ -157,6 +183,12 @@ class Dashboard:
 
         loop.call_later(interval, tick)
         return True
+
+
+_VIEWS: dict[str, Any] = {
+    "ended": EndedView, "criteria": CriteriaView, "too_many": TooManyView,
+    "results": ResultsView, "details": DetailsView, "erase": EraseView,
+}
 
 
 # -- serving protections ------------------------------------------------------------------

@@ -1,10 +1,14 @@
-"""The results view: four groups of found items, ticked by default, paged on the server.
+"""The results view: a toolbar, where the data lives, and four tables of found items.
 
-Each group is a plain ipywidgets table: a title row with the group's checkbox and
-count, then one row per item of the current page (a checkbox, the shown columns
-as escaped text, and a ``>`` button opening the details). Row widgets are made
-once per group (a page's worth) and reused for every page and every search, so a
-group of thousands of items costs the page no more than one page of them.
+Each group is a table: a title row (the group's three-state checkbox, the count, a
+filter box and a pager), a header of sortable column labels, the rows of the current
+page, and a pager again. The header and every row share one CSS grid column
+template, so the labels stand over their cells; below the template's least width the
+table scrolls sideways inside its group instead of cutting columns off. Filtering
+and sorting happen in the kernel (:class:`~dpo_workbench.ui.tablemodel.GroupRows`);
+row widgets are made once per group (a page's worth) and reused for every page,
+sort, filter and search, so a group of thousands of items costs the page no more
+than one page of them.
 """
 
 from __future__ import annotations
@@ -18,124 +22,206 @@ from ..datamap import Group
 from ..selection import RowRef
 from .common import button, download_link, esc, safe
 from .model import DashboardState
+from .summary import where_html
 
-_WIDTHS = {"started_at": 140, "given_at": 140, "subject": 150, "remote_address": 180,
-           "email_work": 180, "email": 180, "_matched": 220, "_copies": 170,
-           "consent_value": 110, "direction": 60, "channel": 80, "first_name": 100,
-           "last_name": 100}
-_DEFAULT_WIDTH = 120
-_HEADINGS = {"_matched": "matched by", "_copies": "copies in"}
-_HIDDEN = ("_database", "_table", "_key", "_match_kind", "_match_column", "_span_applied")
+CHECK_WIDTH = "30px"
+OPEN_WIDTH = "76px"
+_FIXED_PX = 30 + 76 + 8  # check, open button and their margins
 
 
-def _columns(frame_columns: list[str]) -> list[str]:
-    return [c for c in frame_columns if c not in _HIDDEN]
-
-
-def _cells(values: list[tuple[str, Any]], head: bool = False) -> str:
-    spans = "".join(
-        f'<span style="width:{_WIDTHS.get(c, _DEFAULT_WIDTH)}px" title="{esc(v, 300)}">'
-        f"{esc(v, 80)}</span>" for c, v in values)
-    return f'<div class="dpo-cells{" dpo-head" if head else ""}">{spans}</div>'
+def _cells(texts: list[str], template: str) -> str:
+    cells = "".join(f'<div class="dpo-cell">{esc(t)}</div>' for t in texts)
+    return f'<div class="dpo-cells" style="grid-template-columns: {template}">{cells}</div>'
 
 
 class _Row:
-    """One reusable table row: checkbox, cells, open button."""
+    """One reusable table row: checkbox, details button, cells."""
 
-    def __init__(self, check_layout: w.Layout, open_layout: w.Layout, cells_layout: w.Layout):
+    def __init__(self) -> None:
         self.ref: RowRef | None = None
-        self.check = w.Checkbox(value=True, indent=False, layout=check_layout)
+        self.check = w.Checkbox(value=True, indent=False, layout=w.Layout(width=CHECK_WIDTH))
         self.check.add_class("dpo-row-check")
-        self.cells = w.HTML("", layout=cells_layout)
-        self.open = w.Button(description=">", tooltip="Open the details", layout=open_layout)
+        self.open = w.Button(description="Details", tooltip="Open the details",
+                             layout=w.Layout(width=OPEN_WIDTH))
         self.open.add_class("dpo-open")
+        self.cells = w.HTML("", layout=w.Layout(flex="1 1 0", min_width="0", margin="0"))
+        self.cells.add_class("dpo-row-cells")
         self.box = w.HBox([self.check, self.open, self.cells])
         self.box.add_class("dpo-row")
 
 
+class _Pager:
+    """Previous page, where we are, next page (shown above and below a group)."""
+
+    def __init__(self, state: DashboardState, turn: Callable[[int], None], where: str):
+        self.prev = button("Previous page", "dpo-prev")
+        self.next = button("Next page", "dpo-next")
+        self.label = w.HTML("")
+        self.label.add_class("dpo-page-label")
+        self.prev.on_click(safe(state, lambda _b: turn(-1)))
+        self.next.on_click(safe(state, lambda _b: turn(+1)))
+        self.box = w.HBox([self.prev, self.label, self.next])
+        self.box.add_class("dpo-pager")
+        self.box.add_class(f"dpo-pager-{where}")
+
+
 class GroupTable:
-    """One result group: title row with its checkbox, paged rows, pager."""
+    """One result group: title row, filter, pagers, sortable header and pooled rows."""
 
     def __init__(self, state: DashboardState, group: Group):
         self.state = state
         self.group = group
         self._syncing = False
         self._columns: list[str] = []
+        self._template = ""
         self.pool: list[_Row] = []
-        self._check_layout = w.Layout(width="28px")
-        self._open_layout = w.Layout(width="36px")
-        self._cells_layout = w.Layout(width="auto")
         self.group_check = w.Checkbox(value=True, indent=False, description=group.title,
                                       layout=w.Layout(width="auto"))
         self.group_check.add_class("dpo-group-check")
         self.group_check.observe(self._on_group_check, "value")
         self.count = w.HTML("")
         self.count.add_class("dpo-group-count")
-        self.header = w.HTML("", layout=w.Layout(width="auto", margin="0 0 0 70px"))
+        self.filter = w.Text(placeholder="Filter: rows containing... (Enter)",
+                             continuous_update=False, layout=w.Layout(width="260px"))
+        self.filter.add_class("dpo-filter")
+        self.filter.observe(self._on_filter, "value")
+        self.tick_shown = button("Tick these", "dpo-tick-shown",
+                                 tooltip="Tick the rows that pass the filter")
+        self.untick_shown = button("Untick these", "dpo-untick-shown",
+                                   tooltip="Untick the rows that pass the filter")
+        self.tick_shown.on_click(safe(state, lambda _b: self._shown(True)))
+        self.untick_shown.on_click(safe(state, lambda _b: self._shown(False)))
+        self.top = _Pager(state, self._turn, "top")
+        self.bottom = _Pager(state, self._turn, "bottom")
+        # The pager above the rows answers to the names the tests and docs use.
+        self.prev, self.next, self.page_label, self.pager = (
+            self.top.prev, self.top.next, self.top.label, self.top.box)
+        self.title_row = w.HBox([self.group_check, self.count, self.filter, self.tick_shown,
+                                 self.untick_shown, self.top.box])
+        self.title_row.add_class("dpo-group-title")
+        self.head = w.GridBox([], layout=w.Layout(flex="1 1 0", min_width="0", margin="0"))
+        self.head.add_class("dpo-head")
+        self.header = w.HBox([w.HTML("", layout=w.Layout(width=CHECK_WIDTH)),
+                              w.HTML("", layout=w.Layout(width=OPEN_WIDTH)), self.head])
+        self.header.add_class("dpo-header-row")
         self.rows_box = w.VBox([])
-        self.prev = button("Previous page", "dpo-prev")
-        self.next = button("Next page", "dpo-next")
-        self.page_label = w.HTML("")
-        self.prev.on_click(safe(state, lambda _b: self._turn(-1)))
-        self.next.on_click(safe(state, lambda _b: self._turn(+1)))
-        self.pager = w.HBox([self.prev, self.page_label, self.next])
-        self.widget = w.VBox([w.HBox([self.group_check, self.count]), self.header,
-                              self.rows_box, self.pager])
+        self.rows_box.add_class("dpo-rows")
+        self.table = w.VBox([self.header, self.rows_box])
+        self.table.add_class("dpo-table")
+        self.widget = w.VBox([self.title_row, self.table, self.bottom.box])
         self.widget.add_class("dpo-group")
         self.widget.add_class(f"dpo-group-{group.value}")
 
     # -- rendering ----------------------------------------------------------------------
 
     def show_result(self) -> None:
-        """A new result: columns, header, first page, counts."""
-        frame = self.state.group_frame(self.group)
-        self._columns = _columns(list(frame.columns))
-        self.header.value = (_cells([(c, _HEADINGS.get(c, c.replace("_", " ")))
-                                     for c in self._columns], head=True)
-                             if len(frame) else "<i>Nothing found.</i>")
-        self.group_check.disabled = not len(frame)
+        """A new result (or new texts): columns, header, first page, counts."""
+        state = self.state
+        found = len(state.refs_of(self.group))
+        rows = state.rows(self.group)
+        self._columns = list(rows.columns)
+        self._template = rows.template()
+        least = f"{rows.least_width() + _FIXED_PX}px"
+        self.header.layout.min_width = least
+        self._least = least
+        self.head.layout.grid_template_columns = self._template
+        self.show_header()
+        self.group_check.disabled = not found
+        self._syncing = True
+        try:
+            if self.filter.value != state.filters.get(self.group.value, ""):
+                self.filter.value = state.filters.get(self.group.value, "")
+        finally:
+            self._syncing = False
+        for part in (self.filter, self.table):
+            part.layout.display = "flex" if found else "none"
         self.show_page()
+
+    def show_header(self) -> None:
+        """The column labels as buttons that sort; the sorted one says which way."""
+        state = self.state
+        labels = state.labels
+        sort = state.sorts.get(self.group.value) or [None, True]
+        heads = list(self.head.children)
+        while len(heads) < len(self._columns):
+            b = w.Button(layout=w.Layout(width="auto", margin="0"))
+            b.add_class("dpo-sort")
+            b.on_click(safe(state, self._on_sort(len(heads))))
+            heads.append(b)
+        for b, column in zip(heads, self._columns, strict=False):
+            label = labels.group_column(self.group, column) if labels else column
+            if state.technical and not column.startswith("_"):
+                label = f"{label} ({column})"
+            mark = ""
+            if sort[0] == column:
+                mark = " \u25b2" if sort[1] else " \u25bc"
+            b.description = label + mark
+            b.tooltip = (f"Sorted {'ascending' if sort[1] else 'descending'}: click to reverse"
+                         if mark else f"Sort by {label}")
+            for cls in ("dpo-sorted-asc", "dpo-sorted-desc"):
+                b.remove_class(cls)
+            if mark:
+                b.add_class("dpo-sorted-asc" if sort[1] else "dpo-sorted-desc")
+        self.head.children = heads[:len(self._columns)]
 
     def show_page(self) -> None:
         """Fill the reusable rows with the current page."""
-        start, page = self.state.page_rows(self.group)
-        refs = self.state.refs_of(self.group)[start:start + len(page)]
-        while len(self.pool) < len(page):
-            row = _Row(self._check_layout, self._open_layout, self._cells_layout)
+        state = self.state
+        start, items = state.page_items(self.group)
+        while len(self.pool) < len(items):
+            row = _Row()
+            row.box.layout.min_width = getattr(self, "_least", "0")
             row.check.observe(self._on_row_check(row), "value")
-            row.open.on_click(safe(self.state, self._on_open(row)))
+            row.open.on_click(safe(state, self._on_open(row)))
             self.pool.append(row)
-        records = page[self._columns].to_dict(orient="records") if len(page) else []
         self._syncing = True
         try:
-            for row, ref, rec in zip(self.pool, refs, records, strict=False):
+            for row, (ref, texts) in zip(self.pool, items, strict=False):
                 row.ref = ref
                 row.open.tooltip = f"Open the details of {ref}"
-                row.cells.value = _cells([(c, rec.get(c)) for c in self._columns])
+                row.box.layout.min_width = getattr(self, "_least", "0")
+                row.cells.value = _cells(texts, self._template)
                 row.check.value = self._selected(ref)
-            for row in self.pool[len(page):]:
+            for row in self.pool[len(items):]:
                 row.ref = None  # hidden rows stand for no item: their events are ignored
         finally:
             self._syncing = False
-        self.rows_box.children = [r.box for r in self.pool[:len(page)]]
-        n = len(self.state.group_frame(self.group))
-        pages = self.state.page_count(self.group)
-        self.pager.layout.display = "flex" if pages > 1 else "none"
-        if n:
-            self.page_label.value = (f"&nbsp;rows {start + 1}&ndash;{start + len(page)} of {n} "
-                                     f"(page {start // self.state.page_size + 1} of {pages})"
-                                     "&nbsp;")
+        self.rows_box.children = [r.box for r in self.pool[:len(items)]]
+        shown = state.shown_count(self.group)
+        found = len(state.refs_of(self.group))
+        pages = state.page_count(self.group)
+        filtered = bool(state.filters.get(self.group.value))
+        for p in (self.top, self.bottom):
+            p.box.layout.display = "flex" if pages > 1 else "none"
+            p.prev.disabled = start == 0
+            p.next.disabled = start + len(items) >= shown
+            if shown:
+                of = f"{shown} shown of {found}" if filtered else f"{found}"
+                p.label.value = (f"&nbsp;rows {start + 1}&ndash;{start + len(items)} of {of} "
+                                 f"(page {start // state.page_size + 1} of {pages})&nbsp;")
+            else:
+                p.label.value = ""
+        for b in (self.tick_shown, self.untick_shown):
+            b.layout.display = "flex" if filtered and shown else "none"
+        if filtered and not shown:
+            self.rows_box.children = [w.HTML(f"<i>No row of this group contains "
+                                             f"&ldquo;{esc(state.filters[self.group.value])}"
+                                             "&rdquo;.</i>")]
         self.show_selection()
 
     def show_selection(self) -> None:
         """Checkbox values and the count from the state's selection."""
-        sel = self.state.selection
-        total = len(self.state.refs_of(self.group))
+        state = self.state
+        sel = state.selection
+        total = len(state.refs_of(self.group))
         chosen = len(sel.selected(self.group.value)) if sel is not None and total else 0
+        partly = 0 < chosen < total
         self._syncing = True
         try:
             self.group_check.description = f"{self.group.title} ({total})"
-            self.group_check.value = bool(total) and chosen == total
+            # A partly ticked group keeps the value True and shows a dash (CSS): a click
+            # unticks the whole group; it never ticks back what the DPO left out.
+            self.group_check.value = bool(chosen)
             for row in self.pool:
                 if row.ref is not None:
                     value = self._selected(row.ref)
@@ -143,7 +229,16 @@ class GroupTable:
                         row.check.value = value
         finally:
             self._syncing = False
-        self.count.value = f"&nbsp;{chosen} of {total} selected"
+        if partly:
+            self.group_check.add_class("dpo-partly")
+            self.group_check.tooltip = ("Partly ticked: click to untick the whole group, "
+                                        "click again to tick it all")
+        else:
+            self.group_check.remove_class("dpo-partly")
+            self.group_check.tooltip = ("Untick the whole group" if chosen
+                                        else "Tick the whole group")
+        self.count.value = (f"&nbsp;{chosen} of {total} selected" if total
+                            else "&nbsp;none found")
 
     def _selected(self, ref: RowRef) -> bool:
         sel = self.state.selection
@@ -166,6 +261,21 @@ class GroupTable:
         safe(self.state, self.state.set_group_selected)(self.group, bool(change["new"]))
         self.show_selection()
 
+    def _on_filter(self, change: Any) -> None:
+        if self._syncing:
+            return
+        safe(self.state, self.state.filter_group)(self.group, change["new"] or "")
+
+    def _on_sort(self, index: int) -> Callable[[Any], None]:
+        def clicked(_b: Any) -> None:
+            if index < len(self._columns):
+                self.state.sort_by(self.group, self._columns[index])
+
+        return clicked
+
+    def _shown(self, selected: bool) -> None:
+        self.state.set_shown_selected(self.group, selected)
+
     def _on_open(self, row: _Row) -> Callable[[Any], None]:
         def clicked(_b: Any) -> None:
             if row.ref is None:
@@ -179,7 +289,8 @@ class GroupTable:
 
 
 class ResultsView:
-    """The four groups, the way back, the report and the delete buttons."""
+    """The toolbar (back, count, report, delete, technical details), where the data
+    lives, the receipt of an erasure, and the four groups."""
 
     def __init__(self, state: DashboardState):
         self.state = state
@@ -187,9 +298,6 @@ class ResultsView:
         self.back.on_click(safe(state, lambda _b: state.back_to_criteria()))
         self.summary = w.HTML("")
         self.summary.add_class("dpo-summary")
-        self.receipt = w.HTML("")
-        self.receipt.add_class("dpo-receipt-box")
-        self.groups = {g: GroupTable(state, g) for g in Group}
         self.report_csv = button("Create Report", "dpo-report-csv", style="primary",
                                  tooltip="A CSV file of everything about the selected items")
         self.report_zip = button("Report with attachments (zip)", "dpo-report-zip",
@@ -200,19 +308,46 @@ class ResultsView:
         self.report_csv.on_click(safe(state, lambda _b: self.make_report("csv")))
         self.report_zip.on_click(safe(state, lambda _b: self.make_report("zip")))
         self.delete.on_click(safe(state, lambda _b: state.prepare_erasure()))
+        self.technical = w.Checkbox(value=False, description="Technical details", indent=False,
+                                    layout=w.Layout(width="auto"))
+        self.technical.add_class("dpo-technical")
+        self.technical.observe(self._on_technical_box, "value")
+        self.toolbar = w.HBox([self.back, self.summary, self.report_csv, self.report_zip,
+                               self.delete, self.technical])
+        self.toolbar.add_class("dpo-toolbar")
+        #: The status line sits here while this view is shown (beside the buttons).
+        self.message_slot = w.HBox([])
+        self.message_slot.add_class("dpo-message-slot")
         self.download = w.HTML("")
         self.download.add_class("dpo-download-box")
+        self.receipt = w.HTML("")
+        self.receipt.add_class("dpo-receipt-box")
+        self.note = w.HTML("")
+        self.note.add_class("dpo-selection-note")
+        self.empty = w.HTML("")
+        self.empty.add_class("dpo-nothing-found")
+        self.where = w.HTML("")
+        self.where.add_class("dpo-where")
+        self.groups = {g: GroupTable(state, g) for g in Group}
+        self.groups_box = w.VBox([t.widget for t in self.groups.values()])
         self.widget = w.VBox([
-            w.HBox([self.back, self.summary]), self.receipt,
-            *[t.widget for t in self.groups.values()],
-            w.HBox([self.report_csv, self.report_zip, self.delete]), self.download,
+            self.toolbar, w.HBox([self.message_slot, self.download]), self.receipt, self.note,
+            self.empty, self.where, self.groups_box,
         ])
         self.widget.add_class("dpo-results-view")
         state.observe(self._on_result, "result")
         state.observe(self._on_selection, "selection")
-        state.observe(self._on_pages, "pages")
-        state.observe(self._on_receipt, "receipt_text")
+        state.observe(self._on_pages, ["pages", "sorts", "filters"])
+        state.observe(self._on_receipt, ["receipt", "receipt_text"])
+        state.observe(self._on_note, "selection_note")
+        state.observe(self._on_technical, "technical")
         state.observe(self._busy, "busy")
+        if state.result is not None:  # built after the search (views are built when shown)
+            self._on_result({"new": state.result})
+            self.technical.value = state.technical
+            self._on_receipt(None)
+            self._on_note({"new": state.selection_note})
+        self._actions()
 
     def make_report(self, fmt: str) -> None:
         """Build the report in the kernel and offer it as a download link."""
@@ -224,35 +359,84 @@ class ResultsView:
             self.state.busy = False
         label = f"Save {name} ({len(data):,} bytes)"
         self.download.value = download_link(name, data, label, css=f"dpo-download-{fmt}")
-        self.state.say(f"The report is ready: {label}.", "success")
+        self.state.say("The report is ready:", "success")
 
-    def _busy(self, change: Any) -> None:
-        for b in (self.report_csv, self.report_zip, self.delete, self.back):
-            b.disabled = bool(change["new"])
+    def _actions(self) -> None:
+        """Report and Delete only when something is selected and nothing runs."""
+        s = self.state
+        nothing = s.selection is None or len(s.selection) == 0
+        for b in (self.report_csv, self.report_zip, self.delete):
+            b.disabled = bool(s.busy) or nothing
+        self.back.disabled = bool(s.busy)
+
+    def _busy(self, _change: Any) -> None:
+        self._actions()
 
     def _on_result(self, change: Any) -> None:
         self.download.value = ""
         r = change["new"]
         if r is None:
-            self.summary.value = ""
+            self.summary.value = self.empty.value = self.where.value = ""
             return
         self.summary.value = (f"&nbsp;<b>{r.total} item{'s' if r.total != 1 else ''} found</b> "
-                              f"by {esc(r.criteria.describe())}")
+                              f"by {esc(r.criteria.describe())}&nbsp;")
+        if r.total == 0:
+            self.empty.value = (f"<p><b>Nothing found for {esc(r.criteria.describe())}.</b> "
+                                "Go back to the criteria to search otherwise.</p>")
+            self.groups_box.layout.display = "none"
+            self.where.value = ""
+        else:
+            self.empty.value = ""
+            self.groups_box.layout.display = "flex"
+            self.where.value = where_html(r, self.state.labels, self.state.technical)
         for t in self.groups.values():
             t.show_result()
+        self._actions()
 
     def _on_selection(self, _change: Any) -> None:
         self.download.value = ""  # a report of another selection must not be saved by mistake
         for t in self.groups.values():
             t.show_selection()
+        self._actions()
 
     def _on_pages(self, change: Any) -> None:
+        if self.state.result is None:
+            return
         old = change["old"] if isinstance(change["old"], dict) else {}
         new = change["new"] if isinstance(change["new"], dict) else {}
         for g, t in self.groups.items():
-            if old.get(g.value) != new.get(g.value) and self.state.result is not None:
+            if old.get(g.value) != new.get(g.value):
+                if change["name"] == "sorts":
+                    t.show_header()
                 t.show_page()
 
-    def _on_receipt(self, change: Any) -> None:
+    def _on_receipt(self, _change: Any) -> None:
+        from .erase import receipt_html
+
+        s = self.state
+        if s.receipt is not None:
+            self.receipt.value = receipt_html(s.receipt, s.labels, s.technical)
+        elif s.receipt_text:
+            self.receipt.value = f'<pre class="dpo-receipt">{esc(s.receipt_text)}</pre>'
+        else:
+            self.receipt.value = ""
+
+    def _on_note(self, change: Any) -> None:
         text = change["new"]
-        self.receipt.value = f'<pre class="dpo-receipt">{esc(text)}</pre>' if text else ""
+        self.note.value = f'<div class="dpo-note">{esc(text)}</div>' if text else ""
+
+    def _on_technical_box(self, change: Any) -> None:
+        if change["new"] != self.state.technical:
+            safe(self.state, self.state.set_technical)(bool(change["new"]))
+            if self.technical.value != self.state.technical:
+                self.technical.value = self.state.technical  # refused: shown as it is
+
+    def _on_technical(self, change: Any) -> None:
+        self.technical.value = bool(change["new"])
+        r = self.state.result
+        if r is not None:
+            self.where.value = where_html(r, self.state.labels, self.state.technical) \
+                if r.total else ""
+            for t in self.groups.values():
+                t.show_result()
+        self._on_receipt(None)
