@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..datamap import Group
 from ..selection import RowRef
@@ -34,19 +36,34 @@ def _cells(texts: list[str], template: str) -> str:
     return f'<div class="dpo-cells" style="grid-template-columns: {template}">{cells}</div>'
 
 
+class _RowParts:
+    """The layouts and styles every row of a group shares: a row is four widget models
+    in the page, not eleven (the page loads a few hundred rows' models at once)."""
+
+    def __init__(self) -> None:
+        self.check = w.Layout(width=CHECK_WIDTH)
+        self.open = w.Layout(width=OPEN_WIDTH)
+        self.cells = w.Layout(flex="1 1 0", min_width="0", margin="0")
+        self.box = w.Layout()
+        self.check_style = CheckboxStyle()
+        self.open_style = w.ButtonStyle()
+        self.cells_style = HTMLStyle()
+
+
 class _Row:
     """One reusable table row: checkbox, details button, cells."""
 
-    def __init__(self) -> None:
+    def __init__(self, parts: _RowParts) -> None:
         self.ref: RowRef | None = None
-        self.check = w.Checkbox(value=True, indent=False, layout=w.Layout(width=CHECK_WIDTH))
+        self.check = w.Checkbox(value=True, indent=False, layout=parts.check,
+                                style=parts.check_style)
         self.check.add_class("dpo-row-check")
         self.open = w.Button(description="Details", tooltip="Open the details",
-                             layout=w.Layout(width=OPEN_WIDTH))
+                             layout=parts.open, style=parts.open_style)
         self.open.add_class("dpo-open")
-        self.cells = w.HTML("", layout=w.Layout(flex="1 1 0", min_width="0", margin="0"))
+        self.cells = w.HTML("", layout=parts.cells, style=parts.cells_style)
         self.cells.add_class("dpo-row-cells")
-        self.box = w.HBox([self.check, self.open, self.cells])
+        self.box = w.HBox([self.check, self.open, self.cells], layout=parts.box)
         self.box.add_class("dpo-row")
 
 
@@ -75,6 +92,7 @@ class GroupTable:
         self._columns: list[str] = []
         self._template = ""
         self.pool: list[_Row] = []
+        self._parts = _RowParts()
         self.group_check = w.Checkbox(value=True, indent=False, description=group.title,
                                       layout=w.Layout(width="auto"))
         self.group_check.add_class("dpo-group-check")
@@ -106,6 +124,7 @@ class GroupTable:
         self.header.add_class("dpo-header-row")
         self.rows_box = w.VBox([])
         self.rows_box.add_class("dpo-rows")
+        self.no_match = w.HTML("")
         self.table = w.VBox([self.header, self.rows_box])
         self.table.add_class("dpo-table")
         self.widget = w.VBox([self.title_row, self.table, self.bottom.box])
@@ -122,8 +141,7 @@ class GroupTable:
         self._columns = list(rows.columns)
         self._template = rows.template()
         least = f"{rows.least_width() + _FIXED_PX}px"
-        self.header.layout.min_width = least
-        self._least = least
+        self.header.layout.min_width = self._parts.box.min_width = least
         self.head.layout.grid_template_columns = self._template
         self.show_header()
         self.group_check.disabled = not found
@@ -169,8 +187,7 @@ class GroupTable:
         state = self.state
         start, items = state.page_items(self.group)
         while len(self.pool) < len(items):
-            row = _Row()
-            row.box.layout.min_width = getattr(self, "_least", "0")
+            row = _Row(self._parts)
             row.check.observe(self._on_row_check(row), "value")
             row.open.on_click(safe(state, self._on_open(row)))
             self.pool.append(row)
@@ -179,7 +196,6 @@ class GroupTable:
             for row, (ref, texts) in zip(self.pool, items, strict=False):
                 row.ref = ref
                 row.open.tooltip = f"Open the details of {ref}"
-                row.box.layout.min_width = getattr(self, "_least", "0")
                 row.cells.value = _cells(texts, self._template)
                 row.check.value = self._selected(ref)
             for row in self.pool[len(items):]:
@@ -204,9 +220,9 @@ class GroupTable:
         for b in (self.tick_shown, self.untick_shown):
             b.layout.display = "flex" if filtered and shown else "none"
         if filtered and not shown:
-            self.rows_box.children = [w.HTML(f"<i>No row of this group contains "
-                                             f"&ldquo;{esc(state.filters[self.group.value])}"
-                                             "&rdquo;.</i>")]
+            self.no_match.value = (f"<i>No row of this group contains &ldquo;"
+                                   f"{esc(state.filters[self.group.value])}&rdquo;.</i>")
+            self.rows_box.children = [self.no_match]
         self.show_selection()
 
     def show_selection(self) -> None:
