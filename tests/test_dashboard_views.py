@@ -557,3 +557,21 @@ def test_where_the_data_lives_counts_items_per_group_and_rows_per_table(install:
     for label, n in [("Contacts", 2), ("Directory Entries", 1), ("Consent", 2),
                      ("Campaign customer", 1), ("Directory entry", 1)]:
         assert re.search(rf'{re.escape(label)}</div>.*?dpo-bar-count">{n}<', chart), label
+
+
+def test_the_results_widgets_are_made_ahead_while_the_dpo_types(install: Path) -> None:
+    """Making widgets is the slow part of a large result: the served dashboard makes the
+    views and a page of rows per group in small steps after log-on; a search then only
+    fills them in."""
+    app = app_for(install)
+    log_on(app)
+    assert not app.start_warm_up()  # no event loop in plain Python
+    steps = 0
+    for _ in app.warm_up_steps(chunk=10):
+        steps += 1
+    tables = app.results.groups.values()
+    assert all(len(t.pool) == app.state.page_size for t in tables) and steps > 4 * 5
+    made = {id(r) for t in tables for r in t.pool}
+    search(app, phone=PHONE, email=EMAIL)
+    assert {id(r) for t in tables for r in t.pool} == made
+    assert len(app.results.groups[Group.CONTACTS].rows_box.children) == 2

@@ -24,6 +24,7 @@ import os
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ log = logging.getLogger("dpo_workbench.ui")
 LOG_ENV = "DPO_WORKBENCH_LOG"
 #: Seconds between the idle checks of the timer.
 IDLE_CHECK_SECONDS = 15.0
+#: Seconds after the page is built before the results' widgets are made ahead.
+WARM_UP_DELAY = 2.5
 DEFAULT_SETTINGS = "demo-install/workbench.yaml"
 #: The comm target with which the kernel tells the web server that its session ended
 #: (the same name as dpo_workbench.web.guard.SESSION_TARGET; no web imports here).
@@ -164,15 +167,9 @@ class Dashboard:
         Returns False when there is no running loop (plain Python): the guard still
         refuses every action of an expired session.
         """
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                loop = asyncio.get_event_loop()
-            except RuntimeError:
-                return False
-            if not loop.is_running():
-                return False
+        loop = _kernel_loop()
+        if loop is None:
+            return False
 
         def tick() -> None:
             try:
@@ -183,6 +180,62 @@ class Dashboard:
 
         loop.call_later(interval, tick)
         return True
+
+    # -- warm-up ------------------------------------------------------------------------
+
+    def warm_up_steps(self, chunk: int = 10) -> Iterator[None]:
+        """Build the views and a page of rows per group, a little at a time.
+
+        Making widgets is the slow part of showing a large result (a few milliseconds
+        each, four per row): made ahead, a search only fills them in.
+        """
+        for name in ("results", "too_many", "details", "erase"):
+            self.view(name)
+            yield
+        size = self.state.page_size
+        for table in self.results.groups.values():
+            while len(table.pool) < size:
+                table.grow(min(size, len(table.pool) + chunk))
+                yield
+
+    def start_warm_up(self, delay: float = WARM_UP_DELAY, pause: float = 0.02) -> bool:
+        """Run :meth:`warm_up_steps` on the kernel's loop while the DPO types the criteria.
+
+        Starts ``delay`` seconds from now (after the page has loaded), one step at a
+        time with ``pause`` seconds between, so a click is answered between two
+        steps. Stops when nobody is logged on. False without a running loop.
+        """
+        loop = _kernel_loop()
+        if loop is None:
+            return False
+        steps = self.warm_up_steps()
+
+        def step() -> None:
+            if not self.state.logged_on:
+                return
+            try:
+                next(steps)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - never a traceback in the page
+                log_exception(exc)
+                return
+            loop.call_later(pause, step)
+
+        loop.call_later(delay, step)
+        return True
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's running event loop, or None (plain Python)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return None
+        return loop if loop.is_running() else None
 
 
 _VIEWS: dict[str, Any] = {
@@ -336,6 +389,8 @@ def build_dashboard(settings_path: str | Path | None = None, *, protect: bool | 
         state.ended_hook = _tell_server
     if idle_timer:
         dash.start_idle_timer()
+        if user:
+            dash.start_warm_up()
     # A shut-down kernel releases its connections (the server records the log-off).
     atexit.register(_close_quietly, state)
     dash.widget._dpo_dashboard = dash  # keeps the views alive with the widget

@@ -186,11 +186,7 @@ class GroupTable:
         """Fill the reusable rows with the current page."""
         state = self.state
         start, items = state.page_items(self.group)
-        while len(self.pool) < len(items):
-            row = _Row(self._parts)
-            row.check.observe(self._on_row_check(row), "value")
-            row.open.on_click(safe(state, self._on_open(row)))
-            self.pool.append(row)
+        self.grow(len(items))
         self._syncing = True
         try:
             for row, (ref, texts) in zip(self.pool, items, strict=False):
@@ -224,6 +220,14 @@ class GroupTable:
                                    f"{esc(state.filters[self.group.value])}&rdquo;.</i>")
             self.rows_box.children = [self.no_match]
         self.show_selection()
+
+    def grow(self, n: int) -> None:
+        """Have at least ``n`` reusable rows (made once, kept for every page and search)."""
+        while len(self.pool) < n:
+            row = _Row(self._parts)
+            row.check.observe(self._on_row_check(row), "value")
+            row.open.on_click(safe(self.state, self._on_open(row)))
+            self.pool.append(row)
 
     def show_selection(self) -> None:
         """Checkbox values and the count from the state's selection."""
