@@ -45,8 +45,6 @@ log = logging.getLogger("dpo_workbench.ui")
 LOG_ENV = "DPO_WORKBENCH_LOG"
 #: Seconds between the idle checks of the timer.
 IDLE_CHECK_SECONDS = 15.0
-#: Seconds after the page is built before the results' widgets are made ahead.
-WARM_UP_DELAY = 2.5
 DEFAULT_SETTINGS = "demo-install/workbench.yaml"
 #: The comm target with which the kernel tells the web server that its session ended
 #: (the same name as dpo_workbench.web.guard.SESSION_TARGET; no web imports here).
@@ -198,17 +196,20 @@ class Dashboard:
                 table.grow(min(size, len(table.pool) + chunk))
                 yield
 
-    def start_warm_up(self, delay: float = WARM_UP_DELAY, pause: float = 0.02) -> bool:
-        """Run :meth:`warm_up_steps` on the kernel's loop while the DPO types the criteria.
+    def start_warm_up(self, pause: float = 0.02) -> bool:
+        """Run :meth:`warm_up_steps` on the kernel's loop once the DPO starts typing.
 
-        Starts ``delay`` seconds from now (after the page has loaded), one step at a
-        time with ``pause`` seconds between, so a click is answered between two
-        steps. Stops when nobody is logged on. False without a running loop.
+        The first change of a criteria field starts it: the page has loaded by then
+        (new widgets made while it loads would race its first request for every
+        widget's state), and typing the criteria takes the seconds the steps need. One
+        step at a time, ``pause`` seconds apart, so a click is answered between two
+        steps; it stops when nobody is logged on. False without a running loop.
         """
         loop = _kernel_loop()
         if loop is None:
             return False
         steps = self.warm_up_steps()
+        fields = list(self.criteria.fields.values())
 
         def step() -> None:
             if not self.state.logged_on:
@@ -222,7 +223,13 @@ class Dashboard:
                 return
             loop.call_later(pause, step)
 
-        loop.call_later(delay, step)
+        def typed(_change: Any) -> None:
+            for field in fields:
+                field.unobserve(typed, "value")
+            loop.call_later(pause, step)
+
+        for field in fields:
+            field.observe(typed, "value")
         return True
 
 
