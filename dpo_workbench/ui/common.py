@@ -156,6 +156,7 @@ STYLE = """
 .dpo-head { grid-gap: 0; gap: 0; align-items: stretch; border-bottom: 2px solid #bbb; }
 .dpo-head .jupyter-button.dpo-sort { margin: 0; padding: 2px 6px; height: auto;
   min-height: 28px; line-height: 1.25; white-space: normal; text-align: left;
+  overflow-wrap: anywhere;
   overflow: visible; background: #f3f3f3; font-weight: 600; border-radius: 0; }
 .dpo-head .dpo-sorted-asc, .dpo-head .dpo-sorted-desc { background: #dde8f7; }
 .dpo-row-cells .widget-html-content, .dpo-row-cells { line-height: 1.3; white-space: normal; }

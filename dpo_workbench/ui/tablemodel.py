@@ -25,13 +25,13 @@ HIDDEN = ("_database", "_table", "_key", "_match_kind", "_match_column", "_span_
 #: Relative width and least width (px) of a column, by its name or kind.
 _WIDTHS: dict[str, tuple[float, int]] = {
     "_matched": (1.8, 120), "_copies": (1.3, 90), "_item": (2.0, 150),
-    "subject": (1.5, 96), "consent_value": (0.7, 56), "direction": (0.7, 64),
-    "channel": (0.9, 76),
+    "subject": (1.5, 96), "consent_value": (0.7, 56), "direction": (0.7, 76),
+    "channel": (0.9, 84),
 }
 _DATE = (1.3, 92)
-_PHONE = (1.1, 104)
+_PHONE = (1.1, 112)
 _EMAIL = (1.6, 120)
-_DEFAULT = (1.0, 76)
+_DEFAULT = (1.0, 92)
 
 
 @dataclass
