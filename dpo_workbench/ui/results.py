@@ -355,7 +355,9 @@ class ResultsView:
             self.empty, self.where, self.groups_box,
         ])
         self.widget.add_class("dpo-results-view")
+        self._stale = False  # a result came while another view was shown
         state.observe(self._on_result, "result")
+        state.observe(self._on_view, "view")
         state.observe(self._on_selection, "selection")
         state.observe(self._on_pages, ["pages", "sorts", "filters"])
         state.observe(self._on_receipt, ["receipt", "receipt_text"])
@@ -394,7 +396,21 @@ class ResultsView:
 
     def _on_result(self, change: Any) -> None:
         self.download.value = ""
-        r = change["new"]
+        if change["new"] is not None and self.state.view != "results":
+            # Drawn when shown: the too-many warning (or the receipt's search) first,
+            # without a thousand rows' updates ahead of it in the page's queue.
+            self._stale = True
+            return
+        self._draw(change["new"])
+
+    def _on_view(self, change: Any) -> None:
+        if change["new"] == "results" and self._stale:
+            self._stale = False
+            self._draw(self.state.result)
+
+    def _draw(self, r: Any) -> None:
+        """Show a result: the summary, the chart, every group's first page."""
+        self._stale = False
         if r is None:
             self.summary.value = self.empty.value = self.where.value = ""
             return
@@ -415,12 +431,14 @@ class ResultsView:
 
     def _on_selection(self, _change: Any) -> None:
         self.download.value = ""  # a report of another selection must not be saved by mistake
+        if self._stale:
+            return
         for t in self.groups.values():
             t.show_selection()
         self._actions()
 
     def _on_pages(self, change: Any) -> None:
-        if self.state.result is None:
+        if self.state.result is None or self._stale:
             return
         old = change["old"] if isinstance(change["old"], dict) else {}
         new = change["new"] if isinstance(change["new"], dict) else {}
@@ -454,7 +472,9 @@ class ResultsView:
     def _on_technical(self, change: Any) -> None:
         self.technical.value = bool(change["new"])
         r = self.state.result
-        if r is not None:
+        if r is not None and self.state.view not in ("results", "details", "erase"):
+            self._stale = True
+        elif r is not None:
             self.where.value = where_html(r, self.state.labels, self.state.technical) \
                 if r.total else ""
             for t in self.groups.values():
