@@ -203,7 +203,8 @@ class Dashboard:
         (new widgets made while it loads would race its first request for every
         widget's state), and typing the criteria takes the seconds the steps need. One
         step at a time, ``pause`` seconds apart, so a click is answered between two
-        steps; it stops when nobody is logged on. False without a running loop.
+        steps; it stops at the first search, or when nobody is logged on. False without a
+        running loop.
         """
         loop = _kernel_loop()
         if loop is None:
@@ -212,7 +213,9 @@ class Dashboard:
         fields = list(self.criteria.fields.values())
 
         def step() -> None:
-            if not self.state.logged_on:
+            # Done with the first search: what it needed it made; more widgets now
+            # would only queue ahead of the DPO's next click in the page.
+            if not self.state.logged_on or self.state.result is not None:
                 return
             try:
                 next(steps)
