@@ -108,11 +108,8 @@ class ResultsView:
 
     def _on_result(self, change: Any) -> None:
         self.download.value = ""
-        if change["new"] is not None and self.state.view != "results":
-            # Drawn when shown: the too-many warning (or the receipt's search) first,
-            # without a thousand rows' updates ahead of it in the page's queue.
-            self._stale = True
-            return
+        # Drawn at once, before the view shows it: the page never shows the results
+        # view without its rows.
         self._draw(change["new"])
 
     def _on_view(self, change: Any) -> None:
