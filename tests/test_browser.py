@@ -23,13 +23,11 @@ from pathlib import Path
 
 import pytest
 from conftest import demo_installation
-from webserver import CHROMIUM, CHROMIUM_ARGS, Client, free_port, stop
+from webserver import CHROMIUM, CHROMIUM_ARGS, Client, free_port, require_chromium, stop
 
 from dpo_workbench.demo.samples import AINO
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot-results.png"
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path,
@@ -51,11 +49,7 @@ def wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path,
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A fresh demo installation served on a free port; Jupyter's folders in tmp."""
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("DPO_REQUIRE_BROWSER"):
-            pytest.fail(f"{reason}; DPO_REQUIRE_BROWSER is set")
-        pytest.skip(reason)
+    require_chromium()
     folder = tmp_path_factory.mktemp("browser")
     with demo_installation(folder / "demo") as settings:
         port = free_port()
@@ -143,11 +137,6 @@ def test_a_dpo_session(served: tuple[str, Path]) -> None:
             expect(groups.nth(1)).to_contain_text("Directory Entries (1)")
             expect(groups.nth(2)).to_contain_text("Outbound Campaign Customers (2)")
             expect(groups.nth(3)).to_contain_text("Customer Consents (3)")
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            # Voila scrolls inside the page: a tall window shows all four groups.
-            page.set_viewport_size({"width": 1500, "height": 1350})
-            page.screenshot(path=str(SCREENSHOT))
-            page.set_viewport_size({"width": 1500, "height": 1000})
             found_before = refs_shown(page)
             consents = refs_shown(page, ".dpo-group-consents .dpo-open")
             assert len(found_before) == 19 and len(consents) == 3

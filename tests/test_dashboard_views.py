@@ -145,7 +145,8 @@ def test_results_details_report_and_delete(install: Path) -> None:
     tables[Group.CONSENTS].group_check.value = False
     assert contacts.count.value.strip().startswith("&nbsp;1 of 2")
     assert not any(r.check.value for r in tables[Group.CONSENTS].pool)
-    assert not contacts.group_check.value  # some of the group are unticked
+    # Some of the group are unticked: its checkbox shows it partly ticked.
+    assert "dpo-partly" in contacts.group_check._dom_classes
 
     app.results.report_csv.click()
     name, data = link_bytes(app.results.download.value)
@@ -200,8 +201,17 @@ def test_files_listen_show_download(install: Path) -> None:
     next(r for r in rows if r.ref.key == 101).open.click()
     listen = next(b for b in all_buttons(app.details.files) if b.description == "Listen")
     listen.click()
-    audio = app.details.player.children[0].children[1]
-    assert isinstance(audio, w.Audio) and bytes(audio.value) == wav_file()
+    player = app.details.player.children[0]
+    text, audio = player.children[0].children[2], player.children[1]
+    # Nothing plays yet, and the player says so; Play plays, and only then says it.
+    assert isinstance(audio, w.Audio) and bytes(audio.value) == b""
+    assert "Ready: Recording of the contact" in text.value and "Playing" not in text.value
+    next(b for b in all_buttons(player) if b.description == "Play").click()
+    assert bytes(audio.value) == wav_file() and audio.autoplay
+    assert "Playing Recording of the contact" in text.value
+    assert re.search(r"\(\d+:\d\d\)", text.value)  # the recording's length
+    next(b for b in all_buttons(player) if b.description == "Stop").click()
+    assert bytes(audio.value) == b"" and "Ready:" in text.value
     download = next(b for b in all_buttons(app.details.files) if b.description == "Download")
     download.click()
     name, data = link_bytes(app.details.player.children[0].value)
@@ -357,3 +367,211 @@ def test_a_few_thousand_items_stay_paged_and_selectable(tmp_path: Path) -> None:
         contacts.group_check.value = True
         assert app.state.selection.counts()["contacts"] == (total, total)
         print(f"search + results view of {total} items: {took:.2f} s")
+
+
+# -- the results table (issue 11, "for a DPO") ---------------------------------------------
+
+
+def all_html(widget: w.Widget) -> Iterator[str]:
+    if isinstance(widget, w.HTML):
+        yield widget.value
+    for child in getattr(widget, "children", ()):
+        yield from all_html(child)
+
+
+def test_a_partly_ticked_group_shows_it_and_a_click_unticks_it_all(install: Path) -> None:
+    """Finding: a partly ticked group looked unticked and clicking it re-ticked everything."""
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    contacts = app.results.groups[Group.CONTACTS]
+    contacts.pool[0].check.value = False
+    assert "dpo-partly" in contacts.group_check._dom_classes
+    assert "Partly ticked" in contacts.group_check.tooltip
+    contacts.group_check.value = False  # what a click on the partly ticked box sends
+    assert app.state.selection.counts()["contacts"] == (0, 2)
+    assert "dpo-partly" not in contacts.group_check._dom_classes
+    assert not any(r.check.value for r in contacts.pool)
+    contacts.group_check.value = True  # a second click ticks it all
+    assert app.state.selection.counts()["contacts"] == (2, 2)
+
+
+def test_after_an_erasure_the_items_left_are_unticked_with_a_note(install: Path) -> None:
+    """Finding: after an erasure the items deliberately left out came back ticked."""
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    tables = app.results.groups
+    next(r for r in tables[Group.CONTACTS].pool if r.ref.key == 101).check.value = False
+    tables[Group.CONSENTS].group_check.value = False
+    app.results.delete.click()
+    app.erase.confirm.value = app.state.plan.token
+    app.erase.run.click()
+    assert shown(app) is app.results.widget and app.state.result.total == 3
+    assert len(app.state.selection) == 0
+    for table in tables.values():
+        assert not table.group_check.value
+        assert not any(r.check.value for r in table.pool if r.ref is not None)
+    note = app.results.note.value
+    assert "3 items you left out of the erasure" in note and "unticked" in note
+    assert app.results.delete.disabled and app.results.report_csv.disabled
+    tables[Group.CONSENTS].pool[0].check.value = True  # the DPO ticks one on purpose
+    assert app.results.note.value == "" and not app.results.delete.disabled
+
+
+def test_nothing_found_is_said_once_and_actions_are_disabled(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    search(app, email="nobody@example.org")
+    assert shown(app) is app.results.widget
+    texts = " ".join(all_html(app.widget))
+    assert texts.count("Nothing found") == 1
+    assert "Nothing found for the e-mail address" in app.results.empty.value
+    assert app.results.groups_box.layout.display == "none"
+    assert app.status.value == ""
+    assert all(b.disabled for b in (app.results.report_csv, app.results.report_zip,
+                                     app.results.delete))
+
+
+def test_messages_stand_beside_their_control_once(install: Path) -> None:
+    """A broken rule is said under its field only; an erasure's outcome beside the
+    results' buttons, a wrong token beside Delete now; the status line is one widget."""
+    app = app_for(install)
+    log_on(app)
+    assert app.status.value == ""  # the header says who is logged on
+    search(app, phone="12")
+    assert "at least 3 digits" in app.criteria.problems["phone"].value
+    assert app.status.value == ""
+    assert app.criteria.message_slot.children == (app.status,)
+    search(app, phone=PHONE)
+    assert app.status.value == ""  # the results say what was found
+    assert app.results.message_slot.children == (app.status,)
+    assert app.criteria.message_slot.children == ()
+    app.results.delete.click()
+    app.erase.confirm.value = "WRONG"
+    app.erase.run.click()
+    assert "does not match" in app.status.value
+    assert app.erase.message_slot.children == (app.status,)
+
+
+def test_enter_in_a_criteria_field_searches(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    app.criteria.fields["phone"].value = PHONE
+    # What the page sends when Enter is pressed in a text field.
+    app.criteria.fields["phone"]._handle_custom_msg({"event": "submit"}, [])
+    assert shown(app) is app.results.widget and app.state.result.total == 5
+
+
+def test_sort_and_filter_happen_in_the_kernel_a_page_at_a_time(demo: Path) -> None:
+    app = app_for(demo)
+    log_on(app)
+    search(app, phone=SWITCHBOARD.phone)
+    app.too_many.go_on.click()
+    contacts = app.results.groups[Group.CONTACTS]
+    columns = contacts._columns
+    started = contacts.head.children[columns.index("started_at")]
+    assert started.description == "Started"
+    started.click()
+    assert started.description == "Started \u25b2" and "dpo-sorted-asc" in started._dom_classes
+    first = [app.state.group_frame(Group.CONTACTS).set_index("_key").loc[r.ref.key,
+                                                                        "started_at"]
+             for r in contacts.pool]
+    assert first == sorted(first) and len(contacts.rows_box.children) == 50
+    started.click()
+    assert started.description == "Started \u25bc"
+    frame = app.state.group_frame(Group.CONTACTS)
+    assert contacts.pool[0].ref.key == frame.loc[frame["started_at"].idxmax(), "_key"]
+    contacts.filter.value = "SMS"  # any shown cell, letter case ignored
+    shown_count = app.state.shown_count(Group.CONTACTS)
+    assert shown_count >= (frame["channel"] == "sms").sum() > 0
+    assert all("sms" in r.cells.value.lower() for r in contacts.pool if r.ref is not None)
+    assert f"of {shown_count} shown of {len(frame)}" in contacts.page_label.value
+    assert contacts.bottom.label.value == contacts.page_label.value  # pager at both ends
+    contacts.untick_shown.click()
+    assert app.state.selection.counts()["contacts"] == (len(frame) - shown_count, len(frame))
+    contacts.filter.value = "no such text anywhere"
+    assert "No row of this group contains" in contacts.rows_box.children[0].value
+
+
+def test_results_details_and_plan_speak_in_labels(install: Path) -> None:
+    """Finding: database, table and column names everywhere instead of labels."""
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    contacts = app.results.groups[Group.CONTACTS]
+    heads = [b.description for b in contacts.head.children]
+    assert "Phone number" in heads and "remote_number" not in " ".join(heads)
+    assert "Matched by" in heads and "Copies in" in heads
+    texts = " ".join(r.cells.value for r in contacts.pool)
+    assert "in Phone number" in texts and "remote_number" not in texts
+    assert "Contact (monitoring copy)" in texts and "monitoring1." not in texts
+    assert "monitoring1.contact_events" not in app.results.where.value
+    next(r for r in contacts.pool if r.ref.key == 101).open.click()
+    body = app.details.body.value
+    assert "<h3>Contact" in body and "operative.contact_events#101" not in body
+    assert "Phone number" in body and "remote_number" not in body
+    assert "Also held in" in body and "Contact (monitoring copy)" in body
+    files = " ".join(all_html(app.details.files))
+    assert "Recording of the contact" in files and "recording_file" not in files
+    app.details.back.click()
+    app.results.delete.click()
+    plan = app.erase.plan.value
+    assert "Contact (monitoring copy)" in plan and "Phone number" in plan
+    assert "monitoring1" not in plan and "remote_number" not in plan
+
+
+def test_technical_details_toggle_shows_the_names_behind_the_labels(install: Path) -> None:
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    contacts = app.results.groups[Group.CONTACTS]
+    assert not app.results.technical.value  # off by default
+    app.results.technical.value = True
+    heads = [b.description for b in contacts.head.children]
+    assert "Phone number (remote_number)" in heads and heads[-1] == "Technical name"
+    texts = " ".join(r.cells.value for r in contacts.pool)
+    assert "operative.contact_events#101" in texts and "monitoring1.contact_events" in texts
+    assert "monitoring1.contact_events" in app.results.where.value
+    next(r for r in contacts.pool if r.ref.key == 101).open.click()
+    assert "operative.contact_events#101" in app.details.body.value
+    assert "(remote_number)" in app.details.body.value
+    app.details.back.click()
+    app.results.technical.value = False
+    assert "operative.contact_events#101" not in " ".join(r.cells.value for r in contacts.pool)
+
+
+def test_where_the_data_lives_counts_items_per_group_and_rows_per_table(install: Path) -> None:
+    from dpo_workbench.ui.summary import where_counts
+
+    app = app_for(install)
+    log_on(app)
+    search(app, phone=PHONE, email=EMAIL)
+    groups, tables = where_counts(app.state.result)
+    assert groups == {Group.CONTACTS: 2, Group.DIRECTORY_ENTRIES: 1,
+                      Group.CAMPAIGN_CUSTOMERS: 1, Group.CONSENTS: 2}
+    copies = sum(len(c) for c in app.state.result.contacts["_copies"])
+    assert tables[("operative", "contact_events")] == 2
+    assert tables.get(("monitoring1", "contact_events"), 0) == copies
+    chart = app.results.where.value
+    for label, n in [("Contacts", 2), ("Directory Entries", 1), ("Consent", 2),
+                     ("Campaign customer", 1), ("Directory entry", 1)]:
+        assert re.search(rf'{re.escape(label)}</div>.*?dpo-bar-count">{n}<', chart), label
+
+
+def test_the_results_widgets_are_made_ahead_while_the_dpo_types(install: Path) -> None:
+    """Making widgets is the slow part of a large result: the served dashboard makes the
+    views and a page of rows per group in small steps after log-on; a search then only
+    fills them in."""
+    app = app_for(install)
+    log_on(app)
+    assert not app.start_warm_up()  # no event loop in plain Python
+    steps = 0
+    for _ in app.warm_up_steps(chunk=10):
+        steps += 1
+    tables = app.results.groups.values()
+    assert all(len(t.pool) == app.state.page_size for t in tables) and steps > 4 * 5
+    made = {id(r) for t in tables for r in t.pool}
+    search(app, phone=PHONE, email=EMAIL)
+    assert {id(r) for t in tables for r in t.pool} == made
+    assert len(app.results.groups[Group.CONTACTS].rows_box.children) == 2

@@ -34,6 +34,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def require_chromium() -> None:
+    """Skip the test without Debian's chromium (fail instead with DPO_REQUIRE_BROWSER)."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("DPO_REQUIRE_BROWSER"):
+            pytest.fail(f"{reason}; DPO_REQUIRE_BROWSER is set")
+        pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

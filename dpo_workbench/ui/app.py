@@ -24,6 +24,7 @@ import os
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +78,9 @@ class Dashboard:
 
     def __init__(self, state: DashboardState):
         self.state = state
-        self.ended = EndedView(state)
-        self.criteria = CriteriaView(state)
-        self.too_many = TooManyView(state)
-        self.results = ResultsView(state)
-        self.details = DetailsView(state)
-        self.erase = EraseView(state)
-        self.views: dict[str, Any] = {
-            "ended": self.ended, "criteria": self.criteria, "too_many": self.too_many,
-            "results": self.results, "details": self.details, "erase": self.erase,
-        }
+        # Views are built when first shown: the page gets fewer widget models to load
+        # at log-on (the results alone are a few hundred).
+        self._built: dict[str, Any] = {}
         self.title = w.HTML(f"<h2>DPO workbench &mdash; {esc(state.settings.name)}</h2>")
         self.who = w.HTML("", layout=w.Layout(width="auto"))
         self.who.add_class("dpo-user")
@@ -97,8 +91,10 @@ class Dashboard:
         self.progress = w.HBox([self.bar, self.bar_text])
         self.progress.add_class("dpo-progress")
         self.body = w.VBox([])
+        #: Where the status line stands when the view has no place of its own for it.
+        self.status_slot = w.HBox([self.status])
         self.widget = w.VBox([
-            self.title, w.HBox([self.who]), self.status, self.progress,
+            self.title, w.HBox([self.who]), self.status_slot, self.progress,
             self.body, w.HTML(STYLE),
         ])
         self.widget.add_class("dpo-app")
@@ -111,8 +107,39 @@ class Dashboard:
         self._on_status(None)
         self._on_progress(None)
 
+    def view(self, name: str) -> Any:
+        """The view called ``name`` (built on first use)."""
+        view = self._built.get(name)
+        if view is None:
+            view = self._built[name] = _VIEWS[name](self.state)
+        return view
+
+    @property
+    def views(self) -> dict[str, Any]:
+        """Every view, by name (builds those not built yet)."""
+        return {name: self.view(name) for name in _VIEWS}
+
+    ended = property(lambda self: self.view("ended"))
+    criteria = property(lambda self: self.view("criteria"))
+    too_many = property(lambda self: self.view("too_many"))
+    results = property(lambda self: self.view("results"))
+    details = property(lambda self: self.view("details"))
+    erase = property(lambda self: self.view("erase"))
+
     def _on_view(self, change: Any) -> None:
-        self.body.children = [self.views[change["new"]].widget]
+        view = self.view(change["new"])
+        self.body.children = [view.widget]
+        self._place_status(view)
+
+    def _place_status(self, view: Any) -> None:
+        """Put the one status line beside the current view's controls (once)."""
+        slot = getattr(view, "message_slot", None) or self.status_slot
+        for other in [self.status_slot, *(getattr(v, "message_slot", None)
+                                          for v in self._built.values())]:
+            if other is not None and other is not slot and other.children:
+                other.children = []
+        if tuple(slot.children) != (self.status,):
+            slot.children = [self.status]
 
     def _on_user(self, _change: Any) -> None:
         s = self.state
@@ -138,15 +165,9 @@ class Dashboard:
         Returns False when there is no running loop (plain Python): the guard still
         refuses every action of an expired session.
         """
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                loop = asyncio.get_event_loop()
-            except RuntimeError:
-                return False
-            if not loop.is_running():
-                return False
+        loop = _kernel_loop()
+        if loop is None:
+            return False
 
         def tick() -> None:
             try:
@@ -157,6 +178,80 @@ class Dashboard:
 
         loop.call_later(interval, tick)
         return True
+
+    # -- warm-up ------------------------------------------------------------------------
+
+    def warm_up_steps(self, chunk: int = 10) -> Iterator[None]:
+        """Build the views and a page of rows per group, a little at a time.
+
+        Making widgets is the slow part of showing a large result (a few milliseconds
+        each, four per row): made ahead, a search only fills them in.
+        """
+        for name in ("results", "too_many", "details", "erase"):
+            self.view(name)
+            yield
+        size = self.state.page_size
+        for table in self.results.groups.values():
+            while len(table.pool) < size:
+                table.grow(min(size, len(table.pool) + chunk))
+                yield
+
+    def start_warm_up(self, pause: float = 0.02) -> bool:
+        """Run :meth:`warm_up_steps` on the kernel's loop once the DPO starts typing.
+
+        The first change of a criteria field starts it: the page has loaded by then
+        (new widgets made while it loads would race its first request for every
+        widget's state), and typing the criteria takes the seconds the steps need. One
+        step at a time, ``pause`` seconds apart, so a click is answered between two
+        steps; it stops at the first search, or when nobody is logged on. False without a
+        running loop.
+        """
+        loop = _kernel_loop()
+        if loop is None:
+            return False
+        steps = self.warm_up_steps()
+        fields = list(self.criteria.fields.values())
+
+        def step() -> None:
+            # Done with the first search: what it needed it made; more widgets now
+            # would only queue ahead of the DPO's next click in the page.
+            if not self.state.logged_on or self.state.result is not None:
+                return
+            try:
+                next(steps)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - never a traceback in the page
+                log_exception(exc)
+                return
+            loop.call_later(pause, step)
+
+        def typed(_change: Any) -> None:
+            for field in fields:
+                field.unobserve(typed, "value")
+            loop.call_later(pause, step)
+
+        for field in fields:
+            field.observe(typed, "value")
+        return True
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The kernel's running event loop, or None (plain Python)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return None
+        return loop if loop.is_running() else None
+
+
+_VIEWS: dict[str, Any] = {
+    "ended": EndedView, "criteria": CriteriaView, "too_many": TooManyView,
+    "results": ResultsView, "details": DetailsView, "erase": EraseView,
+}
 
 
 # -- serving protections ------------------------------------------------------------------
@@ -304,6 +399,8 @@ def build_dashboard(settings_path: str | Path | None = None, *, protect: bool | 
         state.ended_hook = _tell_server
     if idle_timer:
         dash.start_idle_timer()
+        if user:
+            dash.start_warm_up()
     # A shut-down kernel releases its connections (the server records the log-off).
     atexit.register(_close_quietly, state)
     dash.widget._dpo_dashboard = dash  # keeps the views alive with the widget

@@ -121,8 +121,8 @@ def button(description: str, css: str, *, style: str = "", tooltip: str = "",
            width: str | None = None) -> w.Button:
     """A text button (no icons: the page works offline) marked with a CSS class."""
     b = w.Button(description=description, button_style=style, tooltip=tooltip or description)
-    if width:
-        b.layout.width = width
+    # As wide as its label (a fixed width cut labels to "Report with attach...").
+    b.layout.width = width or "auto"
     b.add_class(css)
     return b
 
@@ -130,10 +130,11 @@ def button(description: str, css: str, *, style: str = "", tooltip: str = "",
 STYLE = """
 <style>
 .dpo-app { font-family: sans-serif; }
-.dpo-cells { white-space: nowrap; }
+.dpo-app .jupyter-button { text-overflow: clip; }
 .dpo-status-error { color: #a00; font-weight: bold; white-space: pre-wrap; }
 .dpo-status-success { color: #060; white-space: pre-wrap; }
 .dpo-status-info { color: #333; white-space: pre-wrap; }
+.dpo-status { align-self: center; }
 .dpo-problem { color: #a00; font-size: 90%; }
 .dpo-fields th, .dpo-frame th { text-align: left; padding: 2px 8px 2px 0; vertical-align: top;
   font-weight: 600; }
@@ -142,13 +143,51 @@ STYLE = """
 .dpo-frame { border-collapse: collapse; }
 .dpo-fields, .dpo-frame, .dpo-plan, .dpo-receipt { line-height: 1.35; }
 .dpo-frame td, .dpo-frame th { border-bottom: 1px solid #ddd; }
-.dpo-cells span { display: inline-block; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; vertical-align: middle; padding-right: 8px; }
-.dpo-head span { font-weight: 600; }
+.dpo-tech { font-family: monospace; font-size: 85%; color: #666; }
+.dpo-toolbar { flex-wrap: wrap; align-items: center; }
+.dpo-summary { flex: 1 1 auto; }
+.dpo-group { margin-top: 10px; border-top: 1px solid #ccc; padding-top: 4px; }
+.dpo-group-title { flex-wrap: wrap; align-items: center; }
+.dpo-group-check label { font-weight: 600; font-size: 110%; }
+.dpo-table { overflow-x: auto; }
+.dpo-header-row, .dpo-row { flex: 0 0 auto; }
+.dpo-row { border-bottom: 1px solid #eee; }
+.dpo-row:hover { background: #f5f9ff; }
+.dpo-head { grid-gap: 0; gap: 0; align-items: stretch; border-bottom: 2px solid #bbb; }
+.dpo-head .jupyter-button.dpo-sort { margin: 0; padding: 2px 6px; height: auto;
+  min-height: 28px; line-height: 1.25; white-space: normal; text-align: left;
+  overflow-wrap: anywhere;
+  overflow: visible; background: #f3f3f3; font-weight: 600; border-radius: 0; }
+.dpo-head .dpo-sorted-asc, .dpo-head .dpo-sorted-desc { background: #dde8f7; }
+.dpo-row-cells .widget-html-content, .dpo-row-cells { line-height: 1.3; white-space: normal; }
+.dpo-cells { display: grid; gap: 0; width: 100%; }
+.dpo-cell { padding: 4px 6px; overflow-wrap: anywhere; word-break: break-word;
+  white-space: pre-wrap; min-width: 0; }
+.dpo-group-check.dpo-partly input[type=checkbox] { appearance: none; -webkit-appearance: none;
+  width: 15px; height: 15px; margin: 0 4px 0 0; border: 1px solid #1a73e8; border-radius: 2px;
+  background: #1a73e8 linear-gradient(#fff, #fff) center / 9px 2px no-repeat;
+  vertical-align: middle; }
+.dpo-note { background: #fff8e0; border: 1px solid #e0c060; padding: 6px 8px; margin: 4px 0; }
+.dpo-where-chart h4 { margin: 8px 0 4px 0; }
+.dpo-where-parts { display: flex; flex-wrap: wrap; gap: 8px 32px; }
+.dpo-where-part { flex: 1 1 380px; max-width: 620px; }
+.dpo-where-title { font-size: 90%; color: #555; margin-bottom: 2px; }
+.dpo-bars { display: grid; grid-template-columns: minmax(120px, max-content) minmax(80px, 1fr)
+  max-content; gap: 2px 8px; align-items: center; }
+.dpo-bar-track { background: #eef1f5; height: 14px; }
+.dpo-bar { background: #3b78c2; height: 14px; }
+.dpo-bar-count { text-align: right; font-variant-numeric: tabular-nums; }
 .dpo-plan { white-space: pre-wrap; font-family: monospace; background: #fff8f0;
   border: 1px solid #e0a060; padding: 8px; }
 .dpo-receipt { white-space: pre-wrap; font-family: monospace; background: #f3fff3;
   border: 1px solid #80c080; padding: 8px; }
+.dpo-plan-table, .dpo-receipt-table { border-collapse: collapse; margin: 4px 0; }
+.dpo-plan-table td, .dpo-plan-table th, .dpo-receipt-table td, .dpo-receipt-table th {
+  text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid #e3d3c0;
+  vertical-align: top; }
+.dpo-plan-html, .dpo-receipt-html { white-space: normal; font-family: inherit; }
 .dpo-token { font-family: monospace; font-size: 130%; font-weight: bold; }
+.dpo-player-text { align-self: center; }
+.dpo-playing { color: #060; font-weight: 600; }
 </style>
 """

@@ -11,6 +11,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..errors import InvalidCriteria
 from .common import button, esc, safe
 from .model import CRITERIA_FIELDS, DashboardState
 
@@ -41,6 +42,7 @@ class CriteriaView:
             field = w.Text(description=label, placeholder=placeholder, style=_STYLE,
                            layout=w.Layout(width="420px"))
             field.add_class(f"dpo-field-{name}")
+            field.on_msg(self._on_field_msg)  # Enter in a field sends "submit"
             problem = w.HTML("")
             problem.add_class(f"dpo-problem-{name}")
             self.fields[name], self.problems[name] = field, problem
@@ -52,7 +54,10 @@ class CriteriaView:
         self.search.on_click(safe(state, self.on_search))
         self.clear = button("Clear", "dpo-clear")
         self.clear.on_click(safe(state, self.on_clear))
-        rows += [w.HBox([self.search, self.clear]), self.problems["criteria"]]
+        #: The status line sits here while this view is shown (beside Search).
+        self.message_slot = w.HBox([])
+        self.message_slot.add_class("dpo-message-slot")
+        rows += [w.HBox([self.search, self.clear, self.message_slot]), self.problems["criteria"]]
         self.unfinished_box = w.VBox([])
         self.unfinished_box.add_class("dpo-unfinished")
         self.widget = w.VBox(rows + [self.unfinished_box])
@@ -60,6 +65,8 @@ class CriteriaView:
         state.observe(self._show_problems, "criteria_problems")
         state.observe(self._show_unfinished, "unfinished")
         state.observe(self._busy, "busy")
+        self._show_unfinished({"new": state.unfinished})
+        self._show_problems({"new": state.criteria_problems})
 
     def values(self) -> dict[str, str]:
         return {name: f.value for name, f in self.fields.items()}
@@ -69,8 +76,16 @@ class CriteriaView:
         self.state.busy = True
         try:
             self.state.search(**self.values())
+        except InvalidCriteria:
+            self.state.say("")  # each message stands under its field, once
         finally:
             self.state.busy = False
+
+    def _on_field_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """Enter in a criteria field searches, as the Search button does."""
+        if isinstance(content, dict) and content.get("event") == "submit" \
+                and not self.search.disabled:
+            safe(self.state, self.on_search)()
 
     def on_clear(self, _: object = None) -> None:
         """Empty the form (digits back to the default)."""
@@ -112,9 +127,12 @@ class TooManyView:
         self.go_on.on_click(safe(state, lambda _b: state.show_results_anyway()))
         self.back = button("Back to the criteria", "dpo-narrow")
         self.back.on_click(safe(state, lambda _b: state.back_to_criteria()))
-        self.widget = w.VBox([self.message, w.HBox([self.back, self.go_on])])
+        self.message_slot = w.HBox([])
+        self.message_slot.add_class("dpo-message-slot")
+        self.widget = w.VBox([self.message, w.HBox([self.back, self.go_on, self.message_slot])])
         self.widget.add_class("dpo-too-many-view")
         state.observe(self._update, "result")
+        self._update({"new": state.result})
 
     def _update(self, change: Any) -> None:
         r = change["new"]

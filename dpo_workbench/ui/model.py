@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from traitlets import Any as AnyTrait
-from traitlets import Dict, List, Unicode
+from traitlets import Bool, Dict, List, Unicode
 
 from ..criteria import FIELDS, Criteria
 from ..datamap import Group
@@ -32,7 +32,10 @@ from ..errors import (
 from ..files import FileInfo
 from ..selection import RowRef, Selection
 from ..workbench import Workbench
+from .labels import Labels
 from .session import Session
+from .tablemodel import GroupRows
+from .tableviews import TableViews
 
 #: The criteria fields of the form, in the order shown.
 CRITERIA_FIELDS = FIELDS
@@ -41,7 +44,7 @@ FILE_ACTIONS = ("play", "show", "download")
 _SHOWABLE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
-class DashboardState(Session):
+class DashboardState(TableViews, Session):
     """What the DPO dashboard shows, and every action it can take.
 
     Parameters are those of :class:`~dpo_workbench.ui.session.Session`.
@@ -59,15 +62,31 @@ class DashboardState(Session):
     result = AnyTrait(None)  # SearchResult of the last search
     selection = AnyTrait(None)  # Selection (immutable: every change sets a new one)
     pages = Dict()  # group name -> page shown (from 0)
+    sorts = Dict()  # group name -> [column, ascending] the group is sorted by
+    filters = Dict()  # group name -> the text the group's rows are filtered by
+    #: Show technical names (database.table#key, column names) besides the labels.
+    technical = Bool(False)
+    #: Why the items shown are ticked as they are (after an erasure: none are).
+    selection_note = Unicode("")
     details = AnyTrait(None)  # Details of the opened item
     plan = AnyTrait(None)  # the armed ErasurePlan
     plan_text = Unicode("")
     receipt_text = Unicode("")
+    receipt = AnyTrait(None)  # the receipt (dict) of the last erasure, shown above the results
     unfinished = List()  # [(run_id, story)] of interrupted erasure runs
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.criteria: Criteria | None = None
+        self._rows: dict[str, GroupRows] = {}  # group name -> shown texts and order
+        self._labels: Labels | None = None
+
+    @property
+    def labels(self) -> Labels | None:
+        """The datamap's labels (None before log-on)."""
+        if self._labels is None and self._wb is not None:
+            self._labels = Labels(self._wb.installation.datamap)
+        return self._labels
 
     def _clear_work(self) -> None:
         """Forget the search, the selection, the opened item and the armed plan."""
@@ -76,7 +95,10 @@ class DashboardState(Session):
         self.selection = None
         self.result = None
         self.receipt_text = ""
-        self.pages = {}
+        self.receipt = None
+        self.selection_note = ""
+        self._rows = {}
+        self.pages, self.sorts, self.filters = {}, {}, {}
         self.criteria = None
 
     def _forget(self) -> None:
@@ -113,18 +135,14 @@ class DashboardState(Session):
         result = wb.search(criteria, progress=self.on_progress)
         self.criteria = result.criteria
         # The views draw the rows when the result is set: selection and pages first.
+        self._rows = {}
         self.pages = {g.value: 0 for g in Group}
         self.selection = Selection.all(result)
         self.result = result
         self.progress, self.progress_text = 1.0, ""
-        if result.too_many:
-            self.view = "too_many"
-            self.say(f"The search found {result.total} items, more than "
-                     f"{result.too_many_threshold}: narrow the criteria (for example a "
-                     "shorter time span), or review them all.", "error")
-        else:
-            self.view = "results"
-            self.say(f"Found {result.total} item{'s' if result.total != 1 else ''}.")
+        # The view says what was found (the count, or the advice to narrow): no status.
+        self.say("")
+        self.view = "too_many" if result.too_many else "results"
 
     def show_results_anyway(self) -> None:
         """Go on to the results after the too-many warning."""
@@ -132,7 +150,7 @@ class DashboardState(Session):
         self._require(self.result is not None and self.view == "too_many",
                       "There is no search result to show.")
         self.view = "results"
-        self.say(f"Showing all {self.result.total} items.")
+        self.say("")
 
     def back_to_criteria(self) -> None:
         """Leave the result (forgetting it) for the criteria form."""
@@ -149,16 +167,6 @@ class DashboardState(Session):
         if self.result is None:
             return pd.DataFrame()
         return self.result.groups[Group(group)]
-
-    def page_count(self, group: Group | str) -> int:
-        n = len(self.group_frame(group))
-        return max(1, -(-n // self.page_size))
-
-    def page_rows(self, group: Group | str) -> tuple[int, pd.DataFrame]:
-        """The first row number and the rows of the group's current page."""
-        g = Group(group)
-        start = self.pages.get(g.value, 0) * self.page_size
-        return start, self.group_frame(g).iloc[start:start + self.page_size]
 
     def set_page(self, group: Group | str, page: int) -> None:
         """Show another page of a group (clamped to the pages there are)."""
@@ -189,6 +197,7 @@ class DashboardState(Session):
         self._guard()
         self._known(ref)
         self._disarm()
+        self.selection_note = ""
         self.selection = self.selection.set(ref, bool(selected))
 
     def set_group_selected(self, group: Group | str, selected: bool) -> None:
@@ -198,7 +207,24 @@ class DashboardState(Session):
         g = Group(group)
         self._disarm()
         sel = self.selection
+        self.selection_note = ""
         self.selection = sel.select_group(g.value) if selected else sel.unselect_group(g.value)
+
+    def set_shown_selected(self, group: Group | str, selected: bool) -> None:
+        """Tick or untick the group's items that pass its filter."""
+        self._guard()
+        self._require(self.selection is not None, "Search first.")
+        refs = self.shown_refs(group)
+        self._disarm()
+        self.selection_note = ""
+        sel = self.selection
+        self.selection = sel.select(*refs) if selected else sel.unselect(*refs)
+
+    def group_state(self, group: Group | str) -> bool | None:
+        """True when every item of the group is ticked, False when none, None when some."""
+        if self.selection is None or not self.refs_of(group):
+            return False
+        return self.selection.group_state(Group(group).value)
 
     # -- details and files --------------------------------------------------------------
 
@@ -324,13 +350,37 @@ class DashboardState(Session):
         text = summarize(receipt)
         criteria = self.criteria
         assert criteria is not None
+        left_out = set(plan.excluded)
         self._run_search(criteria)
+        self._untick_after_erasure(left_out)
         self.receipt_text = text
+        self.receipt = receipt
         verified = receipt.get("verified")
         self.say(f"Erased and {'verified' if verified else 'NOT verified'}. Searched again: "
                  f"{self.result.total} item{'s' if self.result.total != 1 else ''} found.",
                  "success" if verified else "error")
         return receipt
+
+    def _untick_after_erasure(self, left_out: set[RowRef]) -> None:
+        """After an erasure nothing is ticked: what is still found was left out on
+        purpose (or is new); it must not stand ticked next to Delete again."""
+        sel = self.selection
+        assert sel is not None and self.result is not None
+        found = [r for refs in sel.groups.values() for r in refs]
+        self.selection = sel.unselect(*found)
+        if not found:
+            self.selection_note = ""
+            return
+        kept = sum(1 for r in found if r in left_out)
+        new = len(found) - kept
+        parts = []
+        if kept:
+            parts.append(f"{kept} item{'s' if kept != 1 else ''} you left out of the erasure")
+        if new:
+            parts.append(f"{new} item{'s' if new != 1 else ''} not in the erased selection")
+        self.selection_note = (
+            f"Still found: {' and '.join(parts)}. They are shown unticked, so that nothing "
+            "you left out is deleted by mistake: tick what you want to report or delete.")
 
     def _show_changed(self, fresh: Any) -> None:
         """Show the data as it is now, the same items left out, and arm the new plan."""

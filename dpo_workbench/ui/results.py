@@ -1,185 +1,28 @@
-"""The results view: four groups of found items, ticked by default, paged on the server.
+"""The results view: a toolbar, where the data lives, and four tables of found items.
 
-Each group is a plain ipywidgets table: a title row with the group's checkbox and
-count, then one row per item of the current page (a checkbox, the shown columns
-as escaped text, and a ``>`` button opening the details). Row widgets are made
-once per group (a page's worth) and reused for every page and every search, so a
-group of thousands of items costs the page no more than one page of them.
+Each group is a :class:`~dpo_workbench.ui.grouptable.GroupTable`: a title row (the
+group's three-state checkbox, the count, a filter box and a pager), a header of
+sortable column labels, the rows of the current page, and a pager again. A group of
+thousands of items costs the page no more than one page of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
 from ..datamap import Group
-from ..selection import RowRef
 from .common import button, download_link, esc, safe
+from .grouptable import GroupTable
 from .model import DashboardState
+from .summary import where_html
 
-_WIDTHS = {"started_at": 140, "given_at": 140, "subject": 150, "remote_address": 180,
-           "email_work": 180, "email": 180, "_matched": 220, "_copies": 170,
-           "consent_value": 110, "direction": 60, "channel": 80, "first_name": 100,
-           "last_name": 100}
-_DEFAULT_WIDTH = 120
-_HEADINGS = {"_matched": "matched by", "_copies": "copies in"}
-_HIDDEN = ("_database", "_table", "_key", "_match_kind", "_match_column", "_span_applied")
-
-
-def _columns(frame_columns: list[str]) -> list[str]:
-    return [c for c in frame_columns if c not in _HIDDEN]
-
-
-def _cells(values: list[tuple[str, Any]], head: bool = False) -> str:
-    spans = "".join(
-        f'<span style="width:{_WIDTHS.get(c, _DEFAULT_WIDTH)}px" title="{esc(v, 300)}">'
-        f"{esc(v, 80)}</span>" for c, v in values)
-    return f'<div class="dpo-cells{" dpo-head" if head else ""}">{spans}</div>'
-
-
-class _Row:
-    """One reusable table row: checkbox, cells, open button."""
-
-    def __init__(self, check_layout: w.Layout, open_layout: w.Layout, cells_layout: w.Layout):
-        self.ref: RowRef | None = None
-        self.check = w.Checkbox(value=True, indent=False, layout=check_layout)
-        self.check.add_class("dpo-row-check")
-        self.cells = w.HTML("", layout=cells_layout)
-        self.open = w.Button(description=">", tooltip="Open the details", layout=open_layout)
-        self.open.add_class("dpo-open")
-        self.box = w.HBox([self.check, self.open, self.cells])
-        self.box.add_class("dpo-row")
-
-
-class GroupTable:
-    """One result group: title row with its checkbox, paged rows, pager."""
-
-    def __init__(self, state: DashboardState, group: Group):
-        self.state = state
-        self.group = group
-        self._syncing = False
-        self._columns: list[str] = []
-        self.pool: list[_Row] = []
-        self._check_layout = w.Layout(width="28px")
-        self._open_layout = w.Layout(width="36px")
-        self._cells_layout = w.Layout(width="auto")
-        self.group_check = w.Checkbox(value=True, indent=False, description=group.title,
-                                      layout=w.Layout(width="auto"))
-        self.group_check.add_class("dpo-group-check")
-        self.group_check.observe(self._on_group_check, "value")
-        self.count = w.HTML("")
-        self.count.add_class("dpo-group-count")
-        self.header = w.HTML("", layout=w.Layout(width="auto", margin="0 0 0 70px"))
-        self.rows_box = w.VBox([])
-        self.prev = button("Previous page", "dpo-prev")
-        self.next = button("Next page", "dpo-next")
-        self.page_label = w.HTML("")
-        self.prev.on_click(safe(state, lambda _b: self._turn(-1)))
-        self.next.on_click(safe(state, lambda _b: self._turn(+1)))
-        self.pager = w.HBox([self.prev, self.page_label, self.next])
-        self.widget = w.VBox([w.HBox([self.group_check, self.count]), self.header,
-                              self.rows_box, self.pager])
-        self.widget.add_class("dpo-group")
-        self.widget.add_class(f"dpo-group-{group.value}")
-
-    # -- rendering ----------------------------------------------------------------------
-
-    def show_result(self) -> None:
-        """A new result: columns, header, first page, counts."""
-        frame = self.state.group_frame(self.group)
-        self._columns = _columns(list(frame.columns))
-        self.header.value = (_cells([(c, _HEADINGS.get(c, c.replace("_", " ")))
-                                     for c in self._columns], head=True)
-                             if len(frame) else "<i>Nothing found.</i>")
-        self.group_check.disabled = not len(frame)
-        self.show_page()
-
-    def show_page(self) -> None:
-        """Fill the reusable rows with the current page."""
-        start, page = self.state.page_rows(self.group)
-        refs = self.state.refs_of(self.group)[start:start + len(page)]
-        while len(self.pool) < len(page):
-            row = _Row(self._check_layout, self._open_layout, self._cells_layout)
-            row.check.observe(self._on_row_check(row), "value")
-            row.open.on_click(safe(self.state, self._on_open(row)))
-            self.pool.append(row)
-        records = page[self._columns].to_dict(orient="records") if len(page) else []
-        self._syncing = True
-        try:
-            for row, ref, rec in zip(self.pool, refs, records, strict=False):
-                row.ref = ref
-                row.open.tooltip = f"Open the details of {ref}"
-                row.cells.value = _cells([(c, rec.get(c)) for c in self._columns])
-                row.check.value = self._selected(ref)
-            for row in self.pool[len(page):]:
-                row.ref = None  # hidden rows stand for no item: their events are ignored
-        finally:
-            self._syncing = False
-        self.rows_box.children = [r.box for r in self.pool[:len(page)]]
-        n = len(self.state.group_frame(self.group))
-        pages = self.state.page_count(self.group)
-        self.pager.layout.display = "flex" if pages > 1 else "none"
-        if n:
-            self.page_label.value = (f"&nbsp;rows {start + 1}&ndash;{start + len(page)} of {n} "
-                                     f"(page {start // self.state.page_size + 1} of {pages})"
-                                     "&nbsp;")
-        self.show_selection()
-
-    def show_selection(self) -> None:
-        """Checkbox values and the count from the state's selection."""
-        sel = self.state.selection
-        total = len(self.state.refs_of(self.group))
-        chosen = len(sel.selected(self.group.value)) if sel is not None and total else 0
-        self._syncing = True
-        try:
-            self.group_check.description = f"{self.group.title} ({total})"
-            self.group_check.value = bool(total) and chosen == total
-            for row in self.pool:
-                if row.ref is not None:
-                    value = self._selected(row.ref)
-                    if row.check.value != value:
-                        row.check.value = value
-        finally:
-            self._syncing = False
-        self.count.value = f"&nbsp;{chosen} of {total} selected"
-
-    def _selected(self, ref: RowRef) -> bool:
-        sel = self.state.selection
-        return sel is not None and sel.is_selected(ref)
-
-    # -- events -------------------------------------------------------------------------
-
-    def _on_row_check(self, row: _Row) -> Callable[[Any], None]:
-        def changed(change: Any) -> None:
-            if self._syncing or row.ref is None:
-                return
-            safe(self.state, self.state.set_selected)(row.ref, bool(change["new"]))
-            self.show_selection()  # a refused change is undone in the page
-
-        return changed
-
-    def _on_group_check(self, change: Any) -> None:
-        if self._syncing:
-            return
-        safe(self.state, self.state.set_group_selected)(self.group, bool(change["new"]))
-        self.show_selection()
-
-    def _on_open(self, row: _Row) -> Callable[[Any], None]:
-        def clicked(_b: Any) -> None:
-            if row.ref is None:
-                return
-            self.state.open_details(row.ref)
-
-        return clicked
-
-    def _turn(self, step: int) -> None:
-        self.state.set_page(self.group, self.state.pages.get(self.group.value, 0) + step)
-
+__all__ = ["GroupTable", "ResultsView"]
 
 class ResultsView:
-    """The four groups, the way back, the report and the delete buttons."""
+    """The toolbar (back, count, report, delete, technical details), where the data
+    lives, the receipt of an erasure, and the four groups."""
 
     def __init__(self, state: DashboardState):
         self.state = state
@@ -187,9 +30,6 @@ class ResultsView:
         self.back.on_click(safe(state, lambda _b: state.back_to_criteria()))
         self.summary = w.HTML("")
         self.summary.add_class("dpo-summary")
-        self.receipt = w.HTML("")
-        self.receipt.add_class("dpo-receipt-box")
-        self.groups = {g: GroupTable(state, g) for g in Group}
         self.report_csv = button("Create Report", "dpo-report-csv", style="primary",
                                  tooltip="A CSV file of everything about the selected items")
         self.report_zip = button("Report with attachments (zip)", "dpo-report-zip",
@@ -200,19 +40,48 @@ class ResultsView:
         self.report_csv.on_click(safe(state, lambda _b: self.make_report("csv")))
         self.report_zip.on_click(safe(state, lambda _b: self.make_report("zip")))
         self.delete.on_click(safe(state, lambda _b: state.prepare_erasure()))
+        self.technical = w.Checkbox(value=False, description="Technical details", indent=False,
+                                    layout=w.Layout(width="auto"))
+        self.technical.add_class("dpo-technical")
+        self.technical.observe(self._on_technical_box, "value")
+        self.toolbar = w.HBox([self.back, self.summary, self.report_csv, self.report_zip,
+                               self.delete, self.technical])
+        self.toolbar.add_class("dpo-toolbar")
+        #: The status line sits here while this view is shown (beside the buttons).
+        self.message_slot = w.HBox([])
+        self.message_slot.add_class("dpo-message-slot")
         self.download = w.HTML("")
         self.download.add_class("dpo-download-box")
+        self.receipt = w.HTML("")
+        self.receipt.add_class("dpo-receipt-box")
+        self.note = w.HTML("")
+        self.note.add_class("dpo-selection-note")
+        self.empty = w.HTML("")
+        self.empty.add_class("dpo-nothing-found")
+        self.where = w.HTML("")
+        self.where.add_class("dpo-where")
+        self.groups = {g: GroupTable(state, g) for g in Group}
+        self.groups_box = w.VBox([t.widget for t in self.groups.values()])
         self.widget = w.VBox([
-            w.HBox([self.back, self.summary]), self.receipt,
-            *[t.widget for t in self.groups.values()],
-            w.HBox([self.report_csv, self.report_zip, self.delete]), self.download,
+            self.toolbar, w.HBox([self.message_slot, self.download]), self.receipt, self.note,
+            self.empty, self.where, self.groups_box,
         ])
         self.widget.add_class("dpo-results-view")
+        self._stale = False  # a result came while another view was shown
         state.observe(self._on_result, "result")
+        state.observe(self._on_view, "view")
         state.observe(self._on_selection, "selection")
-        state.observe(self._on_pages, "pages")
-        state.observe(self._on_receipt, "receipt_text")
+        state.observe(self._on_pages, ["pages", "sorts", "filters"])
+        state.observe(self._on_receipt, ["receipt", "receipt_text"])
+        state.observe(self._on_note, "selection_note")
+        state.observe(self._on_technical, "technical")
         state.observe(self._busy, "busy")
+        if state.result is not None:  # built after the search (views are built when shown)
+            self._on_result({"new": state.result})
+            self.technical.value = state.technical
+            self._on_receipt(None)
+            self._on_note({"new": state.selection_note})
+        self._actions()
 
     def make_report(self, fmt: str) -> None:
         """Build the report in the kernel and offer it as a download link."""
@@ -224,35 +93,99 @@ class ResultsView:
             self.state.busy = False
         label = f"Save {name} ({len(data):,} bytes)"
         self.download.value = download_link(name, data, label, css=f"dpo-download-{fmt}")
-        self.state.say(f"The report is ready: {label}.", "success")
+        self.state.say("The report is ready:", "success")
 
-    def _busy(self, change: Any) -> None:
-        for b in (self.report_csv, self.report_zip, self.delete, self.back):
-            b.disabled = bool(change["new"])
+    def _actions(self) -> None:
+        """Report and Delete only when something is selected and nothing runs."""
+        s = self.state
+        nothing = s.selection is None or len(s.selection) == 0
+        for b in (self.report_csv, self.report_zip, self.delete):
+            b.disabled = bool(s.busy) or nothing
+        self.back.disabled = bool(s.busy)
+
+    def _busy(self, _change: Any) -> None:
+        self._actions()
 
     def _on_result(self, change: Any) -> None:
         self.download.value = ""
-        r = change["new"]
+        # Drawn at once, before the view shows it: the page never shows the results
+        # view without its rows.
+        self._draw(change["new"])
+
+    def _on_view(self, change: Any) -> None:
+        if change["new"] == "results" and self._stale:
+            self._stale = False
+            self._draw(self.state.result)
+
+    def _draw(self, r: Any) -> None:
+        """Show a result: the summary, the chart, every group's first page."""
+        self._stale = False
         if r is None:
-            self.summary.value = ""
+            self.summary.value = self.empty.value = self.where.value = ""
             return
         self.summary.value = (f"&nbsp;<b>{r.total} item{'s' if r.total != 1 else ''} found</b> "
-                              f"by {esc(r.criteria.describe())}")
+                              f"by {esc(r.criteria.describe())}&nbsp;")
+        if r.total == 0:
+            self.empty.value = (f"<p><b>Nothing found for {esc(r.criteria.describe())}.</b> "
+                                "Go back to the criteria to search otherwise.</p>")
+            self.groups_box.layout.display = "none"
+            self.where.value = ""
+        else:
+            self.empty.value = ""
+            self.groups_box.layout.display = "flex"
+            self.where.value = where_html(r, self.state.labels, self.state.technical)
         for t in self.groups.values():
             t.show_result()
+        self._actions()
 
     def _on_selection(self, _change: Any) -> None:
         self.download.value = ""  # a report of another selection must not be saved by mistake
+        if self._stale:
+            return
         for t in self.groups.values():
             t.show_selection()
+        self._actions()
 
     def _on_pages(self, change: Any) -> None:
+        if self.state.result is None or self._stale:
+            return
         old = change["old"] if isinstance(change["old"], dict) else {}
         new = change["new"] if isinstance(change["new"], dict) else {}
         for g, t in self.groups.items():
-            if old.get(g.value) != new.get(g.value) and self.state.result is not None:
+            if old.get(g.value) != new.get(g.value):
+                if change["name"] == "sorts":
+                    t.show_header()
                 t.show_page()
 
-    def _on_receipt(self, change: Any) -> None:
+    def _on_receipt(self, _change: Any) -> None:
+        from .erase import receipt_html
+
+        s = self.state
+        if s.receipt is not None:
+            self.receipt.value = receipt_html(s.receipt, s.labels, s.technical)
+        elif s.receipt_text:
+            self.receipt.value = f'<pre class="dpo-receipt">{esc(s.receipt_text)}</pre>'
+        else:
+            self.receipt.value = ""
+
+    def _on_note(self, change: Any) -> None:
         text = change["new"]
-        self.receipt.value = f'<pre class="dpo-receipt">{esc(text)}</pre>' if text else ""
+        self.note.value = f'<div class="dpo-note">{esc(text)}</div>' if text else ""
+
+    def _on_technical_box(self, change: Any) -> None:
+        if change["new"] != self.state.technical:
+            safe(self.state, self.state.set_technical)(bool(change["new"]))
+            if self.technical.value != self.state.technical:
+                self.technical.value = self.state.technical  # refused: shown as it is
+
+    def _on_technical(self, change: Any) -> None:
+        self.technical.value = bool(change["new"])
+        r = self.state.result
+        if r is not None and self.state.view not in ("results", "details", "erase"):
+            self._stale = True
+        elif r is not None:
+            self.where.value = where_html(r, self.state.labels, self.state.technical) \
+                if r.total else ""
+            for t in self.groups.values():
+                t.show_result()
+        self._on_receipt(None)

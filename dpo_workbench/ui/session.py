@@ -157,7 +157,7 @@ class Session(HasTraits):
         self._last_activity = self.clock()
         self.view = "criteria"
         self.refresh_unfinished()
-        self.say(f"Logged on as {user.display_name}.", "success")
+        self.say("")  # the header says who is logged on
 
     def log_off(self, reason: str = "user", *, record: bool = True) -> None:
         """Forget everything shown, close the installation, show the ended view.

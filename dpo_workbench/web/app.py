@@ -40,7 +40,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from ..settings import CONFIG_ENV, load_settings
 from .gate import Gate, Timing, allowed_hosts
-from .handlers import DashboardHandler, GuardedKernelWebsocket, tell_kernel_who
+from .handlers import DashboardHandler, GuardedKernelWebsocket, page_title, tell_kernel_who
 from .kernels import DpoKernelManager
 from .logon import (
     DpoIdentityProvider,
@@ -109,6 +109,7 @@ class DpoVoila(Voila):
         self.identity_provider_class = DpoIdentityProvider
         self.authorizer_class = OwnKernelAuthorizer
         settings = load_settings(os.environ[CONFIG_ENV])
+        self.installation_name = settings.name
         from ..audit import Action, open_audit_log
         from ..auth import Authenticator
 
@@ -135,6 +136,7 @@ class DpoVoila(Voila):
         settings = super().init_settings()
         settings.update(
             dpo_gate=self.gate,
+            dpo_page_title=page_title(self.installation_name),
             headers={"Content-Security-Policy": DASHBOARD_CSP, "X-Frame-Options": "DENY",
                      "Referrer-Policy": "same-origin"},
             websocket_max_message_size=1024 * 1024,

@@ -31,6 +31,15 @@ from .sessions import encode_xsrf
 
 log = logging.getLogger("dpo_workbench.web")
 
+#: The browser tab's title; with the installation's name: "DPO Workbench \u2014 <name>".
+PAGE_TITLE = "DPO Workbench"
+
+
+def page_title(installation: str | None) -> str:
+    """The dashboard page's title, naming the installation."""
+    return f"{PAGE_TITLE} \u2014 {installation}" if installation else PAGE_TITLE
+
+
 #: The kernel-side call that receives the user (see dpo_workbench.ui.served_as).
 _WHO_CELL = "import dpo_workbench.ui as _dpo_ui\n_dpo_ui.served_as({user!r})\ndel _dpo_ui"
 
@@ -44,6 +53,8 @@ def tell_kernel_who(handler: Any, notebook: Any, cwd: str) -> Any:
     notebook.cells.insert(0, nbformat.v4.new_code_cell(_WHO_CELL.format(user=session.username)))
     # For the page's Log off form (the template reads it): the session's own token.
     notebook.metadata["dpo"] = {"xsrf": encode_xsrf(session.xsrf)}
+    # The browser tab names the installation (Voila's template reads metadata.title).
+    notebook.metadata["title"] = handler.settings.get("dpo_page_title", PAGE_TITLE)
     return notebook
 
 
