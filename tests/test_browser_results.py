@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -174,6 +175,18 @@ def _column(page: Any, group: str, index: int) -> list[str]:
             for i in range(rows.count())]
 
 
+def _settled_column(page: Any, group: str, index: int, expected: list[str],
+                    seconds: float = 15.0) -> list[str]:
+    """The column once the page has drawn every row of a re-sorted page (the rows' cells
+    arrive one widget update at a time), or as it is when ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        seen = _column(page, group, index)
+        if seen == expected or time.monotonic() > deadline:
+            return seen
+        page.wait_for_timeout(100)
+
+
 def test_sort_and_filter_a_group(server: tuple[Server, Path]) -> None:
     from playwright.sync_api import expect
 
@@ -187,18 +200,19 @@ def test_sort_and_filter_a_group(server: tuple[Server, Path]) -> None:
         started.click()
         expect(started).to_have_text("Started \u25b2")
         expect(first.first).to_have_text(min(times))
-        assert _column(page, "contacts", 0) == sorted(times)
+        assert _settled_column(page, "contacts", 0, sorted(times)) == sorted(times)
         started.click()
         expect(started).to_have_text("Started \u25bc")
         expect(first.first).to_have_text(max(times))
-        assert _column(page, "contacts", 0) == sorted(times, reverse=True)
+        newest_first = sorted(times, reverse=True)
+        assert _settled_column(page, "contacts", 0, newest_first) == newest_first
         channel = page.locator(".dpo-group-contacts .dpo-sort").nth(1)
         channels = _column(page, "contacts", 1)
         channel.click()
         expect(channel).to_have_text("Channel \u25b2")
         expect(started).to_have_text("Started")
         expect(first.nth(1)).to_have_text(min(channels))
-        assert _column(page, "contacts", 1) == sorted(channels)
+        assert _settled_column(page, "contacts", 1, sorted(channels)) == sorted(channels)
 
         box = page.locator(".dpo-group-contacts .dpo-filter input")
         box.fill("SMS")

@@ -237,16 +237,28 @@ class Journal:
     def forget_file_paths(self, run_id: str) -> None:
         """Drop the file paths from the stored plan (once the receipt holds the outcome)."""
         with self._writing(run_id) as conn:
-            row = conn.execute(select(runs.c.plan_json, runs.c.token)
-                               .where(runs.c.run_id == run_id)).first()
-            if row is None:
-                return
-            data = json.loads(row.plan_json)
-            for f in data["files"]:
-                f["path"] = ""
-            plan_json = json.dumps(data, default=str)
+            self._forget_file_paths(conn, run_id)
+
+    def finish(self, run_id: str, receipt: Mapping[str, Any]) -> None:
+        """Store the verified receipt and forget the file paths, in one transaction: a run
+        is either finished without paths, or still open for a resume."""
+        with self._writing(run_id) as conn:
             conn.execute(update(runs).where(runs.c.run_id == run_id).values(
-                plan_json=plan_json, plan_mac=self._seal(run_id, row.token, plan_json)))
+                status=FINISHED, finished_at=_now(),
+                receipt_json=json.dumps(receipt, default=str)))
+            self._forget_file_paths(conn, run_id)
+
+    def _forget_file_paths(self, conn: Connection, run_id: str) -> None:
+        row = conn.execute(select(runs.c.plan_json, runs.c.token)
+                           .where(runs.c.run_id == run_id)).first()
+        if row is None:
+            return
+        data = json.loads(row.plan_json)
+        for f in data["files"]:
+            f["path"] = ""
+        plan_json = json.dumps(data, default=str)
+        conn.execute(update(runs).where(runs.c.run_id == run_id).values(
+            plan_json=plan_json, plan_mac=self._seal(run_id, row.token, plan_json)))
 
     def set_status(self, run_id: str, status: str,
                    receipt: Mapping[str, Any] | None = None) -> None:

@@ -216,8 +216,7 @@ class Erasures:
             # Open until verified: the paths stay, so a resume checks the files again.
             self.journal.set_status(run_id, EXECUTED, receipt)
             return receipt
-        self.journal.set_status(run_id, FINISHED, receipt)
+        self.journal.finish(run_id, receipt)
         fault_point("receipt.stored")
-        self.journal.forget_file_paths(run_id)
         return receipt
 
