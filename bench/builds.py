@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from dpo_workbench.demo.build import build_demo
+from dpo_workbench.demo.loaders import copy_mariadb_database
 from dpo_workbench.demo.schema import DATABASES
 
 STAMP = "bench-build.json"
@@ -143,20 +144,7 @@ def _mariadb_copy(admin_url: str, source: str, dest: str) -> None:
     engine = _admin_engine(admin_url)
     try:
         with engine.connect() as conn:
-            conn.execute(text("SET SESSION foreign_key_checks = 0"))
-            tables = conn.execute(text(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
-                "AND table_type = 'BASE TABLE'"), {"s": source}).scalars().all()
-            conn.execute(text(f"USE `{dest}`"))
-            for table in tables:
-                ddl = conn.execute(text(f"SHOW CREATE TABLE `{source}`.`{table}`")).one()[1]
-                conn.execute(text(ddl.replace(":", r"\:")))
-                columns = ", ".join(f"`{c}`" for c in conn.execute(text(
-                    "SELECT column_name FROM information_schema.columns WHERE "
-                    "table_schema = :s AND table_name = :t AND is_generated = 'NEVER' "
-                    "ORDER BY ordinal_position"), {"s": source, "t": table}).scalars())
-                conn.execute(text(f"INSERT INTO `{dest}`.`{table}` ({columns}) "
-                                  f"SELECT {columns} FROM `{source}`.`{table}`"))
+            copy_mariadb_database(conn, source, dest)
     finally:
         engine.dispose()
 

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 
+from dpo_workbench.demo.loaders import copy_mariadb_database
+
 PG_ADMIN_URL = os.environ.get("DPO_TEST_PG_ADMIN_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN_URL = os.environ.get("DPO_TEST_MARIADB_ADMIN_URL",
@@ -139,20 +141,7 @@ def mariadb_clone(source_url: str, prefix: str = "dpo_clone") -> Iterator[str]:
         engine = _admin_engine("mariadb")
         try:
             with engine.connect() as conn:
-                conn.execute(text("SET SESSION foreign_key_checks = 0"))
-                tables = conn.execute(text(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
-                    "AND table_type = 'BASE TABLE'"), {"s": source}).scalars().all()
-                conn.execute(text(f"USE `{name}`"))
-                for table in tables:
-                    ddl = conn.execute(text(f"SHOW CREATE TABLE `{source}`.`{table}`")).one()[1]
-                    conn.execute(text(ddl.replace(":", r"\:")))
-                    columns = ", ".join(f"`{c}`" for c in conn.execute(text(
-                        "SELECT column_name FROM information_schema.columns WHERE "
-                        "table_schema = :s AND table_name = :t AND is_generated = 'NEVER' "
-                        "ORDER BY ordinal_position"), {"s": source, "t": table}).scalars())
-                    conn.execute(text(f"INSERT INTO `{name}`.`{table}` ({columns}) "
-                                      f"SELECT {columns} FROM `{source}`.`{table}`"))
+                copy_mariadb_database(conn, source, name)
         finally:
             engine.dispose()
         yield url

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import Connection, MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -197,3 +197,27 @@ class MariaDBSink(_ServerSink):
             for ddl in _stepped(self._indexes, step):
                 cur.execute(ddl)
         self._conn.commit()
+
+
+def copy_mariadb_database(conn: Connection, source: str, dest: str) -> None:
+    """Copy the MariaDB database ``source`` into the empty database ``dest``, table by table.
+
+    Each table is created with the source's own ``SHOW CREATE TABLE`` (keys, indexes,
+    virtual columns, engine, next auto-increment value) and filled with its stored
+    (non-generated) columns; foreign keys are not checked while copying. Leaves the
+    connection on ``dest``.
+    """
+    conn.execute(text("SET SESSION foreign_key_checks = 0"))
+    tables = conn.execute(text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+        "AND table_type = 'BASE TABLE'"), {"s": source}).scalars().all()
+    conn.execute(text(f"USE `{dest}`"))
+    for table in tables:
+        ddl = conn.execute(text(f"SHOW CREATE TABLE `{source}`.`{table}`")).one()[1]
+        conn.execute(text(ddl.replace(":", r"\:")))
+        columns = ", ".join(f"`{c}`" for c in conn.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE "
+            "table_schema = :s AND table_name = :t AND is_generated = 'NEVER' "
+            "ORDER BY ordinal_position"), {"s": source, "t": table}).scalars())
+        conn.execute(text(f"INSERT INTO `{dest}`.`{table}` ({columns}) "
+                          f"SELECT {columns} FROM `{source}`.`{table}`"))

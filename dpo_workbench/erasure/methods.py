@@ -112,6 +112,9 @@ class ErasureMethods:
         ErasureIncomplete
             A database failed; the ones before it are done. Resume with
             :meth:`resume_erasure`.
+        ErasureStopped
+            The journal, the audit log or a database could not be written or reached
+            after execution started (a full disk); resume once that is fixed.
         """
         return self.erasures.erase(plan, confirm, criteria=criteria, user=user or self.user,
                                    on_step=on_step, progress=progress, deep=deep)

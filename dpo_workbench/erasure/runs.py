@@ -83,23 +83,8 @@ class Erasures:
               progress: Progress | None = None, deep: bool = True) -> Receipt:
         """Execute a plan confirmed with its token, then verify; return the receipt.
 
-        The plan is made again from the live databases first (with the criteria,
-        the search runs again too): when anything that matches has changed since,
-        nothing is changed and :class:`~dpo_workbench.errors.PlanChanged` carries
-        the plan of the data now, with its own token.
-
-        Raises
-        ------
-        ConfirmationError
-            ``confirm`` is not the plan's token, or the plan was executed already;
-            nothing was changed.
-        PlanChanged
-            The data changed since the plan was made; nothing was changed.
-        ActionRefused
-            An unfinished run erases the same items: resume it instead.
-        ErasureIncomplete
-            A database failed; the ones before it are done. Resume with
-            :meth:`resume_erasure`.
+        What it checks first, and what it raises, is documented once, on
+        :meth:`dpo_workbench.erasure.methods.ErasureMethods.erase`.
         """
         criteria = criteria if criteria is not None else plan.criteria
         # The token of a run that did not finish: the data has changed since (part of it
