@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
+from . import schemacache
+from .audit.keys import audit_key_path
 from .datamap import Datamap, TableSpec, check_against_schema, load_datamap
 from .engines import database_engine, unreachable
 from .errors import DatabaseError, DatamapError, NotFound, UsageError
@@ -119,9 +121,10 @@ class Installation:
 
         The databases are read at the same time, one on each of the installation's
         threads: on a server each reflection is many round trips, so the start of
-        every command waits for the slowest database rather than for their sum. The
-        schema is read afresh each time (never kept between runs), so a column added
-        or removed since is always seen.
+        every command waits for the slowest database rather than for their sum. A
+        schema kept from an earlier run is used only while the database's catalogue
+        still has it (:mod:`.schemacache`), so a column added or removed since is
+        always seen.
         """
         wanted = self.datamap.tables_by_database()
         with warnings.catch_warnings():
@@ -144,9 +147,18 @@ class Installation:
         self._check_time_values()
 
     def _reflect_database(self, db: str, engine: Engine, tables: set[str]) -> dict[str, Table]:
-        """The tables ``tables`` of one database, as its live schema has them."""
+        """The tables ``tables`` of one database, as its live schema has them.
+
+        The tables kept from an earlier run are taken when the database's catalogue
+        still has the schema they were read from (:mod:`.schemacache`).
+        """
+        folder = audit_key_path(self.settings).parent / "schema"
         try:
             with engine.connect() as conn:
+                digest = schemacache.fingerprint(conn, tables)
+                kept = schemacache.load(folder, db, digest) if digest else None
+                if kept is not None:
+                    return kept
                 present = set(inspect(conn).get_table_names())
                 md = MetaData()
                 md.reflect(bind=conn, only=sorted(tables & present))
@@ -155,6 +167,8 @@ class Installation:
         except SQLAlchemyError as exc:
             raise unreachable(db, self.settings.databases[db], self.settings.path,
                               exc) from None
+        if digest:
+            schemacache.store(folder, db, digest, dict(md.tables))
         return dict(md.tables)
 
     def time_format(self, spec: TableSpec) -> str | None:

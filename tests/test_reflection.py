@@ -1,6 +1,7 @@
 """Opening an installation reads every database's live schema, the databases at the same
-time: each open sees the schema as it is then (nothing is kept between opens), and a
-database that cannot be read is reported by name."""
+time: each open sees the schema as it is then (a schema kept from an earlier open is used
+only while the catalogue still has it: test_schema_cache.py), and a database that cannot
+be read is reported by name."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def test_each_database_is_read_on_the_installations_own_threads(settings):
 
 
 def test_a_column_added_after_an_open_is_seen_by_the_next_open(settings):
-    # nothing of the schema is kept: an erasure planned after a change sees the new column
+    # a schema kept from the first open is not used: an erasure planned after a change sees
+    # the new column
     with Installation.open(settings) as inst:
         assert "nickname" not in inst.table("directory", "directory_entries").c
     with sqlite3.connect(settings.parent / "directory.sqlite") as conn:
