@@ -59,3 +59,41 @@ def test_a_run_builds_only_its_commands_options_and_parses_as_the_full_parser() 
     lean = build_parser("search")
     for name in COMMAND_ARGUMENTS:  # every command is still listed with its help
         assert name in lean.format_help()
+
+
+_GC_PROBE = """
+import gc, json, sys
+from dpo_workbench import cli, console
+seen = {}
+real_main = cli.main
+def main():
+    seen["collector on during the command"] = gc.isenabled()
+    seen["imported objects set aside"] = gc.get_freeze_count() > 10000
+    return real_main()
+cli.main = main
+try:
+    console.run()
+finally:
+    print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+def test_the_process_collects_garbage_during_the_command_and_answers_as_main(settings: Path):
+    """The console script turns the collector off only while importing; the command runs
+    with it on, and prints and exits exactly as :func:`dpo_workbench.cli.main`."""
+    argv = ["search", "--config", str(settings), "--email", "aino.jarvinen@example.fi",
+            "--format", "json"]
+    proc = subprocess.run([sys.executable, "-c", _GC_PROBE, *argv], capture_output=True,
+                          text=True, check=False, timeout=120)
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {
+        "collector on during the command": True, "imported objects set aside": True}
+    assert proc.returncode == 0
+    script = Path(sys.executable).parent / "dpo-workbench"
+    for command in ([str(script)], [sys.executable, "-m", "dpo_workbench.cli"]):
+        run = subprocess.run([*command, *argv], capture_output=True, text=True, check=False,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout)["total"] == json.loads(proc.stdout)["total"] > 0
+        bad = subprocess.run([*command, "search", "--config", str(settings)],
+                             capture_output=True, text=True, check=False, timeout=120)
+        assert bad.returncode == 2 and "error" in bad.stderr  # no criteria: a usage error

@@ -1,8 +1,6 @@
 """``python -m dpo_workbench.cli``: the same as ``dpo-workbench``."""
 
-import sys
-
-from . import main
+from ..console import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
