@@ -18,7 +18,6 @@ line or a traceback may show them).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -49,6 +48,13 @@ _TIME = ' style="text-align:left;white-space:nowrap"'
 
 # -- the pieces ---------------------------------------------------------------------------
 
+
+def _escape(text: str, quote: bool = True) -> str:
+    """:func:`html.escape`, imported with the first display (a command line never needs it)."""
+    import html
+
+    return html.escape(text, quote)
+
 def text(value: Any, limit: int = CELL_SHOWN) -> str:
     """A value as escaped HTML text: empty when missing, times without a ``T``, cut at ``limit``.
 
@@ -70,14 +76,14 @@ def text(value: Any, limit: int = CELL_SHOWN) -> str:
         s = str(value)
     if len(s) > limit:
         s = f"{s[:limit]}… ({len(s) - limit} more characters)"
-    return html.escape(s, quote=True)
+    return _escape(s, quote=True)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
           limit: int = CELL_SHOWN, free_text: Iterable[int] = ()) -> str:
     """An HTML table; every header and cell escaped; columns in ``free_text`` keep line breaks."""
     wrap = set(free_text)
-    head = "".join(f"<th{_LEFT}>{html.escape(str(h))}</th>" for h in headers)
+    head = "".join(f"<th{_LEFT}>{_escape(str(h))}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td{_style(v, i in wrap)}>{text(v, limit)}</td>"
                          for i, v in enumerate(row)) + "</tr>" for row in rows)
@@ -96,12 +102,12 @@ def _style(value: Any, free_text: bool) -> str:
 
 def heading(title: str, level: int = 3) -> str:
     """A heading (escaped)."""
-    return f"<h{level}>{html.escape(title)}</h{level}>"
+    return f"<h{level}>{_escape(title)}</h{level}>"
 
 
 def note(words: str) -> str:
     """A muted paragraph (escaped)."""
-    return f"<p{_MUTED}>{html.escape(words)}</p>"
+    return f"<p{_MUTED}>{_escape(words)}</p>"
 
 
 def more(shown: int, total: int, where: str) -> str:
@@ -191,8 +197,8 @@ def workbench_html(inst: Installation, user: str) -> str:
               for name, folder in inst.stores.items()]
     return page(
         heading(f"Workbench: {inst.name}"),
-        f"<p>acting user <b>{html.escape(user)}</b>; settings "
-        f"<code>{html.escape(str(inst.settings.path))}</code></p>",
+        f"<p>acting user <b>{_escape(user)}</b>; settings "
+        f"<code>{_escape(str(inst.settings.path))}</code></p>",
         heading("Databases", 4), table(["database", "engine", "state", "tables"], dbs),
         note("State as found when the workbench was opened (nothing is connected to show it)."),
         heading("Tables per result group", 4), table(["group", "tables"], groups),
@@ -322,7 +328,7 @@ def report_repr(report: Report) -> str:
 def report_html(report: Report) -> str:
     """What the report holds: per group its items with their parts counted."""
     parts = [heading(f"Report: {plural(report.total, 'item')}"),
-             f"<p>{html.escape(report.installation)}, created "
+             f"<p>{_escape(report.installation)}, created "
              f"{text(report.created_at)}</p>"]
     if report.search:
         parts.append(note(report.search))
@@ -376,7 +382,7 @@ def plan_html(plan: ErasurePlan) -> str:
             for s in plan_steps(plan) if s["rows"] or s["files"]]
     parts = [heading(f"Erasure plan (dry run): {plural(len(plan.items), 'item')}, "
                      f"{plural(plan.total_rows, 'row')}, {plural(len(plan.files), 'file')}"),
-             f"<p>token <code>{html.escape(plan.token)}</code>: nothing has changed yet; "
+             f"<p>token <code>{_escape(plan.token)}</code>: nothing has changed yet; "
              "<code>wb.erase(plan, plan.token)</code> executes it.</p>"]
     if not plan.targets:
         parts.append(note("Nothing to erase: no item is selected."))
@@ -410,7 +416,7 @@ def receipt_html(receipt: Mapping[str, Any]) -> str:
     head = receipt.get("audit_head") or {}
     parts = [heading(f"Erasure {'verified' if verified else 'NOT verified'}: run "
                      f"{receipt['run_id']}"),
-             f"<p>token <code>{html.escape(str(receipt['token']))}</code>, by "
+             f"<p>token <code>{_escape(str(receipt['token']))}</code>, by "
              f"{text(receipt['user'])}, started {text(receipt['started_at'])}, verified "
              f"{text(receipt['verified_at'])}; {plural(receipt['items'], 'item')}</p>",
              _outcomes_table(receipt_outcomes(receipt))]

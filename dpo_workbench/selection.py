@@ -8,7 +8,6 @@ changed under it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -259,6 +258,8 @@ class Selection:
     def _group_name(self, group: Any) -> str:
         name = _name(group)
         if name not in self.groups:
+            import difflib
+
             close = difflib.get_close_matches(name, list(self.groups), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UsageError(f"{name[:40]!r} is not a result group{hint}; groups are: "

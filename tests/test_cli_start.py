@@ -13,9 +13,12 @@ import pytest
 from conftest import demo_installation
 
 #: Modules a command-line search must not load: each costs a large part of a
-#: process's start (pandas alone took 0.35 s when the details module pulled it in).
+#: process's start (pandas alone took 0.35 s when the details module pulled it in),
+#: or a millisecond or two for nothing (the HTML of Jupyter's displays, the other
+#: commands' JSON documents, the "did you mean" of a wrong group name).
 HEAVY = ("pandas", "numpy", "ipywidgets", "voila", "jupyter_server", "dpo_workbench.ui",
-         "dpo_workbench.web", "dpo_workbench.report.csvfile", "dpo_workbench.erasure.plan")
+         "dpo_workbench.web", "dpo_workbench.report.csvfile", "dpo_workbench.erasure.plan",
+         "html", "difflib", "dpo_workbench.cli.documents", "dpo_workbench.cli.erasedocs")
 
 _PROBE = """
 import json, os, sys

@@ -14,7 +14,6 @@ from ..errors import EXIT_OK
 from ..search import SearchResult
 from ..selection import RowRef, Selection
 from ..workbench import Workbench, open_workbench
-from . import documents
 from .emit import STDOUT, emit_json, stdout_target
 
 if TYPE_CHECKING:
@@ -53,6 +52,8 @@ def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``explain``: what a search would look at, in words (and SQL)."""
+    from . import documents  # the JSON documents of the commands other than search
+
     with _open(args) as wb:
         criteria = wb.criteria(**criteria_fields(args))
         plan = wb.plan(criteria)
@@ -70,6 +71,8 @@ def explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def details(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``details``: everything about one found item."""
+    from . import documents  # the JSON documents of the commands other than search
+
     with _open(args) as wb:
         item = wb.details(args.ref)
     if args.format == "json":
@@ -81,6 +84,8 @@ def details(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``check``: the settings, the datamap and the databases."""
+    from . import documents  # the JSON documents of the commands other than search
+
     with _open(args) as wb:
         databases = list(wb.installation.engines)
         states = wb.index_status()
@@ -190,6 +195,8 @@ def where_lines(report: Report) -> list[str]:
 
 def indexes(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``indexes``: print the DDL, or ``--apply``, ``--drop`` or ``--status`` the indexes."""
+    from . import documents  # the JSON documents of the commands other than search
+
     as_json = args.format == "json"
     with _open(args) as wb:
         if args.apply:
