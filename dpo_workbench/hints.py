@@ -53,8 +53,34 @@ class _Collect:
     def __init__(self, criteria: Criteria):
         self.criteria = criteria
         self.found: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        # (kind, value as stored) -> its hint's key and shown value, or None when it
+        # gives none: a large result repeats the same few numbers thousands of times.
+        self._seen: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {}
+
+    def _hint_of(self, kind: str, value: str) -> tuple[tuple[str, str], str] | None:
+        try:
+            return self._seen[kind, value]
+        except KeyError:
+            seen = self._seen[kind, value] = self._normalise(kind, value)
+            return seen
+
+    def wanted(self, kind: str, value: str) -> bool:
+        """Whether ``value`` gives a hint that has room for another place."""
+        seen = self._hint_of(kind, value)
+        return seen is not None and len(self.found.get(seen[0], ("", ()))[1]) < 5
 
     def add(self, kind: str, value: str, place: str) -> None:
+        seen = self._hint_of(kind, value)
+        if seen is None:
+            return
+        key, value = seen
+        shown, places = self.found.setdefault(key, (value, []))
+        if place not in places and len(places) < 5:
+            places.append(place)
+
+    def _normalise(self, kind: str, value: str) -> tuple[tuple[str, str], str] | None:
+        """The key of the hint a stored value gives (its normalised form) and the value as
+        shown; None when it gives none."""
         value = strip_space(value)
         if kind == "email":
             value = email_address(value)
@@ -62,13 +88,11 @@ class _Collect:
         else:
             norm = _national(value)
             if len(norm) < MIN_PHONE_DIGITS or not norm.isdigit():
-                return
+                return None
         match = MATCH_KINDS[kind]
         if not value or (match.given(self.criteria) and match.matches([value], self.criteria)):
-            return  # the searched identifier itself
-        shown, places = self.found.setdefault((kind, norm), (value, []))
-        if place not in places and len(places) < 5:
-            places.append(place)
+            return None  # the searched identifier itself
+        return (kind, norm), value
 
     def text(self, text: str, place: str) -> None:
         for m in _EMAIL.finditer(text):
@@ -90,7 +114,7 @@ def column_hints(criteria: Criteria, rows: Iterable[tuple[RowRef, Mapping[str, A
         for kind, names in columns.items():
             for name in names:
                 value = row.get(name)
-                if isinstance(value, str) and value.strip():
+                if isinstance(value, str) and collect.wanted(kind, value):
                     collect.add(kind, value, f"{ref} {name}")
     return collect.hints()
 

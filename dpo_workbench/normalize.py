@@ -50,15 +50,18 @@ PHONE_SEPARATORS: tuple[str, ...] = (
 MAX_CASED = 8
 
 
+#: Deletes every separator (each is one character) in one pass over the text.
+_NO_SEPARATORS = dict.fromkeys(map(ord, PHONE_SEPARATORS))
+assert all(len(sep) == 1 for sep in PHONE_SEPARATORS)
+
+
 def strip_separators(value: str) -> str:
     """Remove the phone separators from ``value`` (nothing else).
 
     >>> strip_separators("+358 (0)40-123 4567\\n"), strip_separators("０４０－１２３")
     ('3580401234567', '０４０１２３')
     """
-    for sep in PHONE_SEPARATORS:
-        value = value.replace(sep, "")
-    return value
+    return value.translate(_NO_SEPARATORS)
 
 
 _WIDE = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -157,7 +157,9 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
     try:
         with engine.connect() as conn:
             for q in queries:
-                out[q.spec.id] = [dict(r) for r in conn.execute(q.statement).mappings()]
+                result = conn.execute(q.statement)
+                names = tuple(result.keys())
+                out[q.spec.id] = [dict(zip(names, row, strict=True)) for row in result]
     except SQLAlchemyError as exc:
         # The driver's message can quote parameter values (personal data): name the
         # failure, not the statement.
@@ -220,14 +222,24 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
     orphans: list[tuple[str, _Item]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
 
+    # (table, the terms a row satisfies) -> the words of _matched, _match_kind and
+    # _match_column: the same few combinations recur in every row of a large result.
+    words: dict[tuple[str, tuple[int, ...]], tuple[str, str, str]] = {}
+
     def make(q: TableQuery, r: dict[str, Any]) -> _Item:
         spec = q.spec
-        terms = q.matched_terms(r, criteria)
+        satisfied = tuple(i for i, t in enumerate(q.terms) if t.matches(r, criteria))
+        try:
+            matched, kinds, columns = words[spec.id, satisfied]
+        except KeyError:
+            terms = [q.terms[i] for i in satisfied]
+            matched, kinds, columns = words[spec.id, satisfied] = (
+                "; ".join(t.reason(criteria) for t in terms),
+                ";".join(t.criterion for t in terms),
+                ";".join(",".join(t.columns) for t in terms))
         rec = {c: r.get(c) for c in spec.show}
         rec.update(_database=spec.database, _table=spec.table, _key=r[spec.key],
-                   _matched="; ".join(t.reason(criteria) for t in terms),
-                   _match_kind=";".join(t.criterion for t in terms),
-                   _match_column=";".join(",".join(t.columns) for t in terms),
+                   _matched=matched, _match_kind=kinds, _match_column=columns,
                    _span_applied=bool(spec.time) if spanned else None)
         return _Item(rec)
 
