@@ -8,6 +8,9 @@ same one), each timed from ``fork`` to exit:
 - ``baseline``: ``python -c "import sqlalchemy, yaml"``, the issue's yardstick;
 - ``imports``: ``python -c "import ..."`` of every module a command-line search
   loads (listed by a probe process), so the import part of the start stands apart;
+- ``driver``: the baseline and the installation's SQLAlchemy dialects with their
+  database drivers (``psycopg``, ``pymysql``, ``sqlite3``), imported as the search
+  imports them: the part of the start that any SQLAlchemy program on that engine pays;
 - ``search``: the console script ``dpo-workbench search --format json`` of a real
   subject (AINO by phone and e-mail) on the installation, with its audit-log append.
 
@@ -61,6 +64,15 @@ for m in json.loads(os.environ["DPO_BENCH_MODULES"]):
         importlib.import_module(m)
     except Exception:
         pass
+"""
+
+#: The baseline and the dialects and drivers of the installation's databases.
+_DRIVER = """
+import json, os
+import sqlalchemy, yaml
+from sqlalchemy.engine import make_url
+for url in json.loads(os.environ["DPO_BENCH_URLS"]):
+    make_url(url).get_dialect().import_dbapi()
 """
 
 #: The steps of the command-line search, timed in turn (as ``commands.search`` runs them).
@@ -214,15 +226,25 @@ def reflection_timings(settings: Path, runs: int) -> dict[str, float]:
     return {name: round(median_ms(values), 1) for name, values in times.items()}
 
 
+def database_urls(settings: Path) -> list[str]:
+    """The URLs of the installation's databases, each driver once (passwords hidden)."""
+    from dpo_workbench.settings import load_settings
+
+    urls = load_settings(settings).databases.values()
+    return list({u.drivername: u.render_as_string(hide_password=True) for u in urls}.values())
+
+
 def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
     """The four processes, interleaved, ``runs`` rounds after one warm-up; the breakdown."""
     compiled_s = compile_bytecode()
     env = child_env()
     modules = search_modules(settings)
     env_imports = dict(env, DPO_BENCH_MODULES=json.dumps(modules))
+    env_driver = dict(env, DPO_BENCH_URLS=json.dumps(database_urls(settings)))
     commands: dict[str, tuple[list[str], dict[str, str]]] = {
         "python": ([sys.executable, "-c", "pass"], env),
         "baseline": ([sys.executable, "-c", BASELINE], env),
+        "driver": ([sys.executable, "-c", _DRIVER], env_driver),
         "imports": ([sys.executable, "-c", _IMPORTS], env_imports),
         "search": ([*console_script(), *search_args(settings)], env),
     }
@@ -245,6 +267,7 @@ def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
         "medians_ms": medians,
         "runs_ms": {name: [round(t * 1000, 1) for t in values] for name, values in times.items()},
         "ratio": round(medians["search"] / medians["baseline"], 3),
+        "driver_ratio": round(medians["search"] / medians["driver"], 3),
         "imports_ratio": round(medians["imports"] / medians["baseline"], 3),
         # CPU time is less disturbed by other work on the machine than wall time, but
         # leaves out what a database server does for the search

@@ -381,32 +381,36 @@ def clistart_section(entries: list[dict[str, Any]]) -> list[str]:
     if not entries:
         return []
     lines = ["## Command-line start", "",
-             "Wall time of whole processes, from start to exit, in interleaved rounds (one "
-             "warm-up round, then `--cli-runs` rounds; the order rotates from round to round); "
-             "medians in ms. *search*: the console script `dpo-workbench search --format json` "
-             "of AINO by phone and e-mail on the installation (a real search with its "
-             "audit-log append; the workbench's indexes exist). *baseline*: `python -c \"import "
-             "sqlalchemy, yaml\"`. *imports*: `python -c` importing every module a command-line "
-             "search loads, nothing run. *python*: `python -c pass`. *CPU time*: user + system "
-             "time of the process (less disturbed by other work on the machine than wall time, "
-             "but without what a database server does for the search). Bytecode compiled first "
-             "(`python -m compileall` of the package and the environment's site-packages) and "
-             "allowed (`PYTHONDONTWRITEBYTECODE` unset in the measured processes). Target: "
-             "search / baseline at most 1.3×.", "",
-             "| installation | python | baseline | imports | search | search / baseline | "
-             "imports / baseline | target ≤ 1.3× | CPU time: baseline / search (ms), ratio | "
-             "pandas or widgets loaded | load average before → after |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|"]
+             "Wall time of whole processes, from start to exit, in interleaved rounds (one warm-up"
+             " round, then `--cli-runs` rounds; the order rotates from round to round); medians in"
+             " ms. *search*: the console script `dpo-workbench search --format json` of AINO by "
+             "phone and e-mail on the installation (a real search with its audit-log append; the "
+             "workbench's indexes exist). *baseline*: `python -c \"import sqlalchemy, yaml\"`. "
+             "*imports*: `python -c` importing every module a command-line search loads, nothing "
+             "run. *driver*: the baseline and the installation's SQLAlchemy dialects with their "
+             "database drivers (psycopg, pymysql, sqlite3), what any SQLAlchemy program on that "
+             "engine imports. *python*: `python -c pass`. *CPU time*: user + system time of the "
+             "process (less disturbed by other work on the machine than wall time, but without "
+             "what a database server does for the search). Bytecode compiled first (`python -m "
+             "compileall` of the package and the environment's site-packages) and allowed "
+             "(`PYTHONDONTWRITEBYTECODE` unset in the measured processes). Target: search / "
+             "baseline at most 1.3×.", "",
+             "| installation | python | baseline | driver | imports | search | search / baseline "
+             "| target ≤ 1.3× | search / driver | imports / baseline | CPU time: baseline / "
+             "search (ms), ratio | pandas or widgets loaded | load average before → after |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|"]
     for r in _sorted(entries):
         c = r["clistart"]
         m = c["medians_ms"]
         cpu = c.get("cpu_medians_ms")
         cpu_cell = (f"{_ms(cpu['baseline'])} / {_ms(cpu['search'])}, {c['cpu_ratio']:.2f}×"
                     if cpu and c.get("cpu_ratio") else "–")
+        driver = f"{c['driver_ratio']:.2f}×" if c.get("driver_ratio") else "–"
         lines.append(f"| {_name(r)} | {_ms(m['python'])} | {_ms(m['baseline'])} | "
-                     f"{_ms(m['imports'])} | {_ms(m['search'])} | **{c['ratio']:.2f}×** | "
-                     f"{c['imports_ratio']:.2f}× | {'met' if c['ratio'] <= 1.3 else 'NOT met'} "
-                     f"| {cpu_cell} | {', '.join(c['heavy_loaded']) or 'none'} | {_load(c)} |")
+                     f"{_ms(m.get('driver'))} | {_ms(m['imports'])} | {_ms(m['search'])} | "
+                     f"**{c['ratio']:.2f}×** | {'met' if c['ratio'] <= 1.3 else 'NOT met'} | "
+                     f"{driver} | {c['imports_ratio']:.2f}× | {cpu_cell} | "
+                     f"{', '.join(c['heavy_loaded']) or 'none'} | {_load(c)} |")
     steps = [(r, r["clistart"].get("steps_ms")) for r in _sorted(entries)]
     steps = [(r, s) for r, s in steps if s]
     if steps:

@@ -48,7 +48,8 @@ def test_the_benchmark_runs_and_writes_its_results(tmp_path):
     assert overhead["overhead"]["aino:email"]["sql_ms"] > 0
     assert overhead["overhead"]["aino:email"]["items"] > 0
     [start] = again["clistarts"]
-    assert set(start["clistart"]["medians_ms"]) == {"python", "baseline", "imports", "search"}
+    assert set(start["clistart"]["medians_ms"]) == {"python", "baseline", "driver", "imports",
+                                                    "search"}
     assert start["clistart"]["heavy_loaded"] == []  # no pandas on the command line's path
 
     # --only overhead and --only clistart measure their part alone, keeping the others
@@ -84,15 +85,16 @@ def test_the_new_tables_render_from_stored_figures():
            "(target at most 2×: met)" in text
     assert "- mariadb 1m: whole 7.50, of which SQL 2.00;" in text  # medians over searches
 
-    start = {"medians_ms": {"python": 20.0, "baseline": 200.0, "imports": 230.0,
+    start = {"medians_ms": {"python": 20.0, "baseline": 200.0, "driver": 250.0, "imports": 230.0,
                             "search": 280.0}, "ratio": 1.4, "imports_ratio": 1.15,
+             "driver_ratio": 1.12,
              "heavy_loaded": [], "load_average_before": [1.0, 1, 1],
              "load_average_after": [2.0, 1, 1], "steps_ms": {"audit append": 3.0},
              "import_times": [{"module": "dpo_workbench.cli", "ms": 190.0, "self_ms": 1.0}],
              "reflection_ms": {"at once": 10.0, "one after the other": 30.0}}
     text = "\n".join(clistart_section([part("sqlite", 1_000_000, clistart=start)]))
-    assert "| sqlite 1m | 20.0 | 200.0 | 230.0 | 280.0 | **1.40×** | 1.15× | NOT met | – | none " \
-           "| 1.0 → 2.0 |" in text
+    assert "| sqlite 1m | 20.0 | 200.0 | 250.0 | 230.0 | 280.0 | **1.40×** | NOT met | 1.12× | " \
+           "1.15× | – | none | 1.0 → 2.0 |" in text
     assert "| audit append | 3.00 |" in text and "dpo_workbench.cli 190.0" in text
     assert "sqlite 1m 10.0 against 30.0" in text
 
