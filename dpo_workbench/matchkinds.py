@@ -329,6 +329,13 @@ def phone_matches(stored: str | None, searched_digits: str, n: int) -> bool:
     """
     if stored is None:
         return False
+    n, tails = _tails(searched_digits, n)
+    return strip_separators(stored)[-n:] in tails
+
+
+@functools.lru_cache(maxsize=64)
+def _tails(searched_digits: str, n: int) -> tuple[int, tuple[str, str]]:
+    """The digits compared and the searched tail in both spellings (ASCII, full-width)."""
     n = min(n, len(searched_digits))
     tail = searched_digits[-n:]
-    return strip_separators(stored)[-n:] in (tail, wide_digits(tail))
+    return n, (tail, wide_digits(tail))

@@ -148,7 +148,9 @@ class _Item:
     copies: list[str] = field(default_factory=list)
 
     def record_with_copies(self) -> dict[str, Any]:
-        return {**self.record, "_copies": list(self.copies)}
+        """The finished record (each item is finished once, so the record is its own)."""
+        self.record["_copies"] = self.copies
+        return self.record
 
 
 def _run_database(engine: Engine, database: str, queries: list[TableQuery],
