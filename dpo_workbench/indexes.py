@@ -265,11 +265,11 @@ class CacheShortfall:
     """A MariaDB server whose InnoDB buffer pool is smaller than the tables searched there.
 
     A search reads every found row from its table's page. InnoDB keeps pages in its
-    buffer pool and, by default, bypasses the operating system's file cache: a
-    page that other work has pushed out of the pool is read from the disk again,
-    once per found row. With a pool that holds the searched tables and their
-    indexes, a search stays in memory (PostgreSQL and SQLite fall back on the
-    file cache instead).
+    buffer pool and, by default from MariaDB 10.6 on (``O_DIRECT``), bypasses the
+    operating system's file cache: a page that other work has pushed out of the
+    pool is read from the disk again, once per found row. With a pool that holds
+    the searched tables and their indexes, a search stays in memory (PostgreSQL
+    and SQLite fall back on the file cache instead).
     """
 
     databases: tuple[str, ...]  # the logical databases on that server
