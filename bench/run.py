@@ -123,6 +123,8 @@ def _mariadb_access(line: str) -> list[str]:
     if len(cells) < 10 or not cells[0].strip().isdigit():
         return []
     table, access, key = cells[2], cells[3], cells[5]
+    if access == "index":  # every entry of the index, in index order: a scan too
+        return [f"SCAN {table} (whole index {key})"]
     if key and key != "None":
         return [f"index {k}" for k in key.replace("|", ",").split(",")]
     return [f"{'SCAN' if access == 'ALL' else access} {table}"]

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, column, inspect, text
+from sqlalchemy import Connection, bindparam, column, inspect, text
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from .datamap import TableSpec
@@ -258,6 +258,78 @@ def analyze(inst: Installation, tables: Iterable[tuple[str, str]] | None = None)
             run_ddl(inst, database, (f"ANALYZE {name}",))
         elif dialect.name in MYSQL:
             run_ddl(inst, database, (f"ANALYZE TABLE {name}",))
+
+
+@dataclass(frozen=True)
+class CacheShortfall:
+    """A MariaDB server whose InnoDB buffer pool is smaller than the tables searched there.
+
+    A search reads every found row from its table's page. InnoDB keeps pages in its
+    buffer pool and, by default from MariaDB 10.6 on (``O_DIRECT``), bypasses the
+    operating system's file cache: a page that other work has pushed out of the
+    pool is read from the disk again, once per found row. With a pool that holds
+    the searched tables and their indexes, a search stays in memory (PostgreSQL
+    and SQLite fall back on the file cache instead).
+    """
+
+    databases: tuple[str, ...]  # the logical databases on that server
+    pool_bytes: int
+    searched_bytes: int  # the searched tables' data and indexes
+
+    def note(self) -> str:
+        """The shortfall in words, with the setting that removes it."""
+        return (f"the MariaDB server of {', '.join(self.databases)} has an InnoDB buffer "
+                f"pool of {_mib(self.pool_bytes)}, smaller than the searched tables and "
+                f"their indexes ({_mib(self.searched_bytes)}): a search reads the rows it "
+                "finds from the disk whenever other work has pushed them out of the pool. "
+                "Setting innodb_buffer_pool_size to at least "
+                f"{_mib(self.searched_bytes)} keeps searches in memory")
+
+
+def _mib(size: int) -> str:
+    """A size in MiB for a note.
+
+    >>> _mib(134217728), _mib(2**14)
+    ('128 MiB', '0.02 MiB')
+    """
+    mib = size / 2**20
+    return f"{mib:,.0f} MiB" if mib >= 10 else f"{mib:.2f} MiB"
+
+
+def _server_cache(conn: Connection) -> tuple[str, int]:
+    """The server's identity (host and port) and its InnoDB buffer pool size."""
+    server, pool = conn.execute(text(
+        "SELECT CONCAT(@@hostname, ':', @@port), @@innodb_buffer_pool_size")).one()
+    return str(server), int(pool)
+
+
+def _searched_bytes(conn: Connection, tables: list[str]) -> int:
+    """The data and index bytes of ``tables`` in the connection's database (estimates)."""
+    query = text("SELECT COALESCE(SUM(data_length + index_length), 0) "
+                 "FROM information_schema.tables "
+                 "WHERE table_schema = DATABASE() AND table_name IN :names")
+    return int(conn.execute(query.bindparams(bindparam("names", expanding=True)),
+                            {"names": tables}).scalar_one())
+
+
+def cache_shortfalls(inst: Installation) -> list[CacheShortfall]:
+    """The MariaDB servers whose buffer pool cannot hold the tables searched on them.
+
+    The datamap's tables of every open MariaDB (or MySQL) database are summed per
+    server, since the databases of one server share its pool.
+    """
+    servers: dict[str, tuple[int, list[str], int]] = {}
+    for database in sorted({t.database for t in inst.datamap.tables}):
+        if not inst.is_open(database) or inst.engines[database].dialect.name not in MYSQL:
+            continue
+        tables = sorted({t.table for t in inst.datamap.tables if t.database == database})
+        with inst.connect(database) as conn:
+            server, pool = _server_cache(conn)
+            size = _searched_bytes(conn, tables)
+        _, names, total = servers.get(server, (pool, [], 0))
+        servers[server] = (pool, [*names, database], total + size)
+    return [CacheShortfall(tuple(names), pool, total)
+            for pool, names, total in servers.values() if pool < total]
 
 
 def drop(inst: Installation) -> int:

@@ -54,6 +54,12 @@ class IndexMethods:
 
         indexes.analyze(self.installation, tables)
 
+    def cache_shortfalls(self) -> list[indexes.CacheShortfall]:
+        """The MariaDB servers whose buffer pool is smaller than the tables searched there."""
+        from . import indexes
+
+        return indexes.cache_shortfalls(self.installation)
+
     def drop_indexes(self) -> int:
         """Remove the workbench's indexes (and MariaDB key columns); return how many."""
         from . import indexes

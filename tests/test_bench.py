@@ -110,6 +110,9 @@ def test_mariadb_is_an_engine_of_the_benchmark():
                            "Using union(a,b)") == ["index a", "index b"]
     assert _mariadb_access("1 | SIMPLE | t | ALL | None | None | None | None | 9 | ") == \
         ["SCAN t"]
+    # a key read from its first entry to its last is a scan, not a seek
+    assert _mariadb_access("1 | SIMPLE | t | index | None | k | 46 | None | 9 | Using where") \
+        == ["SCAN t (whole index k)"]
 
 
 def test_the_how_to_measure_the_parts_of_a_search_runs(tmp_path, capsys):

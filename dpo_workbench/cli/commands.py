@@ -90,11 +90,13 @@ def check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         databases = list(wb.installation.engines)
         states = wb.index_status()
         obsolete = wb.obsolete_indexes()
+        shortfalls = wb.cache_shortfalls()
         name, tables = wb.settings.name, len(wb.datamap.tables)
     notes = [f"index {s.index.name} is missing in {s.index.database}; run `dpo-workbench "
              "indexes --apply` to make searches fast" for s in states if not s.exists]
     notes += [f"{old.database}.{old.table}: {old.name} belongs to an older match rule; "
               "`dpo-workbench indexes --apply` replaces it" for old in obsolete]
+    notes += [shortfall.note() for shortfall in shortfalls]
     if args.format == "json":
         emit_json(documents.check_document(name, databases, tables, states, obsolete, notes),
                   out)
