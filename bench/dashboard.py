@@ -39,7 +39,7 @@ from typing import Any
 
 from dpo_workbench.demo.samples import AINO, SWITCHBOARD
 
-from .builds import DEFAULT_PG_ADMIN_URL, obtain, parse_size, size_label
+from .builds import Servers, obtain, parse_size, size_label
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -62,7 +62,7 @@ def installation(size: str, work: Path) -> Path:
     """The settings file of a complete SQLite installation of ``size`` with its indexes."""
     import dpo_workbench as dw
 
-    inst = obtain("sqlite", parse_size(size), 42, work, DEFAULT_PG_ADMIN_URL, 2000)
+    inst = obtain("sqlite", parse_size(size), 42, work, Servers(), 2000)
     marker = inst.folder / "bench-indexes.done"
     if not marker.exists():
         with dw.open_workbench(inst.settings) as wb:
