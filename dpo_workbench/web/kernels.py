@@ -20,18 +20,80 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from queue import Empty
 from typing import Any
 
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_server.services.kernels.kernelmanager import (
+    AsyncMappingKernelManager,
+    ServerKernelManager,
+)
 from tornado import web
-from traitlets import Integer, Unicode
+from traitlets import DottedObjectName, Integer, Unicode, default
 
 #: What a pooled kernel runs before it is handed to a session.
 WARM_CODE = "from dpo_workbench.ui.app import prepare_kernel as _p; _p(); del _p"
 
 
+class ReadyClient(AsyncKernelClient):
+    """A kernel client that is ready as soon as the kernel has answered it in full.
+
+    Jupyter's client waits for the kernel's ``kernel_info_reply`` and then reads the
+    IOPub channel until it has been silent for 0.2 s; the page of every log-on waited
+    that long before its notebook ran (Voila asks when it starts executing). Here the
+    wait ends with the ``idle`` status of the ``kernel_info_request`` itself: IOPub is
+    connected, and everything the request made has been read. Messages of later
+    requests are told apart by their parent anyway.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        asked: set[str] = set()  # a slow kernel answers an earlier request: any will do
+        while True:
+            asked.add(self.kernel_info())
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply" \
+                    and reply["parent_header"].get("msg_id") in asked \
+                    and await self._iopub_idle_after(asked):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    async def _iopub_idle_after(self, asked: set[str]) -> bool:
+        """Read IOPub up to the ``idle`` status of a request in ``asked`` (False: IOPub
+        not connected yet, nothing came within 0.2 s)."""
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                return False
+            if msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") in asked \
+                    and msg["content"].get("execution_state") == "idle":
+                return True
+
+
+class DpoServerKernelManager(ServerKernelManager):
+    """Jupyter Server's manager of one kernel, whose clients are :class:`ReadyClient`."""
+
+    client_class = DottedObjectName(f"{__name__}.ReadyClient")
+
+    @default("client_factory")
+    def _default_client_factory(self) -> type:
+        return ReadyClient
+
+
 class DpoKernelManager(AsyncMappingKernelManager):
     """Jupyter's kernel manager with a warm pool, caps and connection times."""
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self) -> str:
+        return f"{__name__}.DpoServerKernelManager"
 
     pool_size = Integer(1, config=True, help="Kernels kept started and warm for log-ons.")
     max_kernels = Integer(6, config=True, help="Most kernels of sessions at once (pool aside).")
