@@ -31,7 +31,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import WorkbenchError
-from . import CONFIG_ENV, served_user
+from . import CONFIG_ENV, ahead, served_user
 from .common import STYLE, esc, log_exception
 from .criteria import CriteriaView, TooManyView
 from .details import DetailsView
@@ -336,14 +336,20 @@ def protect_kernel(log_file: str | os.PathLike[str] | None = None) -> None:
 
 
 def prepare_kernel() -> None:
-    """What a pooled kernel does before anyone logs on: protect it, import the dashboard.
+    """What a pooled kernel does before anyone logs on: protect it, import the dashboard,
+    open the installation (:mod:`dpo_workbench.ui.ahead`).
 
     Importing ipywidgets, pandas, SQLAlchemy and the workbench takes most of the
-    time a new kernel needs; done ahead, the page of a log-on is ready sooner.
+    time a new kernel needs, and opening an installation (an engine per database,
+    its schema) is the most of what remains at log-on; done ahead, the page of a
+    log-on is ready sooner.
     """
     protect_kernel()
     from .. import workbench  # noqa: F401 - imported for its import time
     from ..erasure import verify  # noqa: F401
+    from . import ahead
+
+    ahead.open_ahead()
 
 
 def _close_quietly(state: DashboardState) -> None:
@@ -385,7 +391,10 @@ def build_dashboard(settings_path: str | Path | None = None, *, protect: bool | 
         protect_kernel()
     path = settings_path or os.environ.get(CONFIG_ENV) or DEFAULT_SETTINGS
     try:
-        state = DashboardState(path)
+        opened = ahead.take(path)
+        state = (DashboardState(path) if opened is None else
+                 DashboardState(path, authenticator=opened.authenticator,
+                                installation=opened.installation))
     except WorkbenchError as exc:
         return w.HTML(f"<h2>DPO workbench</h2><p class='dpo-status-error'>"
                       f"{html.escape(str(exc))}</p>")

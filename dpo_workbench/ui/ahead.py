@@ -1,0 +1,106 @@
+"""The installation a pooled kernel opens before anyone logs on, for the session that takes it.
+
+The web server keeps kernels started and warm for the next log-ons
+(:mod:`dpo_workbench.web.kernels`). Besides importing the dashboard's code, a
+pooled kernel opens the installation whose settings the server serves
+(``DPO_WORKBENCH_CONFIG``): the settings and the datamap read, an engine per
+database, the live schema reflected and the datamap checked against it, the users'
+and rights' tables reflected. None of it belongs to a user, and no row of the
+installation's own tables is read.
+
+The session of the log-on takes it (:func:`take`) after one catalogue query per
+database has confirmed that the schema is still the one reflected (otherwise it is
+reflected and checked again), so a column added or removed meanwhile is seen as it
+would be by a fresh start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..auth import Authenticator
+from ..errors import WorkbenchError
+from ..installation import Installation
+from ..settings import CONFIG_ENV, load_settings
+
+log = logging.getLogger("dpo_workbench.ui")
+
+
+@dataclass
+class Opened:
+    """An installation and its users' check, opened for whoever logs on next."""
+
+    path: Path
+    installation: Installation
+    authenticator: Authenticator
+
+    def close(self) -> None:
+        self.installation.close()
+        self.authenticator.close()
+
+
+_opened: Opened | None = None
+
+
+def open_ahead(settings_path: str | os.PathLike[str] | None = None) -> bool:
+    """Open the installation (default: ``$DPO_WORKBENCH_CONFIG``) for the next session.
+
+    Returns False when there is nothing to open or it cannot be opened now (the
+    error is logged; the session opens it itself and shows the error).
+    """
+    global _opened
+    path = settings_path or os.environ.get(CONFIG_ENV)
+    if not path:
+        return False
+    forget()
+    try:
+        settings = load_settings(path)
+        authenticator = Authenticator(settings)
+        try:
+            authenticator.prepare()
+            installation = Installation.open(settings.path)
+        except BaseException:
+            authenticator.close()
+            raise
+    except WorkbenchError as exc:
+        log.warning("The installation could not be opened ahead of a log-on (%s)",
+                    type(exc).__name__)
+        return False
+    _opened = Opened(Path(settings.path).resolve(), installation, authenticator)
+    return True
+
+
+def take(settings_path: str | os.PathLike[str]) -> Opened | None:
+    """What was opened ahead for ``settings_path``, checked against the live schema;
+    None when nothing was (or for another settings file, or it cannot be checked now:
+    the session then opens the installation itself and shows why it cannot). Taken
+    once."""
+    global _opened
+    opened, _opened = _opened, None
+    if opened is None:
+        return None
+    if opened.path != Path(settings_path).resolve():
+        opened.close()
+        return None
+    try:
+        opened.installation.refresh()
+    except WorkbenchError as exc:
+        log.warning("The installation opened ahead could not be checked (%s)",
+                    type(exc).__name__)
+        opened.close()
+        return None
+    except BaseException:
+        opened.close()
+        raise
+    return opened
+
+
+def forget() -> None:
+    """Close what was opened ahead, if anything."""
+    global _opened
+    opened, _opened = _opened, None
+    if opened is not None:
+        opened.close()
