@@ -99,3 +99,43 @@ def test_a_slow_kernels_answer_to_an_earlier_request_will_do() -> None:
 
     shell.send = one_behind  # type: ignore[method-assign]
     asyncio.run(client.wait_for_ready(timeout=5))
+
+
+def manager_with_a_pooled_kernel(**timing: float) -> tuple[DpoKernelManager, list[str]]:
+    """A kernel manager whose pool holds one warm kernel; its refills are only counted."""
+    km = DpoKernelManager(**timing)
+    fills: list[str] = []
+
+    async def fill_pool() -> None:
+        fills.append("fill")
+
+    km.fill_pool = fill_pool  # type: ignore[method-assign]
+    km._kernels["pooled"] = object()
+    km._pool = ["pooled"]
+    return km, fills
+
+
+def test_the_pool_refills_after_the_page_of_the_kernel_it_gave_has_connected() -> None:
+    """Starting a pooled kernel (a new process importing the dashboard) is the heaviest
+    thing the server does: it waits until the log-on that took a kernel has its page."""
+
+    async def session() -> list[str]:
+        km, fills = manager_with_a_pooled_kernel(refill_delay=0.05, refill_wait=5.0)
+        assert await km.start_for() == "pooled"
+        await asyncio.sleep(0.2)
+        assert fills == []  # the page has not connected yet
+        km.notify_connect("pooled")
+        await asyncio.sleep(0.2)
+        return fills
+
+    assert asyncio.run(session()) == ["fill"]
+
+
+def test_the_pool_refills_when_the_page_never_connects() -> None:
+    async def session() -> list[str]:
+        km, fills = manager_with_a_pooled_kernel(refill_delay=5.0, refill_wait=0.05)
+        await km.start_for()
+        await asyncio.sleep(0.3)
+        return fills
+
+    assert asyncio.run(session()) == ["fill"]

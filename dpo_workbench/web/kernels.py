@@ -29,7 +29,7 @@ from jupyter_server.services.kernels.kernelmanager import (
     ServerKernelManager,
 )
 from tornado import web
-from traitlets import DottedObjectName, Integer, Unicode, default
+from traitlets import DottedObjectName, Float, Integer, Unicode, default
 
 #: What a pooled kernel runs before it is handed to a session.
 WARM_CODE = "from dpo_workbench.ui.app import prepare_kernel as _p; _p(); del _p"
@@ -100,6 +100,11 @@ class DpoKernelManager(AsyncMappingKernelManager):
     max_kernels_per_user = Integer(2, config=True,
                                    help="Most kernels of one user's sessions at once.")
     kernel_name = Unicode("python3", config=True, help="The kernel spec of pooled kernels.")
+    refill_delay = Float(0.5, config=True,
+                         help="Seconds after a session's page connected to the kernel it took "
+                              "before the pool refills.")
+    refill_wait = Float(10.0, config=True,
+                        help="Seconds the pool waits at most for that page before it refills.")
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -110,6 +115,8 @@ class DpoKernelManager(AsyncMappingKernelManager):
         self._disconnected_at: dict[str, float] = {}
         self._ever_connected: set[str] = set()
         self._closing = False
+        #: Kernels taken from the pool whose page has not connected yet: the refill's timer.
+        self._refills: dict[str, asyncio.TimerHandle] = {}
 
     # -- caps ----------------------------------------------------------------------------
 
@@ -148,8 +155,27 @@ class DpoKernelManager(AsyncMappingKernelManager):
             kernel_id = await self.start_kernel(**kwargs)
         self._session_kernels.add(kernel_id)
         self._disconnected_at[kernel_id] = time.monotonic()  # not connected yet
-        asyncio.ensure_future(self.fill_pool())
+        self._refill_later(kernel_id, self.refill_wait)
         return kernel_id
+
+    def _refill_later(self, kernel_id: str, delay: float) -> None:
+        """Refill the pool ``delay`` seconds from now.
+
+        Starting a kernel and importing the dashboard takes more CPU than anything
+        else the server does: started at once, it competed with the log-on that took
+        the kernel (its notebook, the browser drawing the page). So the refill waits
+        for that page to connect (:meth:`notify_connect`), then ``refill_delay``
+        seconds more; at most ``refill_wait`` seconds in all.
+        """
+        old = self._refills.pop(kernel_id, None)
+        if old is not None:
+            old.cancel()
+
+        def refill() -> None:
+            self._refills.pop(kernel_id, None)
+            asyncio.ensure_future(self.fill_pool())
+
+        self._refills[kernel_id] = asyncio.get_running_loop().call_later(delay, refill)
 
     async def fill_pool(self) -> None:
         """Start and warm kernels until the pool is full (never beyond the cap)."""
@@ -190,6 +216,8 @@ class DpoKernelManager(AsyncMappingKernelManager):
 
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)
+        if kernel_id in self._refills:
+            self._refill_later(kernel_id, self.refill_delay)
         self._disconnected_at.pop(kernel_id, None)
         self._ever_connected.add(kernel_id)
 
@@ -228,6 +256,8 @@ class DpoKernelManager(AsyncMappingKernelManager):
     async def stop(self, kernel_id: str) -> None:
         """Shut a kernel down now (its window's data goes with it)."""
         self._session_kernels.discard(kernel_id)
+        if kernel_id in self._refills:  # its page never came: no reason to wait longer
+            self._refill_later(kernel_id, 0.0)
         self._disconnected_at.pop(kernel_id, None)
         self._ever_connected.discard(kernel_id)
         if kernel_id in self:
@@ -236,4 +266,6 @@ class DpoKernelManager(AsyncMappingKernelManager):
 
     async def close(self) -> None:
         self._closing = True
+        for handle in self._refills.values():
+            handle.cancel()
         await self.shutdown_all(now=True)
