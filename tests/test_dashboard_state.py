@@ -94,28 +94,32 @@ def statements_while(action: Callable[[], object]) -> list[str]:
     return seen
 
 
-def test_a_pooled_kernel_has_the_installation_open_before_log_on(
+def test_a_pooled_kernel_has_the_installation_open_and_the_widgets_built_before_log_on(
         install: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A pooled kernel opens the installation ahead (dpo_workbench.ui.ahead): at log-on
-    nothing is opened or reflected, and no table of the datamap is read."""
+    """A pooled kernel opens the installation and builds the widgets ahead
+    (dpo_workbench.ui.app.prepare_dashboard): at log-on nothing is opened or
+    reflected, no table of the datamap is read and no widget is made."""
+    from ipywidgets.widgets.widget import _instances
+
     import dpo_workbench.ui as ui
     from dpo_workbench.installation import Installation
-    from dpo_workbench.ui import ahead
-    from dpo_workbench.ui.app import build_dashboard
+    from dpo_workbench.ui.app import build_dashboard, prepare_dashboard
 
-    assert ahead.open_ahead(install)
+    assert prepare_dashboard(install)
 
     def no_opening(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the installation was opened at log-on")
 
     monkeypatch.setattr(Installation, "open", no_opening)
     monkeypatch.setattr(ui, "_served_user", "dpo")
+    widgets = set(_instances)
     built: list[object] = []
     seen = statements_while(lambda: built.append(
         build_dashboard(install, protect=False, idle_timer=False)))
     state = built[0]._dpo_dashboard.state  # type: ignore[attr-defined]
     try:
         assert (state.view, state.user) == ("criteria", "dpo")
+        assert set(_instances) == widgets
         tables = {spec.table for spec in state._wb.installation.datamap.tables}
         assert seen and not [s for s in seen for t in tables
                              if re.search(rf'\b(FROM|JOIN|PRAGMA \w+\.table_info\()\s*"?{t}\b',

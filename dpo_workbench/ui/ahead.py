@@ -8,10 +8,12 @@ database, the live schema reflected and the datamap checked against it, the user
 and rights' tables reflected. None of it belongs to a user, and no row of the
 installation's own tables is read.
 
-The session of the log-on takes it (:func:`take`) after one catalogue query per
-database has confirmed that the schema is still the one reflected (otherwise it is
-reflected and checked again), so a column added or removed meanwhile is seen as it
-would be by a fresh start.
+The dashboard's widgets are built on it too (:func:`dpo_workbench.ui.app.
+prepare_dashboard`), showing nobody logged on. The log-on's notebook takes them
+(:func:`take`); the session's :meth:`~dpo_workbench.ui.session.Session.begin` first
+confirms, with one catalogue query per database, that the schema is still the one
+reflected (otherwise it is reflected and checked again), so a column added or
+removed meanwhile is seen as it would be by a fresh start.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..auth import Authenticator
 from ..errors import WorkbenchError
@@ -36,6 +39,8 @@ class Opened:
     path: Path
     installation: Installation
     authenticator: Authenticator
+    #: The dashboard built on them (dpo_workbench.ui.app.Dashboard), if it was.
+    dashboard: Any = None
 
     def close(self) -> None:
         self.installation.close()
@@ -45,16 +50,16 @@ class Opened:
 _opened: Opened | None = None
 
 
-def open_ahead(settings_path: str | os.PathLike[str] | None = None) -> bool:
+def open_ahead(settings_path: str | os.PathLike[str] | None = None) -> Opened | None:
     """Open the installation (default: ``$DPO_WORKBENCH_CONFIG``) for the next session.
 
-    Returns False when there is nothing to open or it cannot be opened now (the
+    Returns None when there is nothing to open or it cannot be opened now (the
     error is logged; the session opens it itself and shows the error).
     """
     global _opened
     path = settings_path or os.environ.get(CONFIG_ENV)
     if not path:
-        return False
+        return None
     forget()
     try:
         settings = load_settings(path)
@@ -68,33 +73,19 @@ def open_ahead(settings_path: str | os.PathLike[str] | None = None) -> bool:
     except WorkbenchError as exc:
         log.warning("The installation could not be opened ahead of a log-on (%s)",
                     type(exc).__name__)
-        return False
+        return None
     _opened = Opened(Path(settings.path).resolve(), installation, authenticator)
-    return True
+    return _opened
 
 
 def take(settings_path: str | os.PathLike[str]) -> Opened | None:
-    """What was opened ahead for ``settings_path``, checked against the live schema;
-    None when nothing was (or for another settings file, or it cannot be checked now:
-    the session then opens the installation itself and shows why it cannot). Taken
-    once."""
+    """What was opened ahead for ``settings_path``; None when nothing was (or for
+    another settings file). Taken once."""
     global _opened
     opened, _opened = _opened, None
-    if opened is None:
-        return None
-    if opened.path != Path(settings_path).resolve():
+    if opened is not None and opened.path != Path(settings_path).resolve():
         opened.close()
         return None
-    try:
-        opened.installation.refresh()
-    except WorkbenchError as exc:
-        log.warning("The installation opened ahead could not be checked (%s)",
-                    type(exc).__name__)
-        opened.close()
-        return None
-    except BaseException:
-        opened.close()
-        raise
     return opened
 
 

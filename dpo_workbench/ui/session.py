@@ -25,7 +25,7 @@ from traitlets import Bool, Enum, Float, HasTraits, Int, Unicode
 
 from ..audit import Action, AuditLog, open_audit_log
 from ..auth import Authenticator
-from ..errors import ActionRefused
+from ..errors import ActionRefused, WorkbenchError
 from ..installation import Installation
 from ..settings import DashboardSettings, Settings, load_settings
 from ..workbench import Workbench, open_workbench
@@ -160,6 +160,14 @@ class Session(HasTraits):
                                 f"right '{self.auth.config.permission}' in module "
                                 f"'{self.auth.config.module}'.")
         ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            try:
+                ahead.refresh()  # a schema changed since it was opened is seen now
+            except WorkbenchError as exc:  # opened afresh below, which says why it fails
+                log.warning("The installation opened ahead could not be checked (%s)",
+                            type(exc).__name__)
+                ahead.close()
+                ahead = None
         self._wb = (Workbench(ahead, user=user.username) if ahead is not None
                     else open_workbench(self.settings_path, user=user.username))
         self.user = user.username
