@@ -139,3 +139,29 @@ def test_the_pool_refills_when_the_page_never_connects() -> None:
         return fills
 
     assert asyncio.run(session()) == ["fill"]
+
+
+def test_a_log_on_takes_the_kernel_being_warmed_rather_than_a_new_one() -> None:
+    """With the pool empty while its kernel is being warmed, a log-on waits for that
+    kernel: it started earlier, and a new one would still import the dashboard."""
+
+    async def session() -> tuple[str, list[str]]:
+        km, _fills = manager_with_a_pooled_kernel()
+        km._pool = []
+        km._filling = 1  # the pool's kernel is being warmed
+        started: list[str] = []
+
+        async def start_kernel(**_kwargs: object) -> str:
+            started.append("new")
+            return "new"
+
+        km.start_kernel = start_kernel  # type: ignore[method-assign]
+        log_on = asyncio.ensure_future(km.start_for())
+        await asyncio.sleep(0.1)
+        assert not log_on.done()
+        km._pool.append("pooled")  # warmed: what fill_pool does
+        km._filling = 0
+        km._pool_changed.set()
+        return await log_on, started
+
+    assert asyncio.run(session()) == ("pooled", [])

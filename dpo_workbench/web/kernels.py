@@ -117,6 +117,8 @@ class DpoKernelManager(AsyncMappingKernelManager):
         self._closing = False
         #: Kernels taken from the pool whose page has not connected yet: the refill's timer.
         self._refills: dict[str, asyncio.TimerHandle] = {}
+        #: Set when a kernel has been warmed for the pool (or failed to be).
+        self._pool_changed = asyncio.Event()
 
     # -- caps ----------------------------------------------------------------------------
 
@@ -145,18 +147,30 @@ class DpoKernelManager(AsyncMappingKernelManager):
     async def start_for(self, **kwargs: Any) -> str:
         """A kernel for a session's page: a warm one from the pool, else a new one."""
         self.release()
-        kernel_id = None
-        while self._pool:
-            candidate = self._pool.pop(0)
-            if candidate in self:
-                kernel_id = candidate
-                break
+        kernel_id = await self._pooled()
         if kernel_id is None:
             kernel_id = await self.start_kernel(**kwargs)
         self._session_kernels.add(kernel_id)
         self._disconnected_at[kernel_id] = time.monotonic()  # not connected yet
         self._refill_later(kernel_id, self.refill_wait)
         return kernel_id
+
+    async def _pooled(self) -> str | None:
+        """A kernel of the pool; None when it is empty and none is being warmed.
+
+        A kernel being warmed is waited for: it started before this log-on, so it is
+        ready sooner than a new one, which would still have to import the dashboard
+        while the notebook runs (seconds on a loaded machine).
+        """
+        while True:
+            while self._pool:
+                candidate = self._pool.pop(0)
+                if candidate in self:
+                    return candidate
+            if not self._filling:
+                return None
+            self._pool_changed.clear()
+            await self._pool_changed.wait()
 
     def _refill_later(self, kernel_id: str, delay: float) -> None:
         """Refill the pool ``delay`` seconds from now.
@@ -194,6 +208,7 @@ class DpoKernelManager(AsyncMappingKernelManager):
                 return
             finally:
                 self._filling -= 1
+                self._pool_changed.set()
 
     async def _warm(self, kernel_id: str) -> bool:
         client = self.get_kernel(kernel_id).client()
