@@ -9,10 +9,11 @@ kernels whose window closed or whose session ended.
 Why not Voila's own ``preheat_kernel``: it renders the notebook in the pooled
 kernel before anyone asks, so the dashboard would be built without knowing who
 will use it, and it cannot be combined with ``prelaunch_hook``, through which the
-server tells the kernel who logged on. The pool here holds kernels that have only
-imported the dashboard's code (:func:`dpo_workbench.ui.app.prepare_kernel`: the
-slow part, about 1.5 s); the notebook runs in one when a session's page is
-rendered, with the user the server logged on.
+server tells the kernel who logged on. The pool here holds kernels that have
+imported the dashboard's code (the slow part, about 1.5 s), opened the installation
+and built the widgets with nobody logged on
+(:func:`dpo_workbench.ui.app.prepare_kernel`); the notebook runs in one when a
+session's page is rendered, and begins the session of the user the server logged on.
 """
 
 from __future__ import annotations
