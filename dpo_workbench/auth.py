@@ -318,6 +318,10 @@ class Authenticator:
 
     # -- the tables ----------------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Read the users' and rights' tables now (otherwise at the first check)."""
+        self._reflect()
+
     def _reflect(self) -> tuple[Table, Table]:
         if self._tables is not None:
             return self._tables

@@ -68,6 +68,8 @@ class Installation:
         #: The databases asked for, when not every one was (see :meth:`open`).
         self.only = None if only is None else frozenset(only)
         self.schema: dict[str, dict[str, Table]] = {}
+        #: Each database's schema fingerprint when it was reflected (None: not taken).
+        self._fingerprints: dict[str, str | None] = {}
         # One thread per database, kept for the installation's life: starting threads
         # per search costs more than a warm index lookup.
         self.pool = ThreadPoolExecutor(max_workers=max(1, len(self.engines)),
@@ -155,7 +157,7 @@ class Installation:
         folder = audit_key_path(self.settings).parent / "schema"
         try:
             with engine.connect() as conn:
-                digest = schemacache.fingerprint(conn, tables)
+                digest = self._fingerprints[db] = schemacache.fingerprint(conn, tables)
                 kept = schemacache.load(folder, db, digest) if digest else None
                 if kept is not None:
                     return kept
@@ -170,6 +172,34 @@ class Installation:
         if digest:
             schemacache.store(folder, db, digest, dict(md.tables))
         return dict(md.tables)
+
+    def refresh(self) -> bool:
+        """Reflect again unless every database's catalogue still has the schema reflected.
+
+        For an installation opened ahead of its use (a pooled kernel of the dashboard
+        opens it before anyone logs on): one catalogue query per database, all at the
+        same time; a database whose schema cannot be fingerprinted is always reflected
+        again. Returns True when the schema was reflected again.
+        """
+        wanted = self.datamap.tables_by_database()
+
+        def unchanged(db: str, engine: Engine) -> bool:
+            kept = self._fingerprints.get(db)
+            if kept is None:
+                return False
+            try:
+                with engine.connect() as conn:
+                    return schemacache.fingerprint(conn, wanted.get(db, set())) == kept
+            except SQLAlchemyError as exc:
+                raise unreachable(db, self.settings.databases[db], self.settings.path,
+                                  exc) from None
+
+        futures = [self.pool.submit(unchanged, db, engine)
+                   for db, engine in self.engines.items()]
+        if all([future.result() for future in futures]):
+            return False
+        self.reflect()
+        return True
 
     def time_format(self, spec: TableSpec) -> str | None:
         """How a table's time column stores time (``native``, ``iso``, ``epoch_*``)."""

@@ -126,3 +126,12 @@ def test_the_how_to_measure_the_parts_of_a_search_runs(tmp_path, capsys):
     for part in ("whole search", "plan", "execute", "audit append"):
         assert f"'{part}': " in out
     assert re.search(r"USING INDEX dpo_email[0-9a-f]{4}_contact_events_remote_address", out)
+
+
+def test_the_dashboard_benchmark_obtains_its_installation(tmp_path):
+    """``python -m bench.dashboard`` builds (or reuses) its installation with the indexes."""
+    from bench.dashboard import installation
+
+    settings = installation("3k", tmp_path / "work")
+    assert settings.is_file() and (settings.parent / "bench-indexes.done").is_file()
+    assert installation("3k", tmp_path / "work") == settings  # reused

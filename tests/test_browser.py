@@ -354,7 +354,7 @@ def test_the_dashboard_is_usable_soon_after_log_on(served: tuple[str, Path],
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """From pressing Log on to the criteria form answering a click, with the browser's
     cache as a DPO's browser has it after the first visit (a warm kernel waits in the
-    pool). Printed; measured 1.4 to 2.1 s on a busy 2-core machine. The bound here
+    pool). Printed; measured 0.7 to 1.4 s on a busy 2-core machine. The bound here
     allows for a busy CI machine."""
     from playwright.sync_api import expect, sync_playwright
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fixed_install import EMAIL, PHONE, build_fixed_install, wav_file
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from test_auth import Clock, add_users
 
 from dpo_workbench.audit import open_audit_log
@@ -75,6 +77,74 @@ def test_a_dpo_session_begins_and_ends(install: Path) -> None:
     state.log_off("user", record=False)
     assert (state.view, state.user, state.logged_on) == ("ended", "", False)
     assert ended == ["user"] and audit_actions(install) == []
+
+
+def statements_while(action: Callable[[], object]) -> list[str]:
+    """The SQL statements every engine runs during ``action()``."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_pooled_kernel_has_the_installation_open_and_the_widgets_built_before_log_on(
+        install: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pooled kernel opens the installation and builds the widgets ahead
+    (dpo_workbench.ui.app.prepare_dashboard): at log-on nothing is opened or
+    reflected, no table of the datamap is read and no widget is made."""
+    from ipywidgets.widgets.widget import _instances
+
+    import dpo_workbench.ui as ui
+    from dpo_workbench.installation import Installation
+    from dpo_workbench.ui.app import build_dashboard, prepare_dashboard
+
+    assert prepare_dashboard(install)
+
+    def no_opening(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the installation was opened at log-on")
+
+    monkeypatch.setattr(Installation, "open", no_opening)
+    monkeypatch.setattr(ui, "_served_user", "dpo")
+    widgets = set(_instances)
+    built: list[object] = []
+    seen = statements_while(lambda: built.append(
+        build_dashboard(install, protect=False, idle_timer=False)))
+    state = built[0]._dpo_dashboard.state  # type: ignore[attr-defined]
+    try:
+        assert (state.view, state.user) == ("criteria", "dpo")
+        assert set(_instances) == widgets
+        tables = {spec.table for spec in state._wb.installation.datamap.tables}
+        assert seen and not [s for s in seen for t in tables
+                             if re.search(rf'\b(FROM|JOIN|PRAGMA \w+\.table_info\()\s*"?{t}\b',
+                                          s, re.I)]
+    finally:
+        state.close()
+
+
+def test_a_schema_changed_after_the_kernel_opened_it_is_seen_at_log_on(install: Path) -> None:
+    from dpo_workbench.ui import ahead
+
+    assert ahead.open_ahead(install)
+    engine = create_engine(f"sqlite:///{install.parent / 'operative.sqlite'}")
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE contact_events ADD COLUMN added_later TEXT"))
+    engine.dispose()
+    opened = ahead.take(install)
+    assert opened is not None and ahead.take(install) is None  # taken once
+    state = DashboardState(install, authenticator=opened.authenticator,
+                           installation=opened.installation)
+    state.begin("dpo")
+    try:
+        assert "added_later" in state._wb.installation.table("operative", "contact_events").c
+    finally:
+        state.close()
 
 
 def test_a_user_without_the_right_reaches_no_action(install: Path) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import WorkbenchError
-from . import CONFIG_ENV, served_user
+from . import CONFIG_ENV, ahead, served_user
 from .common import STYLE, esc, log_exception
 from .criteria import CriteriaView, TooManyView
 from .details import DetailsView
@@ -336,14 +336,33 @@ def protect_kernel(log_file: str | os.PathLike[str] | None = None) -> None:
 
 
 def prepare_kernel() -> None:
-    """What a pooled kernel does before anyone logs on: protect it, import the dashboard.
+    """What a pooled kernel does before anyone logs on: protect it, import the dashboard,
+    and :func:`prepare_dashboard`.
 
     Importing ipywidgets, pandas, SQLAlchemy and the workbench takes most of the
-    time a new kernel needs; done ahead, the page of a log-on is ready sooner.
+    time a new kernel needs; opening the installation and building the widgets take
+    most of what remains at log-on. Done ahead, the page of a log-on is ready sooner.
     """
     protect_kernel()
     from .. import workbench  # noqa: F401 - imported for its import time
     from ..erasure import verify  # noqa: F401
+
+    prepare_dashboard()
+
+
+def prepare_dashboard(settings_path: str | Path | None = None) -> bool:
+    """Open the installation (default: ``$DPO_WORKBENCH_CONFIG``) and build the
+    dashboard's widgets on it, nobody logged on, for the next :func:`build_dashboard`
+    (:mod:`dpo_workbench.ui.ahead`). False when the installation cannot be opened now.
+    """
+    opened = ahead.open_ahead(settings_path)
+    if opened is None:
+        return False
+    dash = Dashboard(DashboardState(opened.path, authenticator=opened.authenticator,
+                                    installation=opened.installation))
+    dash.view("criteria")  # the view of a log-on
+    opened.dashboard = dash
+    return True
 
 
 def _close_quietly(state: DashboardState) -> None:
@@ -384,12 +403,19 @@ def build_dashboard(settings_path: str | Path | None = None, *, protect: bool | 
     if protect:
         protect_kernel()
     path = settings_path or os.environ.get(CONFIG_ENV) or DEFAULT_SETTINGS
-    try:
-        state = DashboardState(path)
-    except WorkbenchError as exc:
-        return w.HTML(f"<h2>DPO workbench</h2><p class='dpo-status-error'>"
-                      f"{html.escape(str(exc))}</p>")
-    dash = Dashboard(state)
+    opened = ahead.take(path)
+    if opened is not None and opened.dashboard is not None:
+        dash: Dashboard = opened.dashboard
+        state = dash.state
+    else:
+        try:
+            state = (DashboardState(path) if opened is None else
+                     DashboardState(path, authenticator=opened.authenticator,
+                                    installation=opened.installation))
+        except WorkbenchError as exc:
+            return w.HTML(f"<h2>DPO workbench</h2><p class='dpo-status-error'>"
+                          f"{html.escape(str(exc))}</p>")
+        dash = Dashboard(state)
     user = served_user()
     if user:
         try:

@@ -25,7 +25,8 @@ from traitlets import Bool, Enum, Float, HasTraits, Int, Unicode
 
 from ..audit import Action, AuditLog, open_audit_log
 from ..auth import Authenticator
-from ..errors import ActionRefused
+from ..errors import ActionRefused, WorkbenchError
+from ..installation import Installation
 from ..settings import DashboardSettings, Settings, load_settings
 from ..workbench import Workbench, open_workbench
 
@@ -48,6 +49,10 @@ class Session(HasTraits):
         the log-on delays.
     authenticator : Authenticator, optional
         Made from the settings by default.
+    installation : Installation, optional
+        The installation of ``settings_path``, opened ahead (by a pooled kernel of the
+        web server: :mod:`dpo_workbench.ui.ahead`); the first :meth:`begin` uses it
+        rather than opening the installation then.
     """
 
     view = Enum(VIEWS, default_value="ended")  # "ended": nobody is logged on
@@ -61,11 +66,14 @@ class Session(HasTraits):
     page_size = Int(50)
 
     def __init__(self, settings_path: str | Path, *, clock: Clock = time.time,
-                 authenticator: Authenticator | None = None, **kwargs: Any):
+                 authenticator: Authenticator | None = None,
+                 installation: Installation | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.settings_path = Path(settings_path)
         self.clock = clock
-        self.settings: Settings = load_settings(self.settings_path)
+        self._ahead = installation
+        self.settings: Settings = (installation.settings if installation is not None
+                                   else load_settings(self.settings_path))
         self.options: DashboardSettings = self.settings.dashboard
         self.idle_seconds = self.settings.auth.idle_minutes * 60
         self.page_size = self.options.page_size
@@ -151,7 +159,17 @@ class Session(HasTraits):
             raise ActionRefused("You are not allowed to use the DPO workbench: it needs the "
                                 f"right '{self.auth.config.permission}' in module "
                                 f"'{self.auth.config.module}'.")
-        self._wb = open_workbench(self.settings_path, user=user.username)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            try:
+                ahead.refresh()  # a schema changed since it was opened is seen now
+            except WorkbenchError as exc:  # opened afresh below, which says why it fails
+                log.warning("The installation opened ahead could not be checked (%s)",
+                            type(exc).__name__)
+                ahead.close()
+                ahead = None
+        self._wb = (Workbench(ahead, user=user.username) if ahead is not None
+                    else open_workbench(self.settings_path, user=user.username))
         self.user = user.username
         self.display_name = user.display_name
         self._last_activity = self.clock()
@@ -190,6 +208,9 @@ class Session(HasTraits):
             self.ended_hook = None
             self.log_off("closed", record=False)
         self.auth.close()
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
         if self._audit_log is not None:
             self._audit_log.close()
 

@@ -32,6 +32,7 @@ import tornado.ioloop
 import tornado.web
 from jupyter_server.utils import url_path_join
 from traitlets import Float, List, Unicode
+from voila import notebook_renderer
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import AllowListFileHandler
@@ -40,7 +41,13 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from ..settings import CONFIG_ENV, load_settings
 from .gate import Gate, Timing, allowed_hosts
-from .handlers import DashboardHandler, GuardedKernelWebsocket, page_title, tell_kernel_who
+from .handlers import (
+    DashboardExporter,
+    DashboardHandler,
+    GuardedKernelWebsocket,
+    page_title,
+    tell_kernel_who,
+)
 from .kernels import DpoKernelManager
 from .logon import (
     DpoIdentityProvider,
@@ -106,6 +113,8 @@ class DpoVoila(Voila):
         log.setLevel(logging.INFO)
         log.propagate = False
         self.voila_configuration.prelaunch_hook = tell_kernel_who
+        # Voila's page renderer makes its exporter from this name, for every page.
+        notebook_renderer.VoilaExporter = DashboardExporter
         self.identity_provider_class = DpoIdentityProvider
         self.authorizer_class = OwnKernelAuthorizer
         settings = load_settings(os.environ[CONFIG_ENV])

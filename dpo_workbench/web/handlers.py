@@ -18,8 +18,10 @@ import asyncio
 import logging
 from typing import Any
 
+import jinja2
 import nbformat
 from tornado import web
+from voila.exporter import VoilaExporter
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
@@ -56,6 +58,40 @@ def tell_kernel_who(handler: Any, notebook: Any, cwd: str) -> Any:
     # The browser tab names the installation (Voila's template reads metadata.title).
     notebook.metadata["title"] = handler.settings.get("dpo_page_title", PAGE_TITLE)
     return notebook
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled page templates, kept in the server's memory for its life.
+
+    Voila makes a new exporter, with a new Jinja environment, for every page it
+    renders: without this every log-on compiled the page's dozen templates again.
+    Jinja compares each template's source with the one compiled, so a changed
+    template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+#: The server's one store of compiled templates.
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+class DashboardExporter(VoilaExporter):
+    """Voila's exporter of the page, its templates compiled once (:class:`CompiledTemplates`)."""
+
+    def _create_environment(self) -> jinja2.Environment:
+        environment = super()._create_environment()
+        environment.bytecode_cache = COMPILED_TEMPLATES
+        return environment
 
 
 class _SessionKernels:
