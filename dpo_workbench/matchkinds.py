@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,13 +113,25 @@ def virtual_column_name(tag: str, column_name: str) -> str:
     return name if len(name) <= 64 else f"{name[:55]}_{short_hash(name)}"
 
 
+#: Each table's key expressions, made once: every search's plan uses the same ones.
+_KEY_EXPRS: weakref.WeakKeyDictionary[Table, dict[tuple[str, str, str], ColumnElement[Any]]] \
+    = weakref.WeakKeyDictionary()
+
+
 def key_expr(table: Table, column_name: str, key: IndexKey, dialect: str) -> ColumnElement[Any]:
     """A key of a column: MariaDB's virtual column when it exists, else the expression."""
+    made = _KEY_EXPRS.setdefault(table, {})
+    try:
+        return made[column_name, key.tag, dialect]
+    except KeyError:
+        pass
+    expr: ColumnElement[Any] | None = None
     if dialect in MYSQL:
-        virtual = table.c.get(virtual_column_name(key.versioned, column_name), None)
-        if virtual is not None:
-            return virtual
-    return key.build(table.c[column_name])
+        expr = table.c.get(virtual_column_name(key.versioned, column_name), None)
+    if expr is None:
+        expr = key.build(table.c[column_name])
+    made[column_name, key.tag, dialect] = expr
+    return expr
 
 
 class MatchKind(ABC):
