@@ -84,14 +84,16 @@ class _Collect:
         value = strip_space(value)
         if kind == "email":
             value = email_address(value)
+        match = MATCH_KINDS[kind]
+        # First the searched identifier itself: in a large result most values are it.
+        if not value or (match.given(self.criteria) and match.matches([value], self.criteria)):
+            return None
+        if kind == "email":
             norm = value.casefold()
         else:
             norm = _national(value)
             if len(norm) < MIN_PHONE_DIGITS or not norm.isdigit():
                 return None
-        match = MATCH_KINDS[kind]
-        if not value or (match.given(self.criteria) and match.matches([value], self.criteria)):
-            return None  # the searched identifier itself
         return (kind, norm), value
 
     def text(self, text: str, place: str) -> None:
