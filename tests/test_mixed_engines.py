@@ -69,3 +69,29 @@ def test_the_demo_command_builds_and_the_readme_search_prints_all_groups(tmp_pat
     # building again over it is refused unless asked
     assert main(["demo", "build", str(folder), "--events", "2000", "--quiet"]) == 3
     assert "--replace" in capsys.readouterr().err
+
+
+def test_sqlite_files_are_read_in_the_calling_thread_while_the_servers_answer(mixed):
+    """Server databases are searched at once on the installation's threads; SQLite files in
+    the calling thread (their rows are made under the interpreter's lock: a thread would
+    only add hand-offs)."""
+    import threading
+
+    from sqlalchemy import event
+
+    readers: dict[str, list[str]] = {}
+    with dw.open_workbench(mixed, user="dpo") as wb:
+        for db, engine in wb.installation.engines.items():
+            event.listen(engine, "before_cursor_execute",
+                         lambda *_, db=db: readers.setdefault(db, []).append(
+                             threading.current_thread().name))
+        steps = []
+        searched = {q.spec.database for q in wb.plan(phone=AINO.phone, email=AINO.email).queries}
+        result = wb.search(phone=AINO.phone, email=AINO.email,
+                           progress=lambda message, done, total: steps.append((done, total)))
+    assert result.total > 0
+    here = threading.current_thread().name
+    assert set(readers["directory"]) == set(readers["outbound"]) == {here}
+    for server in PLACEMENT:  # its search (later, copies found elsewhere are looked up here)
+        assert readers[server][0].startswith("dpo-search"), readers
+    assert steps == [(n, len(searched)) for n in range(1, len(searched) + 1)]
