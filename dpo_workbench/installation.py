@@ -9,6 +9,7 @@ and performs no step itself.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,9 @@ from .timespan import unfit as unfit_times
 
 #: Values of a text or number time column read to check its format.
 TIME_SAMPLE = 200
+#: Seconds between two checks that the databases' schema is the one reflected
+#: (:meth:`Installation.refresh_if_due`, before every search plan).
+SCHEMA_CHECK_SECONDS = 60.0
 
 
 class Installation:
@@ -70,6 +74,9 @@ class Installation:
         self.schema: dict[str, dict[str, Table]] = {}
         #: Each database's schema fingerprint when it was reflected (None: not taken).
         self._fingerprints: dict[str, str | None] = {}
+        #: Seconds after which :meth:`refresh_if_due` checks the schema again.
+        self.schema_check_seconds = SCHEMA_CHECK_SECONDS
+        self._checked_at = time.monotonic()
         # One thread per database, kept for the installation's life: starting threads
         # per search costs more than a warm index lookup.
         self.pool = ThreadPoolExecutor(max_workers=max(1, len(self.engines)),
@@ -146,6 +153,7 @@ class Installation:
         check_against_schema(self.datamap, schema, file_stores=self.settings.files,
                              only=self.only)
         self.schema = schema
+        self._checked_at = time.monotonic()
         self._check_time_values()
 
     def _reflect_database(self, db: str, engine: Engine, tables: set[str]) -> dict[str, Table]:
@@ -197,9 +205,22 @@ class Installation:
         futures = [self.pool.submit(unchanged, db, engine)
                    for db, engine in self.engines.items()]
         if all([future.result() for future in futures]):
+            self._checked_at = time.monotonic()
             return False
         self.reflect()
         return True
+
+    def refresh_if_due(self) -> bool:
+        """:meth:`refresh`, when :attr:`schema_check_seconds` have passed since the last check.
+
+        A workbench kept open for hours (a JupyterLab session) then sees the indexes a
+        DBA created since (``indexes --apply``) and a column dropped since, which the
+        datamap check then names, instead of searching by the schema of the morning.
+        Returns True when the schema was reflected again.
+        """
+        if time.monotonic() - self._checked_at < self.schema_check_seconds:
+            return False
+        return self.refresh()
 
     def time_format(self, spec: TableSpec) -> str | None:
         """How a table's time column stores time (``native``, ``iso``, ``epoch_*``)."""

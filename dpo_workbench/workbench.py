@@ -156,6 +156,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         """The selects a search would run (nothing is run)."""
         c = self.criteria(criteria, **fields)
         inst = self.installation
+        inst.refresh_if_due()  # a schema changed since the workbench was opened is seen
         return build_plan(inst.datamap, inst.schema, inst.dialects, c)
 
     def explain(self, criteria: Criteria | None = None, **fields: Any) -> str:

@@ -90,3 +90,34 @@ def test_a_database_that_cannot_be_read_is_named_and_no_reader_is_left(settings)
         if thread.name.startswith("dpo-search") and thread.name not in before:
             thread.join(timeout=10)
             assert not thread.is_alive()
+
+
+def test_a_workbench_kept_open_sees_a_schema_changed_since_at_its_next_search(settings):
+    """An analyst's workbench open for hours: the first search after the check interval
+    sees a column added since; within the interval nothing is read again."""
+    from dpo_workbench import open_workbench
+    from dpo_workbench.demo.samples import AINO
+
+    with open_workbench(settings, user="analyst") as wb:
+        inst = wb.installation
+        with sqlite3.connect(settings.parent / "directory.sqlite") as conn:
+            conn.execute("ALTER TABLE directory_entries ADD COLUMN nickname TEXT")
+        wb.search(email=AINO.email)  # within the interval: the schema as opened
+        assert "nickname" not in inst.table("directory", "directory_entries").c
+        inst.schema_check_seconds = 0
+        wb.search(email=AINO.email)
+        assert "nickname" in inst.table("directory", "directory_entries").c
+
+
+def test_a_datamap_column_dropped_while_the_workbench_is_open_is_named_at_the_next_search(
+        settings):
+    from dpo_workbench import open_workbench
+    from dpo_workbench.demo.samples import AINO
+    from dpo_workbench.errors import DatamapError
+
+    with open_workbench(settings, user="analyst") as wb:
+        with sqlite3.connect(settings.parent / "directory.sqlite") as conn:
+            conn.execute("ALTER TABLE directory_entries DROP COLUMN email_private")
+        wb.installation.schema_check_seconds = 0
+        with pytest.raises(DatamapError, match="email_private"):
+            wb.search(email=AINO.email)
