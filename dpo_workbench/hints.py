@@ -14,7 +14,7 @@ batches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,26 +57,23 @@ class _Collect:
         # gives none: a large result repeats the same few numbers thousands of times.
         self._seen: dict[tuple[str, str], tuple[tuple[str, str], str] | None] = {}
 
-    def _hint_of(self, kind: str, value: str) -> tuple[tuple[str, str], str] | None:
+    def add(self, kind: str, value: str, place: str | Callable[[], str]) -> None:
+        """Note ``value`` seen at ``place`` (a callable: made only when the place is kept)."""
         try:
-            return self._seen[kind, value]
+            seen = self._seen[kind, value]
         except KeyError:
             seen = self._seen[kind, value] = self._normalise(kind, value)
-            return seen
-
-    def wanted(self, kind: str, value: str) -> bool:
-        """Whether ``value`` gives a hint that has room for another place."""
-        seen = self._hint_of(kind, value)
-        return seen is not None and len(self.found.get(seen[0], ("", ()))[1]) < 5
-
-    def add(self, kind: str, value: str, place: str) -> None:
-        seen = self._hint_of(kind, value)
         if seen is None:
             return
-        key, value = seen
-        shown, places = self.found.setdefault(key, (value, []))
-        if place not in places and len(places) < 5:
-            places.append(place)
+        key, shown = seen
+        hint = self.found.get(key)
+        if hint is None:
+            hint = self.found[key] = (shown, [])
+        places = hint[1]
+        if len(places) < 5:
+            where = place() if callable(place) else place
+            if where not in places:
+                places.append(where)
 
     def _normalise(self, kind: str, value: str) -> tuple[tuple[str, str], str] | None:
         """The key of the hint a stored value gives (its normalised form) and the value as
@@ -116,8 +113,8 @@ def column_hints(criteria: Criteria, rows: Iterable[tuple[RowRef, Mapping[str, A
         for kind, names in columns.items():
             for name in names:
                 value = row.get(name)
-                if isinstance(value, str) and collect.wanted(kind, value):
-                    collect.add(kind, value, f"{ref} {name}")
+                if isinstance(value, str):
+                    collect.add(kind, value, lambda ref=ref, name=name: f"{ref} {name}")
     return collect.hints()
 
 
