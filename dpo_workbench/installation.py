@@ -29,7 +29,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from . import schemacache
-from .audit.keys import audit_key_path
 from .datamap import Datamap, TableSpec, check_against_schema, load_datamap
 from .engines import database_engine, unreachable
 from .errors import DatabaseError, DatamapError, NotFound, UsageError
@@ -140,9 +139,8 @@ class Installation:
             # Expression indexes (the workbench's own) are not reflected. The filter is
             # process-wide, so it is set here once, not in each thread.
             warnings.simplefilter("ignore", SAWarning)
-            futures = {db: self.pool.submit(self._reflect_database, db, engine,
-                                            wanted.get(db, set()))
-                       for db, engine in self.engines.items()}
+            futures = {db: self.pool.submit(self._reflect_database, db, wanted.get(db, set()))
+                       for db in self.engines}
             # Every reflection ends before an error is raised: none is left running.
             done = {db: future.exception() or future.result() for db, future in futures.items()}
         schema: dict[str, dict[str, Table]] = {}
@@ -156,27 +154,23 @@ class Installation:
         self._checked_at = time.monotonic()
         self._check_time_values()
 
-    def _reflect_database(self, db: str, engine: Engine, tables: set[str]) -> dict[str, Table]:
+    def _reflect_database(self, db: str, tables: set[str]) -> dict[str, Table]:
         """The tables ``tables`` of one database, as its live schema has them.
 
         The tables kept from an earlier run are taken when the database's catalogue
         still has the schema they were read from (:mod:`.schemacache`).
         """
-        folder = audit_key_path(self.settings).parent / "schema"
-        try:
-            with engine.connect() as conn:
-                digest = self._fingerprints[db] = schemacache.fingerprint(conn, tables)
-                kept = schemacache.load(folder, db, digest) if digest else None
-                if kept is not None:
-                    return kept
-                present = set(inspect(conn).get_table_names())
-                md = MetaData()
-                md.reflect(bind=conn, only=sorted(tables & present))
-                if conn.dialect.name == "sqlite":
-                    sqlite_unique_columns(conn, md)
-        except SQLAlchemyError as exc:
-            raise unreachable(db, self.settings.databases[db], self.settings.path,
-                              exc) from None
+        folder = schemacache.folder(self.settings)
+        with self._reading(db) as conn:
+            digest = self._fingerprints[db] = schemacache.fingerprint(conn, tables)
+            kept = schemacache.load(folder, db, digest) if digest else None
+            if kept is not None:
+                return kept
+            present = set(inspect(conn).get_table_names())
+            md = MetaData()
+            md.reflect(bind=conn, only=sorted(tables & present))
+            if conn.dialect.name == "sqlite":
+                sqlite_unique_columns(conn, md)
         if digest:
             schemacache.store(folder, db, digest, dict(md.tables))
         return dict(md.tables)
@@ -191,24 +185,29 @@ class Installation:
         """
         wanted = self.datamap.tables_by_database()
 
-        def unchanged(db: str, engine: Engine) -> bool:
+        def unchanged(db: str) -> bool:
             kept = self._fingerprints.get(db)
             if kept is None:
                 return False
-            try:
-                with engine.connect() as conn:
-                    return schemacache.fingerprint(conn, wanted.get(db, set())) == kept
-            except SQLAlchemyError as exc:
-                raise unreachable(db, self.settings.databases[db], self.settings.path,
-                                  exc) from None
+            with self._reading(db) as conn:
+                return schemacache.fingerprint(conn, wanted.get(db, set())) == kept
 
-        futures = [self.pool.submit(unchanged, db, engine)
-                   for db, engine in self.engines.items()]
+        futures = [self.pool.submit(unchanged, db) for db in self.engines]
         if all([future.result() for future in futures]):
             self._checked_at = time.monotonic()
             return False
         self.reflect()
         return True
+
+    @contextmanager
+    def _reading(self, db: str) -> Iterator[Connection]:
+        """A connection to read ``db``'s schema; a failure names the database and its URL."""
+        try:
+            with self.engines[db].connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise unreachable(db, self.settings.databases[db], self.settings.path,
+                              exc) from None
 
     def refresh_if_due(self) -> bool:
         """:meth:`refresh`, when :attr:`schema_check_seconds` have passed since the last check.

@@ -41,10 +41,15 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
 from sqlalchemy import Connection, MetaData, Table, text
+
+from .audit.keys import audit_key_path
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +111,12 @@ SELECT 'r', table_name, CONCAT_WS(' | ', constraint_name, update_rule, delete_ru
 FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE()
 ORDER BY 1, 2, 3
 """
+
+
+def folder(settings: Settings) -> Path:
+    """Where an installation's schema is kept: ``schema/`` beside its audit key, owner-only
+    like it (by default ``state/schema`` beside the settings file)."""
+    return audit_key_path(settings).parent / "schema"
 
 
 def fingerprint(conn: Connection, tables: Iterable[str]) -> str | None:
