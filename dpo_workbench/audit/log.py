@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -56,6 +56,16 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 _APPEND_ATTEMPTS = 5
+
+# The statements of an append, made once: building a statement and its cache key
+# anew for every event took more time than the database's own work on SQLite.
+_HEAD_ROW = select(head_table).where(head_table.c.name == bindparam("head_name"))
+_HEAD_ROW_LOCKED = _HEAD_ROW.with_for_update()  # the append lock on MariaDB/MySQL
+_LAST_EVENT = (select(events_table.c.id, events_table.c.hash)
+               .order_by(events_table.c.id.desc()).limit(1))
+_INSERT_EVENT = events_table.insert()
+_INSERT_HEAD = head_table.insert()
+_UPDATE_HEAD = update(head_table).where(head_table.c.name == bindparam("head_name"))
 
 
 def _is_retryable(exc: SQLAlchemyError) -> bool:
@@ -368,10 +378,8 @@ class AuditLog:
 
     def _read_head(self, conn: Connection, *, lock: bool, name: str = HEAD_NAME) -> Head | None:
         """The head row ``name``, or ``None`` when there is none; ``lock`` takes MariaDB's lock."""
-        stmt = select(head_table).where(head_table.c.name == name)
-        if lock and self._backend in ("mysql", "mariadb"):
-            stmt = stmt.with_for_update()  # the append lock on MariaDB/MySQL
-        row = conn.execute(stmt).first()
+        stmt = _HEAD_ROW_LOCKED if lock and self._backend in ("mysql", "mariadb") else _HEAD_ROW
+        row = conn.execute(stmt, {"head_name": name}).first()
         if row is None:
             return None
         return Head.from_stored(self._chain_key, row.last_id, row.last_hash, row.mac, name)
@@ -382,14 +390,13 @@ class AuditLog:
         values = {"last_id": last_id, "last_hash": last_hash,
                   "mac": head_mac(self._chain_key, last_id, last_hash)}
         if exists:
-            conn.execute(update(head_table).where(head_table.c.name == HEAD_NAME).values(**values))
+            conn.execute(_UPDATE_HEAD, {"head_name": HEAD_NAME, **values})
         else:
-            conn.execute(head_table.insert().values(name=HEAD_NAME, **values))
+            conn.execute(_INSERT_HEAD, {"name": HEAD_NAME, **values})
 
     def _chain_point(self, conn: Connection, head: Head | None) -> tuple[int, str]:
         """The id and prev_hash of the event to append (see :func:`.chain.next_link`)."""
-        last = conn.execute(select(events_table.c.id, events_table.c.hash)
-                            .order_by(events_table.c.id.desc()).limit(1)).first()
+        last = conn.execute(_LAST_EVENT).first()
         last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
         # The head file too: after a wipe of the database it is the only trace of the end.
         return next_link(last_id, last_hash, head, self._file_head())
@@ -403,7 +410,7 @@ class AuditLog:
                        action=event.action.value, criteria_hash=event.criteria_hash,
                        tables=dict(event.tables), detail=dict(event.detail),
                        prev_hash=prev_hash, os_user=self._os_user, reference=event.reference)
-        conn.execute(events_table.insert().values(**row))
+        conn.execute(_INSERT_EVENT, row)
         self._write_head(conn, new_id, row["hash"], exists=head is not None)
         return StoredEvent(id=new_id, at=at, user=event.user, action=event.action,
                            criteria_hash=event.criteria_hash, tables=event.tables,
