@@ -11,12 +11,13 @@ import contextlib
 import functools
 import os
 import ssl
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from .errors import ConfigError, DatabaseError
 
@@ -25,6 +26,9 @@ SQLITE_BUSY_SECONDS = 30.0
 
 #: Execution option that makes a SQLite transaction take the write lock at once.
 IMMEDIATE = "dpo_immediate"
+
+#: Seconds a pooled server connection may have been idle and still be used untested.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def sqlite_engine(url: str | URL, *, create_folder: bool = False, wal: bool = False,
@@ -109,7 +113,44 @@ def state_engine(url: str | URL) -> Engine:
             _create_private_file(Path(url.database).expanduser())
         return sqlite_engine(url, create_folder=True, wal=True, secure_delete=True,
                              explicit_begin=True)
-    return create_engine(url, pool_pre_ping=True)
+    return server_engine(url)
+
+
+def server_engine(url: URL, **kwargs: Any) -> Engine:
+    """An engine for a database server whose pooled connections are tested after idling.
+
+    A connection taken from the pool after more than
+    :data:`PING_AFTER_IDLE_SECONDS` unused is tested with one round trip first
+    (the server may have been restarted, or a firewall may have dropped an idle
+    connection); a dead one is replaced before the work starts. A connection
+    used moments ago is not tested again: SQLAlchemy's ``pool_pre_ping`` would
+    test it before every use, a round trip per database on every search.
+
+    Examples
+    --------
+    >>> e = server_engine(make_url("postgresql+psycopg://u@db.example/x"))
+    >>> e.pool._pre_ping
+    False
+    """
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["dpo_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("dpo_idle_since", None)
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_SECONDS:
+            return  # just connected, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards the connection and connects again (up to three times).
+            raise DisconnectionError("the pooled connection no longer answers") from exc
+
+    return engine
 
 
 def _create_private_file(path: Path) -> None:
@@ -161,7 +202,7 @@ def database_engine(name: str, url: URL, settings_path: Path | str) -> Engine:
                 "dpo-workbench demo build).")
         return sqlite_engine(url)
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = server_engine(url)
     except (SQLAlchemyError, ImportError) as exc:
         raise ConfigError(f"database '{name}' ({describe_url(url)}): {exc}") from None
     if url.get_driver_name() == "pymysql":
