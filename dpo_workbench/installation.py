@@ -87,15 +87,17 @@ class Installation:
             raise
 
     @classmethod
-    def open(cls, settings_path: str | os.PathLike[str], *,
+    def open(cls, settings_path: str | os.PathLike[str] | Settings, *,
              databases: Iterable[str] | None = None) -> Installation:
         """Read the settings file and its datamap, connect, reflect and check.
 
+        ``settings_path`` may also be the settings already read (:func:`load_settings`).
         ``databases`` limits the databases opened (default: every one the datamap
         names); tables of the others are then not searched, and nothing connects to
         them, so work that needs only some databases goes on while another is down.
         """
-        settings = load_settings(settings_path)
+        settings = (settings_path if isinstance(settings_path, Settings)
+                    else load_settings(settings_path))
         datamap = load_datamap(settings.datamap_path)
         wanted = set(datamap.databases if databases is None else databases)
         # A database the datamap names but the settings lack is reported by the

@@ -11,7 +11,8 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -32,7 +33,7 @@ from .progress import Progress
 from .query import QueryPlan, build_plan, engine_plans
 from .search import SearchResult, execute_plan
 from .selection import RowRef, Selection
-from .settings import Settings
+from .settings import Settings, load_settings
 from .sweep.methods import SweepMethods
 
 if TYPE_CHECKING:
@@ -74,25 +75,43 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         self.installation = installation
         self.user = _acting_user(user)
         self._audit: AuditLog | None = None
+        self._audit_ahead: _Opening | None = None
         self._state_engine: Engine | None = None
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None, *,
-             databases: Iterable[str] | None = None) -> Workbench:
+             databases: Iterable[str] | None = None, audit_ahead: bool = False) -> Workbench:
         """Open the installation whose settings file is ``settings_path``.
 
-        ``databases`` opens only those (see :meth:`Installation.open`).
+        ``databases`` opens only those (see :meth:`Installation.open`). With
+        ``audit_ahead``, the audit log is opened on a thread of its own while the
+        installation's databases connect, for a caller about to record (a
+        command-line search); otherwise it is opened at the first event. An
+        error opening it is raised where the log is first used, as without.
         """
         # The user is checked first: a name the audit log refuses must stop the
         # command before anything is opened, searched or written.
         user = _acting_user(user)
-        return cls(Installation.open(settings_path, databases=databases), user=user)
+        if not audit_ahead:
+            return cls(Installation.open(settings_path, databases=databases), user=user)
+        settings = load_settings(settings_path)
+        opening = _Opening(lambda: open_audit_log(settings))
+        try:
+            wb = cls(Installation.open(settings, databases=databases), user=user)
+        except BaseException:
+            opening.discard()
+            raise
+        wb._audit_ahead = opening
+        return wb
 
     def close(self) -> None:
         """Release every database connection and the search threads."""
         self.installation.close()
         if self._state_engine is not None:
             self._state_engine.dispose()
+        if self._audit_ahead is not None:
+            self._audit_ahead.discard()
+            self._audit_ahead = None
         if self._audit is not None:
             self._audit.close()
 
@@ -125,7 +144,8 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
     def audit(self) -> AuditLog:
         """The installation's audit log; every action of this workbench is recorded in it."""
         if self._audit is None:
-            self._audit = open_audit_log(self.settings)
+            opening, self._audit_ahead = self._audit_ahead, None
+            self._audit = opening.result() if opening else open_audit_log(self.settings)
         return self._audit
 
     @property
@@ -377,11 +397,55 @@ def _acting_user(user: str | None) -> str:
 
 
 def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None, *,
-                   databases: Iterable[str] | None = None) -> Workbench:
+                   databases: Iterable[str] | None = None,
+                   audit_ahead: bool = False) -> Workbench:
     """Open an installation from its settings file (see :class:`Workbench`).
 
     ``user`` names who acts (the audit log records it); by default the operating
     system's user name. ``databases`` opens only those logical databases (a resumed
-    erasure needs only its own, so another one may be down).
+    erasure needs only its own, so another one may be down). ``audit_ahead`` opens
+    the audit log meanwhile (see :meth:`Workbench.open`).
     """
-    return Workbench.open(settings_path, user=user, databases=databases)
+    return Workbench.open(settings_path, user=user, databases=databases,
+                          audit_ahead=audit_ahead)
+
+
+class _Opening:
+    """The audit log being opened on a thread of its own (see :meth:`Workbench.open`).
+
+    Examples
+    --------
+    >>> _Opening(lambda: 42).result()
+    42
+    >>> _Opening(lambda: 1 / 0).result()
+    Traceback (most recent call last):
+    ...
+    ZeroDivisionError: division by zero
+    """
+
+    def __init__(self, make: Callable[[], AuditLog]):
+        self._value: AuditLog | None = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = make()
+            except BaseException as exc:  # handed to whoever asks for the log
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="dpo-audit-open", daemon=True)
+        self._thread.start()
+
+    def result(self) -> AuditLog:
+        """The opened log, once opened; the error of opening it, if that failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+    def discard(self) -> None:
+        """Wait for the opening to end and close what it opened (its error is dropped)."""
+        self._thread.join()
+        if self._value is not None:
+            self._value.close()

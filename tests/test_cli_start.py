@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +101,40 @@ def test_the_process_collects_garbage_during_the_command_and_answers_as_main(set
         bad = subprocess.run([*command, "search", "--config", str(settings)],
                              capture_output=True, text=True, check=False, timeout=120)
         assert bad.returncode == 2 and "error" in bad.stderr  # no criteria: a usage error
+
+
+def test_the_audit_log_opened_ahead_is_the_one_recorded_in_and_is_closed(settings: Path):
+    """A command-line search opens the audit log while the databases connect."""
+    from dpo_workbench import open_workbench
+
+    with open_workbench(settings, user="dpo", audit_ahead=True) as wb:
+        before = wb.audit.head().last_id
+        wb.search(email="aino.jarvinen@example.fi")
+        assert wb.audit.events(limit=1)[0].id == before + 1
+        assert wb.audit.verify().ok
+    assert not [t for t in threading.enumerate() if t.name == "dpo-audit-open"]
+
+
+def test_an_audit_log_that_cannot_be_opened_fails_the_search_but_not_a_command_that_records_nothing(
+        tmp_path: Path) -> None:
+    from dpo_workbench.audit.keys import audit_key_path
+    from dpo_workbench.settings import load_settings
+
+    with demo_installation(tmp_path / "demo", indexes=False) as path:
+        script = Path(sys.executable).parent / "dpo-workbench"
+        first = subprocess.run([str(script), "search", "--config", str(path), "--email",
+                                "aino.jarvinen@example.fi", "--format", "json"],
+                               capture_output=True, text=True, check=False, timeout=120)
+        assert first.returncode == 0, first.stderr
+        audit_key_path(load_settings(path)).unlink()  # a log with events and no key
+
+        search = subprocess.run([str(script), "search", "--config", str(path), "--email",
+                                 "aino.jarvinen@example.fi", "--format", "json"],
+                                capture_output=True, text=True, check=False, timeout=120)
+        explain = subprocess.run([str(script), "explain", "--config", str(path), "--email",
+                                  "aino.jarvinen@example.fi"],
+                                 capture_output=True, text=True, check=False, timeout=120)
+
+    assert search.returncode != 0 and "key" in search.stderr and search.stdout == ""
+    assert "Traceback" not in search.stderr
+    assert explain.returncode == 0, explain.stderr

@@ -32,7 +32,7 @@ def selection_of(result: SearchResult, args: argparse.Namespace) -> Selection:
 
 
 def _open(args: argparse.Namespace) -> Workbench:
-    return open_workbench(args.config, user=args.user)
+    return open_workbench(args.config, user=args.user, audit_ahead=True)
 
 
 def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

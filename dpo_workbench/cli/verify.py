@@ -22,7 +22,7 @@ from .emit import emit_json
 
 
 def _open(args: argparse.Namespace) -> Workbench:
-    return open_workbench(args.config, user=args.user)
+    return open_workbench(args.config, user=args.user, audit_ahead=True)
 
 
 def _progress(err: TextIO) -> Progress:
