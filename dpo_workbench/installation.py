@@ -88,17 +88,25 @@ class Installation:
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str] | Settings, *,
-             databases: Iterable[str] | None = None) -> Installation:
+             databases: Iterable[str] | None = None,
+             searched_only: bool = False) -> Installation:
         """Read the settings file and its datamap, connect, reflect and check.
 
         ``settings_path`` may also be the settings already read (:func:`load_settings`).
         ``databases`` limits the databases opened (default: every one the datamap
         names); tables of the others are then not searched, and nothing connects to
         them, so work that needs only some databases goes on while another is down.
+        ``searched_only`` opens the databases a search reads
+        (:attr:`Datamap.searched_databases`): enough for a search, not for the
+        lookups of details and reports.
         """
         settings = (settings_path if isinstance(settings_path, Settings)
                     else load_settings(settings_path))
         datamap = load_datamap(settings.datamap_path)
+        if searched_only:
+            if databases is not None:
+                raise TypeError("give either databases or searched_only, not both")
+            databases = datamap.searched_databases
         wanted = set(datamap.databases if databases is None else databases)
         # A database the datamap names but the settings lack is reported by the
         # schema check, table by table.

@@ -80,10 +80,12 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
 
     @classmethod
     def open(cls, settings_path: str | os.PathLike[str], user: str | None = None, *,
-             databases: Iterable[str] | None = None, audit_ahead: bool = False) -> Workbench:
+             databases: Iterable[str] | None = None, searched_only: bool = False,
+             audit_ahead: bool = False) -> Workbench:
         """Open the installation whose settings file is ``settings_path``.
 
-        ``databases`` opens only those (see :meth:`Installation.open`). With
+        ``databases`` opens only those, ``searched_only`` only those a search reads
+        (see :meth:`Installation.open`). With
         ``audit_ahead``, the audit log is opened on a thread of its own while the
         installation's databases connect, for a caller about to record (a
         command-line search); otherwise it is opened at the first event. An
@@ -93,11 +95,13 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         # command before anything is opened, searched or written.
         user = _acting_user(user)
         if not audit_ahead:
-            return cls(Installation.open(settings_path, databases=databases), user=user)
+            return cls(Installation.open(settings_path, databases=databases,
+                                         searched_only=searched_only), user=user)
         settings = load_settings(settings_path)
         opening = _Opening(lambda: open_audit_log(settings))
         try:
-            wb = cls(Installation.open(settings, databases=databases), user=user)
+            wb = cls(Installation.open(settings, databases=databases,
+                                       searched_only=searched_only), user=user)
         except BaseException:
             opening.discard()
             raise
@@ -397,17 +401,18 @@ def _acting_user(user: str | None) -> str:
 
 
 def open_workbench(settings_path: str | os.PathLike[str], user: str | None = None, *,
-                   databases: Iterable[str] | None = None,
+                   databases: Iterable[str] | None = None, searched_only: bool = False,
                    audit_ahead: bool = False) -> Workbench:
     """Open an installation from its settings file (see :class:`Workbench`).
 
     ``user`` names who acts (the audit log records it); by default the operating
     system's user name. ``databases`` opens only those logical databases (a resumed
-    erasure needs only its own, so another one may be down). ``audit_ahead`` opens
-    the audit log meanwhile (see :meth:`Workbench.open`).
+    erasure needs only its own, so another one may be down); ``searched_only`` only
+    those a search reads. ``audit_ahead`` opens the audit log meanwhile (see
+    :meth:`Workbench.open`).
     """
     return Workbench.open(settings_path, user=user, databases=databases,
-                          audit_ahead=audit_ahead)
+                          searched_only=searched_only, audit_ahead=audit_ahead)
 
 
 class _Opening:

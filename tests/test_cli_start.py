@@ -138,3 +138,31 @@ def test_an_audit_log_that_cannot_be_opened_fails_the_search_but_not_a_command_t
     assert search.returncode != 0 and "key" in search.stderr and search.stdout == ""
     assert "Traceback" not in search.stderr
     assert explain.returncode == 0, explain.stderr
+
+
+def test_a_command_line_search_does_not_open_a_database_that_holds_only_lookups(
+        tmp_path: Path) -> None:
+    """The demo's ``configuration`` database holds only the agents' and queues' names."""
+    from dpo_workbench.datamap import load_datamap
+    from dpo_workbench.settings import load_settings
+
+    with demo_installation(tmp_path / "demo", indexes=False) as path:
+        settings = load_settings(path)
+        datamap = load_datamap(settings.datamap_path)
+        assert "configuration" in datamap.databases
+        assert "configuration" not in datamap.searched_databases
+        argv = [str(Path(sys.executable).parent / "dpo-workbench"), "search", "--config",
+                str(path), "--email", "aino.jarvinen@example.fi", "--format", "json", "--hints"]
+        whole = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+        Path(settings.databases["configuration"].database).unlink()  # the lookups are gone
+
+        without = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+        item = json.loads(whole.stdout)["groups"]["contacts"][0]
+        details = subprocess.run(
+            [argv[0], "details", "--config", str(path), "--format", "json",
+             f"{item['_database']}.{item['_table']}#{item['_key']}"],
+            capture_output=True, text=True, check=False, timeout=120)
+
+    assert whole.returncode == 0 and without.returncode == 0, without.stderr
+    assert json.loads(without.stdout) == json.loads(whole.stdout)
+    assert details.returncode != 0 and "configuration" in details.stderr

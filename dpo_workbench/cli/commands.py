@@ -37,7 +37,10 @@ def _open(args: argparse.Namespace) -> Workbench:
 
 def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``search``: find everything held about one person."""
-    with _open(args) as wb:
+    # A database holding only lookups (agents' names, queues) is not read by a search,
+    # nor by its identity hints (child rows live in their parent's database).
+    with open_workbench(args.config, user=args.user, audit_ahead=True,
+                        searched_only=True) as wb:
         result = wb.search(wb.criteria(**criteria_fields(args)))
         if args.hints:
             result = replace(result, hints=tuple(wb.identity_hints(result)))

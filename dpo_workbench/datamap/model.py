@@ -269,6 +269,12 @@ class Datamap:
                 seen[lk.database] = None
         return tuple(seen)
 
+    @property
+    def searched_databases(self) -> tuple[str, ...]:
+        """The logical databases a search reads: those of the searchable tables (and
+        their child rows); a database holding only lookups is not among them."""
+        return tuple(dict.fromkeys(t.database for t in self.tables))
+
     def tables_by_database(self) -> dict[str, set[str]]:
         """Every physical table the datamap refers to, per logical database."""
         out: dict[str, set[str]] = {}
