@@ -15,8 +15,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 
 #: PyPI name -> conda-forge name, where they differ. Playwright's Python package is
-#: `playwright-python` on conda-forge (`playwright` there is not the Python library).
-CONDA_NAMES = {"playwright": "playwright-python"}
+#: `playwright-python` on conda-forge (`playwright` there is not the Python library);
+#: psycopg2's prebuilt wheels are `psycopg2-binary` on PyPI, conda-forge's `psycopg2`
+#: is built already.
+CONDA_NAMES = {"playwright": "playwright-python", "psycopg2-binary": "psycopg2"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
