@@ -182,10 +182,14 @@ def indexed_searches(wb: Any, runs: int, searches: list[Search]) -> dict[str, An
 
 
 def naive_engines(wb: Any) -> dict[str, Any]:
-    """Engines without server-side prepared statements, so every execution gets a custom plan."""
+    """Engines without server-side prepared statements, so every execution gets a custom plan.
+
+    Only psycopg 3 prepares statements (after five executions); psycopg2 sends each
+    statement with its values in it, so its engines are naive already.
+    """
     out = {}
     for db, engine in wb.installation.engines.items():
-        if engine.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
             out[db] = create_engine(engine.url, connect_args={"prepare_threshold": None})
         else:
             out[db] = engine

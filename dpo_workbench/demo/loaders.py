@@ -4,9 +4,9 @@ Tables and indexes are declared by the SQLAlchemy metadata of
 :mod:`dpo_workbench.demo.schema`, so that every engine gets the types SQLAlchemy
 would give them; the rows then go in through each driver's fastest path:
 ``executemany`` inside one transaction with the journal off on SQLite, ``COPY ...
-FROM STDIN`` on PostgreSQL and multi-row ``INSERT`` statements on MariaDB. Indexes
-are created after the rows are in, which is several times faster than updating
-them row by row.
+FROM STDIN`` on PostgreSQL (psycopg 3 or psycopg2, as the URL names it) and
+multi-row ``INSERT`` statements on MariaDB. Indexes are created after the rows are
+in, which is several times faster than updating them row by row.
 
 Values arrive as Python tuples in the table's column order: text, integers,
 ``None``, and datetimes already as text in SQLAlchemy's SQLite format
@@ -15,6 +15,7 @@ Values arrive as Python tuples in the table's column order: text, integers,
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -162,15 +163,25 @@ class _ServerSink:
 
 
 class PostgresSink(_ServerSink):
-    """Rows into PostgreSQL with ``COPY ... FROM STDIN`` (psycopg 3)."""
+    """Rows into PostgreSQL with ``COPY ... FROM STDIN``, through the URL's own driver.
+
+    psycopg 3 (``postgresql+psycopg://``) writes the rows with its ``Copy.write_row``;
+    psycopg2 (``postgresql+psycopg2://``) gets them in COPY's text format
+    (:func:`copy_text`) through ``copy_expert``. A plain ``postgresql://`` URL takes
+    SQLAlchemy's default driver, either of the two.
+    """
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
             return
-        with self._conn.cursor() as cur, cur.copy(
-                f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
+        sql = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
+        with self._conn.cursor() as cur:
+            if self._engine.dialect.driver == "psycopg2":
+                cur.copy_expert(sql, io.StringIO(copy_text(rows)))
+                return
+            with cur.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     def finish(self, step: Step | None = None) -> None:
         with self._conn.cursor() as cur:
@@ -197,6 +208,25 @@ class MariaDBSink(_ServerSink):
             for ddl in _stepped(self._indexes, step):
                 cur.execute(ddl)
         self._conn.commit()
+
+
+#: What COPY's text format escapes in a value: the backslash, the field and row separators.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows: Sequence[Row]) -> str:
+    r"""``rows`` in PostgreSQL's COPY text format: tab-separated, ``\N`` for NULL.
+
+    Each value is written as its text (``True`` as ``True``, which PostgreSQL reads
+    as a boolean); backslashes, tabs and line breaks are escaped.
+
+    Examples
+    --------
+    >>> copy_text([(1, "a\tb", None), (2, "c:\\d\n", True)])
+    '1\ta\\tb\t\\N\n2\tc:\\\\d\\n\tTrue\n'
+    """
+    return "".join("\t".join("\\N" if v is None else str(v).translate(_COPY_ESCAPES)
+                             for v in row) + "\n" for row in rows)
 
 
 def copy_mariadb_database(conn: Connection, source: str, dest: str) -> None:

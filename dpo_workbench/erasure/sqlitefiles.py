@@ -147,7 +147,8 @@ def is_lock_timeout(exc: BaseException) -> bool:
     """Whether a driver error is a lock wait that timed out (on any engine)."""
     text = str(exc).lower()
     code = getattr(exc, "args", (None,))[0] if getattr(exc, "args", None) else None
-    sqlstate = getattr(exc, "sqlstate", None)
+    # PostgreSQL's SQLSTATE: psycopg 3 calls it sqlstate, psycopg2 pgcode.
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     return ("database is locked" in text or code in (1205, 1969, 3024)
             or sqlstate in ("55P03", "57014") or "lock timeout" in text
             or "lock_timeout" in text)
