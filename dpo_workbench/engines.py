@@ -113,7 +113,7 @@ def state_engine(url: str | URL) -> Engine:
             _create_private_file(Path(url.database).expanduser())
         return sqlite_engine(url, create_folder=True, wal=True, secure_delete=True,
                              explicit_begin=True)
-    return server_engine(url)
+    return driver_engine(url, "the state database", "state: in the settings file")
 
 
 def server_engine(url: URL, **kwargs: Any) -> Engine:
@@ -201,13 +201,65 @@ def database_engine(name: str, url: URL, settings_path: Path | str) -> Engine:
                 f"databases.{name} in {settings_path} (or build the demo: "
                 "dpo-workbench demo build).")
         return sqlite_engine(url)
-    try:
-        engine = server_engine(url)
-    except (SQLAlchemyError, ImportError) as exc:
-        raise ConfigError(f"database '{name}' ({describe_url(url)}): {exc}") from None
+    engine = driver_engine(url, f"database '{name}'", f"databases.{name} in {settings_path}")
     if url.get_driver_name() == "pymysql":
         _share_preferred_tls(engine)
     return engine
+
+
+#: The drivers installed with the workbench, by backend, as a URL names them.
+INSTALLED_DRIVERS: dict[str, tuple[str, ...]] = {
+    "postgresql": ("postgresql+psycopg2", "postgresql+psycopg"),
+    "mysql": ("mysql+pymysql",), "mariadb": ("mariadb+pymysql",)}
+
+
+def driver_engine(url: URL, what: str, where: str) -> Engine:
+    """An engine for a database on a server (PostgreSQL, MariaDB/MySQL), through the
+    driver its URL names (:func:`server_engine`, with the driver's options).
+
+    ``what`` names the database in messages (``"database 'operative'"``) and
+    ``where`` the setting that holds its URL. PostgreSQL URLs may name either
+    installed driver: ``postgresql+psycopg2://`` connects with psycopg2,
+    ``postgresql+psycopg://`` with psycopg 3, and a plain ``postgresql://`` with
+    SQLAlchemy's default (psycopg 3 from SQLAlchemy 2.1 on, psycopg2 before); they
+    read and write the same. On
+    psycopg2 the dialect's native ``hstore`` support is left off: it would look up
+    the ``hstore`` type in the catalogue on every engine's first connection, and a
+    reflected ``hstore`` column reads as the same ``dict`` without it.
+
+    Raises
+    ------
+    ConfigError
+        The URL names a driver that is not installed, or one SQLAlchemy does not know.
+
+    Examples
+    --------
+    >>> from sqlalchemy.engine import make_url
+    >>> e = driver_engine(make_url("postgresql+psycopg2://dpo@db1.example.com/operative"),
+    ...                   "database 'operative'", "databases.operative")
+    >>> e.dialect.driver, e.dialect.use_native_hstore
+    ('psycopg2', False)
+    >>> driver_engine(make_url("postgresql+pg8000://dpo@db1/operative"),
+    ...               "database 'operative'", "databases.operative")
+    Traceback (most recent call last):
+    dpo_workbench.errors.ConfigError: database 'operative' (postgresql+pg8000://dpo@db1/...): \
+the driver pg8000 is not installed (No module named 'pg8000'). Use a driver the workbench \
+installs (postgresql+psycopg2, postgresql+psycopg), or install pg8000. Check ...
+    """
+    options: dict[str, Any] = {}
+    if url.get_driver_name() == "psycopg2":
+        options["use_native_hstore"] = False
+    try:
+        return server_engine(url, **options)
+    except ImportError as exc:
+        driver = url.get_driver_name()
+        known = INSTALLED_DRIVERS.get(url.get_backend_name())
+        instead = f"Use a driver the workbench installs ({', '.join(known)}), or install " \
+            f"{driver}" if known else f"Install {driver}"
+        raise ConfigError(f"{what} ({describe_url(url)}): the driver {driver} is not "
+                          f"installed ({exc}). {instead}. Check {where}.") from None
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"{what} ({describe_url(url)}): {exc}. Check {where}.") from None
 
 
 def _share_preferred_tls(engine: Engine) -> None:
