@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from dbservers import server_available, server_database
+from dbservers import pg_driver_url, server_available, server_database
 
 from dpo_workbench.demo.build import build_demo
 from dpo_workbench.demo.schema import DATABASES
@@ -36,17 +36,23 @@ def require_engine(kind: str) -> None:
 
 @contextmanager
 def demo_installation(folder: Path, placement: Mapping[str, str] | str = "sqlite", *,
-                      events: int = SMALL_EVENTS, indexes: bool = True) -> Iterator[Path]:
+                      events: int = SMALL_EVENTS, indexes: bool = True,
+                      pg_driver: str | None = None) -> Iterator[Path]:
     """Build a demo installation; yield its settings file; drop server databases after.
 
     ``placement`` is one engine for every database, or a mapping from logical
-    database to engine (databases not named stay SQLite).
+    database to engine (databases not named stay SQLite). ``pg_driver``
+    ("psycopg" or "psycopg2") is the driver of the PostgreSQL URLs, which build the
+    demo and go into its settings file; by default the test server's own URL's.
     """
     if isinstance(placement, str):
         placement = {db: placement for db in DATABASES}
     with ExitStack() as stack:
         urls = {db: stack.enter_context(server_database(kind, prefix=f"dpo_{db[:4]}"))
                 for db, kind in placement.items() if kind != "sqlite"}
+        if pg_driver:
+            urls = {db: pg_driver_url(url, pg_driver) if placement[db] == "postgresql" else url
+                    for db, url in urls.items()}
         settings = build_demo(folder, events=events, urls=urls)
         if indexes:
             from dpo_workbench import open_workbench

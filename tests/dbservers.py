@@ -9,6 +9,9 @@ and drops the database afterwards, even when the test fails::
     with pg_database() as url:
         engine = create_engine(url)
 
+:func:`pg_driver_url` gives the same PostgreSQL database's URL for the other driver
+(psycopg 3 or psycopg2).
+
 The administrative URLs default to the servers of the development machine
 (PostgreSQL with trust authentication for ``postgres``; MariaDB ``root`` without
 password) and can be changed with ``DPO_TEST_PG_ADMIN_URL`` and
@@ -87,6 +90,25 @@ def pg_database(prefix: str = "dpo_test", *, template: str = "template0") -> Ite
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+#: The PostgreSQL drivers the workbench installs, as a URL names them after ``postgresql+``.
+PG_DRIVERS: tuple[str, ...] = ("psycopg", "psycopg2")
+
+
+def pg_driver_url(url: str, driver: str) -> str:
+    """The PostgreSQL ``url`` connecting through ``driver`` ("psycopg" or "psycopg2").
+
+    >>> pg_driver_url("postgresql+psycopg://postgres@127.0.0.1:5432/db", "psycopg2")
+    'postgresql+psycopg2://postgres@127.0.0.1:5432/db'
+    """
+    if driver not in PG_DRIVERS:
+        raise ValueError(f"unknown PostgreSQL driver {driver!r}; use one of "
+                         f"{', '.join(PG_DRIVERS)}")
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
+    return parsed.set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
 
 
 @contextmanager

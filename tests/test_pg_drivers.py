@@ -1,0 +1,271 @@
+"""PostgreSQL through either driver: psycopg 3 (``postgresql+psycopg://``) and psycopg2
+(``postgresql+psycopg2://``) find, show, report, index and erase the same.
+
+One demo installation on the PostgreSQL server is read through a settings file per
+URL prefix (the same databases, datamap, files and state); installations built
+through psycopg2 URLs are indexed and erased through them too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import demo_installation, require_engine
+from dbservers import pg_database, pg_driver_url
+from scan import needles, scan_databases, scan_files
+from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+import dpo_workbench as dw
+from dpo_workbench.cli import main
+from dpo_workbench.demo.build import build_demo
+from dpo_workbench.demo.samples import AINO, SOREN, ZOE
+from dpo_workbench.demo.schema import DATABASES
+from dpo_workbench.engines import database_engine
+from dpo_workbench.erasure.sqlitefiles import is_lock_timeout
+from dpo_workbench.errors import ConfigError
+from dpo_workbench.selection import Selection
+
+pytestmark = pytest.mark.engines
+
+#: A demo small enough to build in seconds; the sample subjects are all in it.
+EVENTS = 1500
+
+CRITERIA = [
+    {"phone": AINO.phone, "email": AINO.email},
+    {"phone": SOREN.phone, "digits": 8},
+    {"email": ZOE.email, "start": "2024-01-01", "end": "2025-12-31"},
+    {"first_name": "aino", "last_name": "JÄRVINEN"},
+    {"phone": "999 999 9999"},
+]
+
+
+def with_driver(settings: Path, driver: str | None) -> Path:
+    """A settings file beside ``settings``, its PostgreSQL URLs naming ``driver``.
+
+    ``None`` writes plain ``postgresql://`` URLs (SQLAlchemy's default driver).
+    """
+    raw = yaml.safe_load(settings.read_text(encoding="utf-8"))
+
+    def rewrite(url: str) -> str:
+        if make_url(url).get_backend_name() != "postgresql":
+            return url
+        if driver is None:
+            return make_url(url).set(drivername="postgresql").render_as_string(False)
+        return pg_driver_url(url, driver)
+
+    raw["databases"] = {db: rewrite(url) for db, url in raw["databases"].items()}
+    raw["state"] = rewrite(raw["state"])
+    out = settings.with_name(f"workbench-{driver or 'plain'}.yaml")
+    out.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def installs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """One demo on PostgreSQL (built through psycopg 3): its settings file per driver."""
+    require_engine("postgresql")
+    folder = tmp_path_factory.mktemp("pg-drivers")
+    with demo_installation(folder, "postgresql", events=EVENTS, pg_driver="psycopg") as s:
+        yield {"psycopg": s, "psycopg2": with_driver(s, "psycopg2"),
+               "plain": with_driver(s, None)}
+
+
+def _drivers(wb: dw.Workbench) -> set[str]:
+    return {e.dialect.driver for e in wb.installation.engines.values()}
+
+
+@pytest.mark.parametrize("other", ["psycopg2", "plain"])
+def test_every_group_has_the_same_rows_and_dtypes_through_either_driver(installs, other):
+    with dw.open_workbench(installs["psycopg"], user="test") as a, \
+            dw.open_workbench(installs[other], user="test") as b:
+        assert _drivers(a) == {"psycopg"}
+        if other == "psycopg2":
+            assert _drivers(b) == {"psycopg2"}
+        for fields in CRITERIA:
+            ra, rb = a.search(**fields), b.search(**fields)
+            assert ra.counts() == rb.counts(), fields
+            assert (ra.total, ra.too_many) == (rb.total, rb.too_many), fields
+            for group, frame in ra.groups.items():
+                assert frame.dtypes.to_dict() == rb.groups[group].dtypes.to_dict(), group
+                pd.testing.assert_frame_equal(frame, rb.groups[group], check_exact=True)
+            assert ra.to_dict() == rb.to_dict(), fields
+
+
+def test_details_are_the_same_through_psycopg2(installs):
+    with dw.open_workbench(installs["psycopg"], user="test") as a, \
+            dw.open_workbench(installs["psycopg2"], user="test") as b:
+        refs = a.search(phone=AINO.phone, email=AINO.email).refs()
+        assert refs == b.search(phone=AINO.phone, email=AINO.email).refs()
+        for ref in refs[:12] + refs[-4:]:
+            da, db = a.details(ref), b.details(ref)
+            assert (da.fields, da.lookups, da.files, da.copies) == \
+                (db.fields, db.lookups, db.files, db.copies), ref
+            assert da.children.keys() == db.children.keys()
+            for name, frame in da.children.items():
+                pd.testing.assert_frame_equal(frame, db.children[name], check_exact=True)
+
+
+def test_reports_are_the_same_through_psycopg2(installs, tmp_path):
+    written = {}
+    for driver in ("psycopg", "psycopg2"):
+        with dw.open_workbench(installs[driver], user="test") as wb:
+            criteria = wb.criteria(phone=AINO.phone, email=AINO.email)
+            out = tmp_path / f"{driver}.json"
+            wb.report(Selection.all(wb.search(criteria)), criteria=criteria, out=out,
+                      created_at=pd.Timestamp("2026-01-02 03:04:05").to_pydatetime())
+            written[driver] = json.loads(out.read_text(encoding="utf-8"))
+    assert written["psycopg"] == written["psycopg2"]
+
+
+#: Columns that differ between two builds of the same demo (a password hash's salt).
+UNEQUAL = {"password_hash"}
+
+
+def _table_rows(url: str) -> dict[str, list[tuple]]:
+    """Every table's rows of the database at ``url``, in primary-key order."""
+    engine = create_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(bind=engine)
+        with engine.connect() as conn:
+            return {t.name: [tuple(r) for r in conn.execute(
+                select(*(c for c in t.columns if c.name not in UNEQUAL))
+                .order_by(*t.primary_key.columns))] for t in md.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_demo_built_through_psycopg2_urls_holds_the_same_rows(installs, tmp_path):
+    built = {}
+    with pg_database("dpo_conf") as conf, pg_database("dpo_dire") as dire, \
+            pg_database("dpo_oper") as oper, pg_database("dpo_outb") as outb, \
+            pg_database("dpo_moni") as moni:
+        urls = {db: pg_driver_url(u, "psycopg2") for db, u in
+                zip(DATABASES, (conf, dire, oper, outb, moni), strict=True)}
+        settings = build_demo(tmp_path / "demo", events=EVENTS, urls=urls)
+        written = yaml.safe_load(settings.read_text(encoding="utf-8"))["databases"]
+        assert all(u.startswith("postgresql+psycopg2://") for u in written.values())
+        for db, url in urls.items():
+            built[db] = _table_rows(url)
+    with dw.open_workbench(installs["psycopg"]) as wb:
+        reference = {db: _table_rows(wb.installation.engines[db].url.render_as_string(False))
+                     for db in DATABASES}
+    for db in DATABASES:
+        assert built[db].keys() == reference[db].keys(), db
+        for table, rows in reference[db].items():
+            assert rows, (db, table)
+            assert built[db][table] == rows, (db, table)
+
+
+@pytest.mark.slow
+def test_indexes_and_erasure_with_its_receipt_through_psycopg2(tmp_path, capsys):
+    require_engine("postgresql")
+    with demo_installation(tmp_path, "postgresql", events=EVENTS, indexes=False,
+                           pg_driver="psycopg2") as settings, \
+            pg_database("dpo_state") as state:
+        raw = yaml.safe_load(settings.read_text(encoding="utf-8"))
+        raw["state"] = pg_driver_url(state, "psycopg2")  # the audit log on PostgreSQL too
+        settings.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+
+        assert main(["indexes", "-c", str(settings), "--status"]) == 0
+        before = capsys.readouterr().out.splitlines()
+        assert before and all(line.endswith(" missing") for line in before), before
+        assert main(["indexes", "-c", str(settings), "--apply"]) == 0
+        capsys.readouterr()
+        assert main(["indexes", "-c", str(settings), "--status"]) == 0
+        after = capsys.readouterr().out.splitlines()
+        assert len(after) == len(before) and not any("missing" in line for line in after)
+        with dw.open_workbench(settings, user="dpo") as wb:
+            assert _drivers(wb) == {"psycopg2"}
+            assert wb.state_engine.dialect.driver == "psycopg2"
+            assert all(s.exists for s in wb.index_status())
+
+            criteria = wb.criteria(phone=AINO.phone, email=AINO.email)
+            result = wb.search(criteria)
+            assert all(n > 0 for n in result.counts().values())
+            plan = wb.plan_erasure(Selection.all(result))
+            receipt = wb.erase(plan, plan.token, criteria=criteria)
+            assert receipt["verified"], receipt["problems"]
+
+            email, digits = needles(AINO)
+            assert scan_databases(wb, email, digits) == []
+            assert scan_files(wb.settings.files.values(), email, digits) == []
+            assert wb.search(criteria).total == 0
+            assert wb.search(phone=SOREN.phone).total > 0  # nobody else is touched
+            report = wb.audit.verify()
+            assert report.ok, report.problems
+            actions = {e.action for e in wb.audit.events()}
+            assert {"erasure_executed", "erasure_verified"} <= actions
+        assert main(["audit", "verify", "-c", str(settings)]) == 0
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_a_statement_timeout_is_recognised_from_either_driver(driver):
+    require_engine("postgresql")
+    with pg_database() as url:
+        engine = create_engine(pg_driver_url(url, driver))
+        try:
+            with engine.connect() as conn, pytest.raises(DBAPIError) as info:
+                conn.execute(text("SET statement_timeout = 50"))
+                conn.execute(text("SELECT pg_sleep(2)"))
+        finally:
+            engine.dispose()
+    assert "statement timeout" in str(info.value.orig)
+    assert is_lock_timeout(info.value.orig)
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_an_hstore_column_reads_as_the_same_dict_through_either_driver(driver, tmp_path):
+    # psycopg2's engines leave the dialect's native hstore off (one catalogue query
+    # fewer per connection pool): a reflected hstore column still reads as a dict.
+    require_engine("postgresql")
+    with pg_database() as url:
+        setup = create_engine(url)
+        with setup.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS hstore"))
+            conn.execute(text("CREATE TABLE t (id integer PRIMARY KEY, attrs hstore)"))
+            conn.execute(text("INSERT INTO t VALUES (1, 'a=>1, \"b c\"=>NULL'), (2, NULL)"))
+        setup.dispose()
+        engine = database_engine("extra", make_url(pg_driver_url(url, driver)),
+                                 tmp_path / "workbench.yaml")
+        try:
+            assert engine.dialect.driver == driver
+            md = MetaData()
+            md.reflect(bind=engine, only=["t"])
+            with engine.connect() as conn:
+                rows = conn.execute(select(md.tables["t"]).order_by(text("id"))).all()
+        finally:
+            engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, {"a": "1", "b c": None}), (2, None)]
+
+
+def test_a_url_naming_a_driver_that_is_not_installed_names_the_database_and_driver(
+        installs, tmp_path):
+    raw = yaml.safe_load(installs["psycopg"].read_text(encoding="utf-8"))
+    url = make_url(raw["databases"]["outbound"])
+    raw["databases"]["outbound"] = url.set(drivername="postgresql+pg8000").render_as_string(False)
+    settings = installs["psycopg"].with_name("workbench-pg8000.yaml")
+    settings.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        dw.open_workbench(settings).close()
+    message = str(info.value)
+    assert "database 'outbound'" in message
+    assert "the driver pg8000 is not installed" in message
+    assert "postgresql+psycopg2, postgresql+psycopg" in message
+    assert "databases.outbound" in message
+
+    raw["databases"]["outbound"] = url.render_as_string(False)
+    raw["state"] = url.set(drivername="postgresql+pg8000").render_as_string(False)
+    settings.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"the state database .*the driver pg8000 is not "
+                                          r"installed.*Check state: in the settings file"), \
+            dw.open_workbench(settings) as wb:
+        wb.audit.verify()
