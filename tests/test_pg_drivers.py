@@ -8,6 +8,7 @@ through psycopg2 URLs are indexed and erased through them too.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from dpo_workbench.demo.schema import DATABASES
 from dpo_workbench.engines import database_engine
 from dpo_workbench.erasure.sqlitefiles import is_lock_timeout
 from dpo_workbench.errors import ConfigError
+from dpo_workbench.schemacache import fingerprint
 from dpo_workbench.selection import Selection
 
 pytestmark = pytest.mark.engines
@@ -122,6 +124,31 @@ def test_reports_are_the_same_through_psycopg2(installs, tmp_path):
                       created_at=pd.Timestamp("2026-01-02 03:04:05").to_pydatetime())
             written[driver] = json.loads(out.read_text(encoding="utf-8"))
     assert written["psycopg"] == written["psycopg2"]
+
+
+def test_schema_fingerprints_check_and_datamap_draft_are_the_same_through_psycopg2(installs):
+    fingerprints = {}
+    for driver in ("psycopg", "psycopg2"):
+        with dw.open_workbench(installs[driver]) as wb:
+            wanted = wb.datamap.tables_by_database()
+            fingerprints[driver] = {}
+            for db, engine in wb.installation.engines.items():
+                with engine.connect() as conn:
+                    fingerprints[driver][db] = fingerprint(conn, wanted.get(db, set()))
+    # the schema kept by one driver's process serves the other's
+    assert all(fingerprints["psycopg"].values())
+    assert fingerprints["psycopg"] == fingerprints["psycopg2"]
+
+    drafts = {}
+    for driver in ("psycopg", "psycopg2"):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["check", "--config", str(installs[driver])], out, err) == 0, err.getvalue()
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["datamap", "draft", "--config", str(installs[driver])], out, err) == 0
+        # after its heading, which names the settings file
+        drafts[driver] = out.getvalue().split("\n\n", 1)[1]
+    assert "contact_events" in drafts["psycopg"]
+    assert drafts["psycopg"] == drafts["psycopg2"]
 
 
 #: Columns that differ between two builds of the same demo (a password hash's salt).
