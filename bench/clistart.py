@@ -14,6 +14,12 @@ same one), each timed from ``fork`` to exit:
 - ``search``: the console script ``dpo-workbench search --format json`` of a real
   subject (AINO by phone and e-mail) on the installation, with its audit-log append.
 
+On a PostgreSQL installation the driver, imports and search processes run a second
+time in the same rounds with ``workbench-psycopg2.yaml``, a settings file beside the
+installation's with its PostgreSQL URLs naming ``postgresql+psycopg2://`` (psycopg2
+instead of psycopg 3; the same databases, datamap, files and state): the row
+"(psycopg2)" of the table.
+
 Bytecode is compiled first (``python -m compileall`` of the package and of the
 environment's site-packages) and allowed (``PYTHONDONTWRITEBYTECODE`` is removed
 from the children's environment): a shell that forbids writing bytecode would
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -36,6 +43,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from dpo_workbench.demo.samples import AINO
 from dpo_workbench.installation import Installation
@@ -234,20 +243,101 @@ def database_urls(settings: Path) -> list[str]:
     return list({u.drivername: u.render_as_string(hide_password=True) for u in urls}.values())
 
 
-def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
-    """The four processes, interleaved, ``runs`` rounds after one warm-up; the breakdown."""
-    compiled_s = compile_bytecode()
-    env = child_env()
+#: The second PostgreSQL driver measured, and the settings file that names it.
+PSYCOPG2 = ("psycopg2", "workbench-psycopg2.yaml")
+
+#: A PostgreSQL URL's scheme, with or without a driver (``postgresql+psycopg://``).
+_PG_SCHEME = re.compile(r"^postgresql(\+\w+)?://")
+
+
+def driver_settings(settings: Path, scheme: str, name: str) -> Path | None:
+    r"""Write ``name`` beside ``settings``: the same settings with every PostgreSQL URL
+    (databases and state) starting ``scheme://`` (``postgresql+psycopg2``, or
+    ``postgresql`` for SQLAlchemy's default driver); return its path, or ``None`` (and
+    write nothing) when no database is on PostgreSQL.
+
+    Everything else stays as written (relative paths are relative to the same
+    folder, ``${VAR}`` placeholders are kept).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "workbench.yaml").write_text(
+    ...     "datamap: datamap.yaml\n"
+    ...     "databases: {a: 'postgresql+psycopg://u@h/a', b: 'sqlite:///b.sqlite'}\n")
+    >>> alt = driver_settings(folder / "workbench.yaml", "postgresql+psycopg2",
+    ...                       "workbench-2.yaml")
+    >>> yaml.safe_load(alt.read_text())["databases"]
+    {'a': 'postgresql+psycopg2://u@h/a', 'b': 'sqlite:///b.sqlite'}
+    """
+    raw = yaml.safe_load(settings.read_text(encoding="utf-8"))
+    urls = dict(raw.get("databases") or {})
+    if not any(_PG_SCHEME.match(str(u)) for u in urls.values()):
+        return None
+
+    def rewrite(url: Any) -> Any:
+        return _PG_SCHEME.sub(f"{scheme}://", url) if isinstance(url, str) else url
+
+    raw["databases"] = {db: rewrite(u) for db, u in urls.items()}
+    if "state" in raw:
+        raw["state"] = rewrite(raw["state"])
+    out = settings.with_name(name)
+    out.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+def _processes(settings: Path, env: dict[str, str], suffix: str = ""
+               ) -> tuple[dict[str, tuple[list[str], dict[str, str]]], list[str]]:
+    """The driver, imports and search processes of one settings file (names + ``suffix``),
+    and the modules its search loads."""
     modules = search_modules(settings)
     env_imports = dict(env, DPO_BENCH_MODULES=json.dumps(modules))
     env_driver = dict(env, DPO_BENCH_URLS=json.dumps(database_urls(settings)))
+    return {
+        f"driver{suffix}": ([sys.executable, "-c", _DRIVER], env_driver),
+        f"imports{suffix}": ([sys.executable, "-c", _IMPORTS], env_imports),
+        f"search{suffix}": ([*console_script(), *search_args(settings)], env),
+    }, modules
+
+
+def _summary(medians: dict[str, float], cpu: dict[str, float], modules: list[str]
+             ) -> dict[str, Any]:
+    """The ratios and loaded modules of one settings file's processes."""
+    return {
+        "ratio": round(medians["search"] / medians["baseline"], 3),
+        "driver_ratio": round(medians["search"] / medians["driver"], 3),
+        "imports_ratio": round(medians["imports"] / medians["baseline"], 3),
+        # CPU time is less disturbed by other work on the machine than wall time, but
+        # leaves out what a database server does for the search
+        "cpu_medians_ms": cpu,
+        "cpu_ratio": round(cpu["search"] / cpu["baseline"], 3) if cpu["baseline"] else None,
+        "modules_loaded": len(modules),
+        "heavy_loaded": [m for m in modules if m.split(".")[0] in ("pandas", "numpy",
+                                                                    "ipywidgets", "voila")],
+    }
+
+
+def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
+    """The processes, interleaved, ``runs`` rounds after one warm-up; the breakdown.
+
+    On a PostgreSQL installation the result's ``drivers`` holds the same figures for
+    psycopg2 (:data:`PSYCOPG2`), measured in the same rounds.
+    """
+    compiled_s = compile_bytecode()
+    env = child_env()
     commands: dict[str, tuple[list[str], dict[str, str]]] = {
         "python": ([sys.executable, "-c", "pass"], env),
         "baseline": ([sys.executable, "-c", BASELINE], env),
-        "driver": ([sys.executable, "-c", _DRIVER], env_driver),
-        "imports": ([sys.executable, "-c", _IMPORTS], env_imports),
-        "search": ([*console_script(), *search_args(settings)], env),
     }
+    own, modules = _processes(settings, env)
+    commands.update(own)
+    driver, alt_name = PSYCOPG2
+    alt = driver_settings(settings, f"postgresql+{driver}", alt_name)
+    suffix = f" ({driver})"
+    if alt is not None:
+        other, alt_modules = _processes(alt, env, suffix)
+        commands.update(other)
     names = list(commands)
     times: dict[str, list[float]] = {name: [] for name in names}
     cpu_times: dict[str, list[float]] = {name: [] for name in names}
@@ -260,25 +350,25 @@ def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
                 times[name].append(took)
                 cpu_times[name].append(cpu)
     load_after = os.getloadavg()
-    medians = {name: round(median_ms(values), 1) for name, values in times.items()}
-    cpu = {name: round(median_ms(values), 1) for name, values in cpu_times.items()}
-    return {
+    all_medians = {name: round(median_ms(values), 1) for name, values in times.items()}
+    all_cpu = {name: round(median_ms(values), 1) for name, values in cpu_times.items()}
+    all_runs = {name: [round(t * 1000, 1) for t in values] for name, values in times.items()}
+    shared = ("python", "baseline")
+
+    def of(figures: dict[str, Any], end: str) -> dict[str, Any]:
+        """The shared processes' figures and those named with ``end``, without it."""
+        return {name.removesuffix(end): v for name, v in figures.items()
+                if name in shared or (name.endswith(end) if end else " (" not in name)}
+
+    medians, cpu = of(all_medians, ""), of(all_cpu, "")
+    out = {
         "runs": runs,
         "medians_ms": medians,
-        "runs_ms": {name: [round(t * 1000, 1) for t in values] for name, values in times.items()},
-        "ratio": round(medians["search"] / medians["baseline"], 3),
-        "driver_ratio": round(medians["search"] / medians["driver"], 3),
-        "imports_ratio": round(medians["imports"] / medians["baseline"], 3),
-        # CPU time is less disturbed by other work on the machine than wall time, but
-        # leaves out what a database server does for the search
-        "cpu_medians_ms": cpu,
-        "cpu_ratio": round(cpu["search"] / cpu["baseline"], 3) if cpu["baseline"] else None,
+        "runs_ms": of(all_runs, ""),
+        **_summary(medians, cpu, modules),
         "search_command": "dpo-workbench " + " ".join(
             a if " " not in a else repr(a) for a in search_args(Path("SETTINGS"))),
         "baseline_command": f'python -c "{BASELINE}"',
-        "modules_loaded": len(modules),
-        "heavy_loaded": [m for m in modules if m.split(".")[0] in ("pandas", "numpy",
-                                                                    "ipywidgets", "voila")],
         "bytecode": "compiled with python -m compileall (package and site-packages), "
                     "PYTHONDONTWRITEBYTECODE unset",
         "compile_seconds": round(compiled_s, 1),
@@ -288,3 +378,14 @@ def clistart_timings(settings: Path, runs: int) -> dict[str, Any]:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
     }
+    if alt is not None:
+        medians, cpu = of(all_medians, suffix), of(all_cpu, suffix)
+        out["drivers"] = {driver: {
+            "settings": alt.name,
+            "medians_ms": medians,
+            "runs_ms": of(all_runs, suffix),
+            **_summary(medians, cpu, alt_modules),
+            "steps_ms": step_times(alt, max(3, runs // 3)),
+            "import_times": import_times(alt),
+        }}
+    return out

@@ -376,6 +376,19 @@ def _load(r: dict[str, Any]) -> str:
     return f"{before[0]:.1f} → {after[0]:.1f}"
 
 
+def _start_rows(entries: list[dict[str, Any]]
+                ) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(row name, figures, entry) of each installation's command-line start, followed by
+    its other PostgreSQL drivers' (``postgresql 1m (psycopg2)``)."""
+    rows = []
+    for r in _sorted(entries):
+        c = r["clistart"]
+        rows.append((_name(r), c, r))
+        for driver, figures in (c.get("drivers") or {}).items():
+            rows.append((f"{_name(r)} ({driver})", figures, r))
+    return rows
+
+
 def clistart_section(entries: list[dict[str, Any]]) -> list[str]:
     """The command line's start against ``import sqlalchemy, yaml`` (bench/clistart.py)."""
     if not entries:
@@ -393,32 +406,34 @@ def clistart_section(entries: list[dict[str, Any]]) -> list[str]:
              "process (less disturbed by other work on the machine than wall time, but without "
              "what a database server does for the search). Bytecode compiled first (`python -m "
              "compileall` of the package and the environment's site-packages) and allowed "
-             "(`PYTHONDONTWRITEBYTECODE` unset in the measured processes). Target: search / "
-             "baseline at most 1.3×.", "",
+             "(`PYTHONDONTWRITEBYTECODE` unset in the measured processes). A PostgreSQL "
+             "installation's row *(psycopg2)*: its *driver*, *imports* and *search* processes "
+             "again, in the same rounds, with `workbench-psycopg2.yaml`, a settings file beside "
+             "the installation's whose URLs name `postgresql+psycopg2://` (the same databases, "
+             "datamap, files and state); the row above it is psycopg 3 "
+             "(`postgresql+psycopg://`). Target: search / baseline at most 1.3×.", "",
              "| installation | python | baseline | driver | imports | search | search / baseline "
              "| target ≤ 1.3× | search / driver | imports / baseline | CPU time: baseline / "
              "search (ms), ratio | pandas or widgets loaded | load average before → after |",
              "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|"]
-    for r in _sorted(entries):
-        c = r["clistart"]
+    for name, c, r in _start_rows(entries):
         m = c["medians_ms"]
         cpu = c.get("cpu_medians_ms")
         cpu_cell = (f"{_ms(cpu['baseline'])} / {_ms(cpu['search'])}, {c['cpu_ratio']:.2f}×"
                     if cpu and c.get("cpu_ratio") else "–")
         driver = f"{c['driver_ratio']:.2f}×" if c.get("driver_ratio") else "–"
-        lines.append(f"| {_name(r)} | {_ms(m['python'])} | {_ms(m['baseline'])} | "
+        lines.append(f"| {name} | {_ms(m['python'])} | {_ms(m['baseline'])} | "
                      f"{_ms(m.get('driver'))} | {_ms(m['imports'])} | {_ms(m['search'])} | "
                      f"**{c['ratio']:.2f}×** | {'met' if c['ratio'] <= 1.3 else 'NOT met'} | "
                      f"{driver} | {c['imports_ratio']:.2f}× | {cpu_cell} | "
-                     f"{', '.join(c['heavy_loaded']) or 'none'} | {_load(c)} |")
-    steps = [(r, r["clistart"].get("steps_ms")) for r in _sorted(entries)]
-    steps = [(r, s) for r, s in steps if s]
+                     f"{', '.join(c['heavy_loaded']) or 'none'} | {_load(r['clistart'])} |")
+    steps = [(name, c["steps_ms"]) for name, c, _ in _start_rows(entries) if c.get("steps_ms")]
     if steps:
         names = list(steps[0][1])
         lines += ["", "Where a search process's time goes: the same search's steps timed in "
                   "turn inside one process (medians of several processes, ms; the interpreter's "
                   "own start, about *python* above, comes before them).", "",
-                  "| step | " + " | ".join(_name(r) for r, _ in steps) + " |",
+                  "| step | " + " | ".join(name for name, _ in steps) + " |",
                   "|---|" + "---:|" * len(steps)]
         for name in names:
             lines.append(f"| {name} | " + " | ".join(_ms(s.get(name)) for _, s in steps) + " |")
@@ -431,10 +446,10 @@ def clistart_section(entries: list[dict[str, Any]]) -> list[str]:
                   "the other: " + "; ".join(
                       f"{_name(r)} {_ms(v['at once'])} against {_ms(v['one after the other'])}"
                       for r, v in reflections) + "."]
-    for r in _sorted(entries):
-        top = r["clistart"].get("import_times") or []
+    for name, c, _ in _start_rows(entries):
+        top = c.get("import_times") or []
         if top:
-            lines += ["", f"Largest top-level imports of one search process, {_name(r)} "
+            lines += ["", f"Largest top-level imports of one search process, {name} "
                       "(`-X importtime`, cumulative ms; `dpo_workbench.cli` holds SQLAlchemy "
                       "and PyYAML, the baseline's own imports): " + ", ".join(
                           f"{t['module']} {_ms(t['ms'])}" for t in top[:8]) + "."]

@@ -98,6 +98,29 @@ def test_the_new_tables_render_from_stored_figures():
     assert "| audit append | 3.00 |" in text and "dpo_workbench.cli 190.0" in text
     assert "sqlite 1m 10.0 against 30.0" in text
 
+    # a PostgreSQL installation's second driver: its own row (and step column) below its own
+    psycopg2 = {"settings": "workbench-psycopg2.yaml",
+                "medians_ms": {"python": 20.0, "baseline": 200.0, "driver": 220.0,
+                               "imports": 210.0, "search": 250.0}, "ratio": 1.25,
+                "imports_ratio": 1.05, "driver_ratio": 1.136, "heavy_loaded": [],
+                "steps_ms": {"audit append": 2.5},
+                "import_times": [{"module": "psycopg2", "ms": 9.0, "self_ms": 1.0}]}
+    pg = dict(start, drivers={"psycopg2": psycopg2})
+    text = "\n".join(clistart_section([part("postgresql", 1_000_000, clistart=pg),
+                                       part("sqlite", 1_000_000, clistart=start)]))
+    rows = [line for line in text.splitlines() if line.startswith("| sqlite 1m |")
+            or line.startswith("| postgresql 1m")]
+    assert rows == [
+        "| sqlite 1m | 20.0 | 200.0 | 250.0 | 230.0 | 280.0 | **1.40×** | NOT met | 1.12× | "
+        "1.15× | – | none | 1.0 → 2.0 |",
+        "| postgresql 1m | 20.0 | 200.0 | 250.0 | 230.0 | 280.0 | **1.40×** | NOT met | 1.12× | "
+        "1.15× | – | none | 1.0 → 2.0 |",
+        "| postgresql 1m (psycopg2) | 20.0 | 200.0 | 220.0 | 210.0 | 250.0 | **1.25×** | met | "
+        "1.14× | 1.05× | – | none | 1.0 → 2.0 |"]
+    assert "| step | sqlite 1m | postgresql 1m | postgresql 1m (psycopg2) |" in text
+    assert "| audit append | 3.00 | 3.00 | 2.50 |" in text
+    assert "postgresql 1m (psycopg2) (`-X importtime`" in text and "psycopg2 9.00" in text
+
 
 def test_mariadb_is_an_engine_of_the_benchmark():
     from bench.__main__ import parse_args

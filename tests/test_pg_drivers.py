@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 import dpo_workbench as dw
+from bench.clistart import driver_settings
 from dpo_workbench.cli import main
 from dpo_workbench.demo.build import build_demo
 from dpo_workbench.demo.samples import AINO, SOREN, ZOE
@@ -49,24 +50,12 @@ CRITERIA = [
 
 
 def with_driver(settings: Path, driver: str | None) -> Path:
-    """A settings file beside ``settings``, its PostgreSQL URLs naming ``driver``.
-
-    ``None`` writes plain ``postgresql://`` URLs (SQLAlchemy's default driver).
-    """
-    raw = yaml.safe_load(settings.read_text(encoding="utf-8"))
-
-    def rewrite(url: str) -> str:
-        if make_url(url).get_backend_name() != "postgresql":
-            return url
-        if driver is None:
-            return make_url(url).set(drivername="postgresql").render_as_string(False)
-        return pg_driver_url(url, driver)
-
-    raw["databases"] = {db: rewrite(url) for db, url in raw["databases"].items()}
-    raw["state"] = rewrite(raw["state"])
-    out = settings.with_name(f"workbench-{driver or 'plain'}.yaml")
-    out.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    return out
+    """``workbench-<driver>.yaml`` beside ``settings``, its PostgreSQL URLs naming
+    ``driver`` (``None``: plain ``postgresql://``, SQLAlchemy's default driver)."""
+    scheme = f"postgresql+{driver}" if driver else "postgresql"
+    written = driver_settings(settings, scheme, f"workbench-{driver or 'plain'}.yaml")
+    assert written is not None
+    return written
 
 
 @pytest.fixture(scope="module")
