@@ -35,7 +35,7 @@ def demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for item in args.database:
         name, sep, url = item.partition("=")
         if not sep or not name or not url:
-            print(f"error: --database takes NAME=URL, e.g. operative=postgresql+psycopg://"
+            print(f"error: --database takes NAME=URL, e.g. operative=postgresql+psycopg2://"
                   f"user@host/db (got {item.split('=')[0]!r}...)", file=err)
             return EXIT_USAGE
         urls[name] = url

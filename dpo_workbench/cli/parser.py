@@ -72,7 +72,8 @@ def _demo(demo: argparse.ArgumentParser) -> None:
     build.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     build.add_argument("--database", action="append", default=[], metavar="NAME=URL",
                        help="put logical database NAME on the server at URL instead of a SQLite "
-                            "file (repeatable), e.g. operative=postgresql+psycopg://u@host/db")
+                            "file (repeatable), e.g. operative=postgresql+psycopg2://u@host/db "
+                            "(psycopg2; postgresql+psycopg:// for psycopg 3)")
     build.add_argument("--max-files", type=int, default=2000,
                        help="most files per file store besides the sample subjects' (default 2000)")
     build.add_argument("--replace", action="store_true",
