@@ -222,10 +222,11 @@ def driver_engine(url: URL, what: str, where: str) -> Engine:
     installed driver: ``postgresql+psycopg2://`` connects with psycopg2,
     ``postgresql+psycopg://`` with psycopg 3, and a plain ``postgresql://`` with
     SQLAlchemy's default (psycopg 3 from SQLAlchemy 2.1 on, psycopg2 before); they
-    read and write the same. On
-    psycopg2 the dialect's native ``hstore`` support is left off: it would look up
-    the ``hstore`` type in the catalogue on every engine's first connection, and a
-    reflected ``hstore`` column reads as the same ``dict`` without it.
+    read and write the same: on psycopg 3 ``inet`` and ``cidr`` values are read as
+    text, as psycopg2 reads them (not as :mod:`ipaddress` objects). On psycopg2 the
+    dialect's native ``hstore`` support is left off: it would look up the ``hstore``
+    type in the catalogue on every engine's first connection, and a reflected
+    ``hstore`` column reads as the same ``dict`` without it.
 
     Raises
     ------
@@ -249,6 +250,8 @@ installs (postgresql+psycopg2, postgresql+psycopg), or install pg8000. Check ...
     options: dict[str, Any] = {}
     if url.get_driver_name() == "psycopg2":
         options["use_native_hstore"] = False
+    elif url.get_driver_name() == "psycopg":
+        options["native_inet_types"] = False
     try:
         return server_engine(url, **options)
     except ImportError as exc:
