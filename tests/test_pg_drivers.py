@@ -31,7 +31,7 @@ from dpo_workbench.demo.samples import AINO, SOREN, ZOE
 from dpo_workbench.demo.schema import DATABASES
 from dpo_workbench.engines import database_engine
 from dpo_workbench.erasure.sqlitefiles import is_lock_timeout
-from dpo_workbench.errors import ConfigError
+from dpo_workbench.errors import ConfigError, LogonError
 from dpo_workbench.schemacache import fingerprint
 from dpo_workbench.selection import Selection
 
@@ -138,6 +138,35 @@ def test_schema_fingerprints_check_and_datamap_draft_are_the_same_through_psycop
         drafts[driver] = out.getvalue().split("\n\n", 1)[1]
     assert "contact_events" in drafts["psycopg"]
     assert drafts["psycopg"] == drafts["psycopg2"]
+
+
+def test_the_dashboard_opens_logs_on_and_searches_through_psycopg2(installs):
+    from dpo_workbench.auth import Authenticator
+    from dpo_workbench.settings import load_settings
+    from dpo_workbench.ui.model import DashboardState
+
+    # the web server's log-on: the users and their rights in PostgreSQL, through psycopg2
+    auth = Authenticator(load_settings(installs["psycopg2"]))
+    try:
+        assert auth.engine.dialect.driver == "psycopg2"
+        assert auth.log_on("dpo", "dpo-demo", client="127.0.0.1").username == "dpo"
+        with pytest.raises(LogonError):
+            auth.log_on("agent", "agent-demo", client="127.0.0.1")
+    finally:
+        auth.close()
+    totals = {}
+    for driver in ("psycopg", "psycopg2"):
+        state = DashboardState(installs[driver])
+        try:
+            state.begin("dpo")  # the users and their rights are read from PostgreSQL
+            assert state.logged_on
+            state.search(phone=AINO.phone, email=AINO.email)
+            assert state.view == "results" and state.result is not None
+            totals[driver] = state.result.counts()
+            assert _drivers(state._wb) == {driver}
+        finally:
+            state.close()
+    assert totals["psycopg"] == totals["psycopg2"] and all(totals["psycopg"].values())
 
 
 #: Columns that differ between two builds of the same demo (a password hash's salt).
