@@ -11,14 +11,14 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Engine
 
 from .audit import Action, AuditLog, check_user, open_audit_log
+from .audit.opening import AuditOpening
 from .audit.reference import current_reference, takes_reference
 from .criteria import Criteria
 from .datamap import Datamap
@@ -75,7 +75,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         self.installation = installation
         self.user = _acting_user(user)
         self._audit: AuditLog | None = None
-        self._audit_ahead: _Opening | None = None
+        self._audit_ahead: AuditOpening | None = None
         self._state_engine: Engine | None = None
 
     @classmethod
@@ -98,7 +98,7 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
             return cls(Installation.open(settings_path, databases=databases,
                                          searched_only=searched_only), user=user)
         settings = load_settings(settings_path)
-        opening = _Opening(lambda: open_audit_log(settings))
+        opening = AuditOpening(lambda: open_audit_log(settings))
         try:
             wb = cls(Installation.open(settings, databases=databases,
                                        searched_only=searched_only), user=user)
@@ -414,43 +414,3 @@ def open_workbench(settings_path: str | os.PathLike[str], user: str | None = Non
     return Workbench.open(settings_path, user=user, databases=databases,
                           searched_only=searched_only, audit_ahead=audit_ahead)
 
-
-class _Opening:
-    """The audit log being opened on a thread of its own (see :meth:`Workbench.open`).
-
-    Examples
-    --------
-    >>> _Opening(lambda: 42).result()
-    42
-    >>> _Opening(lambda: 1 / 0).result()
-    Traceback (most recent call last):
-    ...
-    ZeroDivisionError: division by zero
-    """
-
-    def __init__(self, make: Callable[[], AuditLog]):
-        self._value: AuditLog | None = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = make()
-            except BaseException as exc:  # handed to whoever asks for the log
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="dpo-audit-open", daemon=True)
-        self._thread.start()
-
-    def result(self) -> AuditLog:
-        """The opened log, once opened; the error of opening it, if that failed."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
-
-    def discard(self) -> None:
-        """Wait for the opening to end and close what it opened (its error is dropped)."""
-        self._thread.join()
-        if self._value is not None:
-            self._value.close()
