@@ -2,22 +2,32 @@
 
 Statements carry the criteria as bound parameters only. :meth:`QueryPlan.explain`
 says in plain words what will be searched where, without the searched values.
+
+A table's select depends on the criteria only through their *shape*: the match
+kinds given, the number of phone digits compared and the ends of the date span.
+The values are named bound parameters, given when the select runs. Each select is
+built once per shape and reused by every search of that shape: building the
+expressions was most of a search's planning, and SQLAlchemy finds a reused select's
+compiled form without walking it again.
 """
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, or_, select
+from sqlalchemy import BindParameter, Connection, CursorResult, Select, Table, or_, select
+from sqlalchemy.sql.visitors import cloned_traverse
 
 from .criteria import Criteria
 from .datamap import Datamap, Group, TableSpec
 from .installation import Installation
 from .matchkinds import MATCH_KINDS, MatchKind
 from .timespan import resolve as resolve_time_format
-from .timespan import span_conditions
+from .timespan import span_conditions, span_ends, span_values
 
 
 @dataclass(frozen=True)
@@ -54,9 +64,30 @@ class TableQuery:
     """The select of one datamap table, and the terms it matches."""
 
     spec: TableSpec
-    statement: Select
+    #: The select with its searched values as bound parameters without values, shared
+    #: by every search of the same shape (see the module notes).
+    shape: Select
+    #: This search's values of the shape's bound parameters, by name.
+    values: Mapping[str, Any]
     terms: tuple[MatchTerm, ...]
     dialect: str
+
+    @functools.cached_property
+    def statement(self) -> Select:
+        """The select with this search's values in its bound parameters (a copy of
+        :attr:`shape`): one statement to compile, explain or run on its own."""
+        values = self.values
+
+        def bind(param: BindParameter[Any]) -> None:
+            if param.key in values:
+                param.value = values[param.key]
+                param.required = False
+
+        return cloned_traverse(self.shape, {"maintain_key": True}, {"bindparam": bind})
+
+    def execute(self, conn: Connection) -> CursorResult[Any]:
+        """Run the select on ``conn``: the shared shape with this search's values."""
+        return conn.execute(self.shape, self.values)
 
     def sql(self) -> str:
         """The statement as the engine will receive it, with placeholders for values."""
@@ -120,8 +151,7 @@ class QueryPlan:
         return "\n".join(lines)
 
 
-def _terms(spec: TableSpec, criteria: Criteria) -> tuple[list[MatchTerm], str | None]:
-    wanted = criteria.kinds
+def _terms(spec: TableSpec, wanted: frozenset[str]) -> tuple[list[MatchTerm], str | None]:
     usable = wanted & spec.criteria
     terms = [MatchTerm(kind, columns) for name, kind in MATCH_KINDS.items() if name in usable
              for columns in spec.match.get(name, ())]
@@ -142,30 +172,72 @@ def build_plan(datamap: Datamap, schema: Mapping[str, Mapping[str, Table]],
     """
     queries: list[TableQuery] = []
     skipped: list[tuple[TableSpec, str]] = []
+    wanted = criteria.kinds
+    kinds = [k for name, k in MATCH_KINDS.items() if name in wanted]
+    values = {k.name: k.values(criteria) for k in kinds}
+    # Everything of the criteria a table's select depends on, beside the bound values.
+    shape = (wanted, tuple(k.shape(criteria) for k in kinds), tuple(span_ends(criteria)))
     for spec in datamap.tables:
         if spec.database not in schema:
             skipped.append((spec, "its database is not open"))
             continue
-        terms, why = _terms(spec, criteria)
+        terms, why = _terms(spec, wanted)
         if not terms:
             skipped.append((spec, why or ""))
             continue
         table = schema[spec.database][spec.table]
         dialect = dialects[spec.database]
-        conditions = [t.kind.condition(table, t.columns, criteria, dialect) for t in terms]
-        wanted = [spec.key, *spec.show, *spec.match_columns]
-        if spec.time:
-            wanted.append(spec.time)
-        cols = [table.c[c] for c in dict.fromkeys(wanted)]
-        stmt = select(*cols).where(or_(*conditions))
-        if spec.time and (criteria.start or criteria.end):
-            fmt = resolve_time_format(spec.time_format, table.c[spec.time]) or "native"
-            stmt = stmt.where(*span_conditions(table.c[spec.time], fmt, criteria, dialect))
-        # No ORDER BY: an index that yields rows in time order would tempt the planner
-        # away from the match indexes; the result is sorted in Python instead.
-        queries.append(TableQuery(spec=spec, statement=stmt, terms=tuple(terms),
-                                  dialect=dialect))
+        made = _shape(spec, table, dialect, terms, criteria, shape)
+        params = {f"t{i}_{name}": value for i, t in enumerate(made.terms)
+                  for name, value in values[t.criterion].items()}
+        if made.time_format:
+            params.update(span_values(made.time_format, criteria, dialect))
+        queries.append(TableQuery(spec=spec, shape=made.statement, values=params,
+                                  terms=made.terms, dialect=dialect))
     return QueryPlan(criteria=criteria, queries=tuple(queries), skipped=tuple(skipped))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A table's select for one shape of criteria, and what its values depend on."""
+
+    spec: TableSpec
+    statement: Select
+    terms: tuple[MatchTerm, ...]
+    #: The time column's format when the select has date span conditions, else None.
+    time_format: str | None
+
+
+#: Each reflected table's selects, by datamap table, dialect and shape of criteria.
+#: Keyed by the table: a schema reflected again (a column or an index added or
+#: dropped) has new tables, and so new selects.
+_SHAPES: weakref.WeakKeyDictionary[Table, dict[tuple[Any, ...], _Shape]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _shape(spec: TableSpec, table: Table, dialect: str, terms: list[MatchTerm],
+           criteria: Criteria, shape: tuple[Any, ...]) -> _Shape:
+    """The select of ``spec`` for criteria of this shape: made once, then reused."""
+    made = _SHAPES.setdefault(table, {})
+    key = (spec.id, dialect, shape)
+    found = made.get(key)
+    if found is not None and found.spec is spec:
+        return found
+    conditions = [t.kind.condition(table, t.columns, criteria, dialect, f"t{i}_")
+                  for i, t in enumerate(terms)]
+    wanted = [spec.key, *spec.show, *spec.match_columns]
+    if spec.time:
+        wanted.append(spec.time)
+    cols = [table.c[c] for c in dict.fromkeys(wanted)]
+    stmt = select(*cols).where(or_(*conditions))
+    fmt = None
+    if spec.time and span_ends(criteria):
+        fmt = resolve_time_format(spec.time_format, table.c[spec.time]) or "native"
+        stmt = stmt.where(*span_conditions(table.c[spec.time], fmt, criteria, dialect))
+    # No ORDER BY: an index that yields rows in time order would tempt the planner
+    # away from the match indexes; the result is sorted in Python instead.
+    made[key] = found = _Shape(spec=spec, statement=stmt, terms=tuple(terms), time_format=fmt)
+    return found
 
 
 def engine_plans(inst: Installation, plan: QueryPlan) -> dict[str, str]:

@@ -159,7 +159,7 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
     try:
         with engine.connect() as conn:
             for q in queries:
-                result = conn.execute(q.statement)
+                result = q.execute(conn)
                 names = tuple(result.keys())
                 out[q.spec.id] = [dict(zip(names, row, strict=True)) for row in result]
     except SQLAlchemyError as exc:

@@ -145,6 +145,45 @@ def test_the_workbench_indexes_are_used(wb, shared_demo):
     assert full_scans(kind, plan) == [], plan
 
 
+def test_searches_of_one_shape_share_a_select_each_with_its_own_values(wb):
+    """A table's select is made once per shape of criteria and reused with other values:
+    every search finds what it finds with the selects made afresh for it."""
+    from dpo_workbench import query
+
+    same_shape = [{"phone": AINO.phone}, {"phone": SOREN.phone, "digits": 7},
+                  {"phone": ZOE.phone, "digits": 7}]
+    plans = [wb.plan(**f) for f in same_shape]
+    assert all(p.queries[0].shape is plans[0].queries[0].shape for p in plans)
+    assert len({repr(p.queries[0].values) for p in plans}) == 3
+    assert wb.plan(phone=AINO.phone, digits=8).queries[0].shape \
+        is not plans[0].queries[0].shape
+    fields = [*same_shape, *(f for f, _ in CRITERIA),
+              {"email": ZOE.email, "start": "2024-01-01"}, {"email": AINO.email,
+                                                           "start": "2025-06-01"}]
+    reused = [wb.search(**f).to_dict() for f in fields]
+    afresh = []
+    for f in fields:
+        query._SHAPES.clear()
+        afresh.append(wb.search(**f).to_dict())
+    assert reused == afresh
+
+
+def test_the_select_searches_share_keeps_no_searched_value(wb):
+    """The searched values go with each search, never into the select it shares with
+    other searches: a cache of selects holds no personal data."""
+    from sqlalchemy.sql.visitors import iterate
+
+    fields = {"email": AINO.email, "start": "2024-01-01"}
+    wb.search(**fields)
+    q = wb.plan(**fields).queries[0]
+    params = [e for e in iterate(q.shape) if e.__visit_name__ == "bindparam"]
+    assert {p.key for p in params} == set(q.values) and all(p.value is None for p in params)
+    with wb.installation.engines[q.spec.database].connect() as conn:
+        rows = q.execute(conn).fetchall()
+        assert rows and rows == conn.execute(q.statement).fetchall()
+    assert all(p.value is None for p in params)
+
+
 def test_command_line_json(shared_demo, capsys):
     _, settings = shared_demo
     status = main(["search", "--config", str(settings), "--phone", AINO.phone,
