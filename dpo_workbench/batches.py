@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Column, Connection, Select, Table, bindparam, select
+from sqlalchemy.sql import operators
 
 #: Keys per ``IN (...)`` list: well below SQLite's 999 bound parameters of old
 #: builds and small enough for any engine's statement size.
@@ -26,6 +28,28 @@ def chunks(values: Sequence[Any], size: int | None = None) -> Iterator[Sequence[
 def existing_keys(conn: Connection, table: Table, key: str, keys: Sequence[Any]) -> set[Any]:
     """The values of ``keys`` that ``table.key`` holds."""
     out: set[Any] = set()
+    column = table.c[key]
     for chunk in chunks(keys):
-        out.update(conn.execute(select(table.c[key]).where(table.c[key].in_(chunk))).scalars())
+        out.update(conn.execute(_held(table, column, chunk[0]),
+                                {KEYS: list(chunk)}).scalars())
     return out
+
+
+#: The list parameter of :func:`existing_keys`' select.
+KEYS = "keys"
+#: Each table's select of the keys it holds among a list, by key column: made once.
+_HELD: weakref.WeakKeyDictionary[Table, dict[str, Select[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _held(table: Table, column: Column[Any], sample: Any) -> Select[Any]:
+    """``SELECT column WHERE column IN (:keys)``, the keys typed as ``sample`` compared
+    with the column is: the column's own type, whose select is made once per table."""
+    typed = column.type.coerce_compared_value(operators.in_op, sample)
+    if typed is not column.type:  # keys of another type than the column's
+        return select(column).where(column.in_(bindparam(KEYS, type_=typed, expanding=True)))
+    made = _HELD.setdefault(table, {})
+    stmt = made.get(column.key)
+    if stmt is None:
+        stmt = made[column.key] = select(column).where(
+            column.in_(bindparam(KEYS, type_=typed, expanding=True)))
+    return stmt

@@ -13,12 +13,14 @@ batches.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .criteria import Criteria
+from .datamap import TableSpec
 from .installation import Installation
 from .matchkinds import MATCH_KINDS
 from .normalize import email_address, strip_separators, strip_space
@@ -104,18 +106,27 @@ class _Collect:
                 for (kind, _), (value, places) in sorted(self.found.items())]
 
 
-def column_hints(criteria: Criteria, rows: Iterable[tuple[RowRef, Mapping[str, Any],
-                                                         Mapping[str, Sequence[str]]]],
+def column_hints(criteria: Criteria,
+                 tables: Iterable[tuple[TableSpec, Sequence[Mapping[str, Any]],
+                                        Mapping[str, Sequence[str]]]],
                  ) -> list[Hint]:
-    """Hints from fetched rows: ``(ref, row, {kind: match columns})`` per found row."""
+    """Hints from fetched rows: ``(table, rows, {kind: match columns})`` per table searched."""
     collect = _Collect(criteria)
-    for ref, row, columns in rows:
-        for kind, names in columns.items():
-            for name in names:
+    for spec, rows, columns in tables:
+        named = [(kind, name) for kind, names in columns.items() for name in names]
+        if not named:
+            continue
+        for row in rows:
+            for kind, name in named:
                 value = row.get(name)
                 if isinstance(value, str):
-                    collect.add(kind, value, lambda ref=ref, name=name: f"{ref} {name}")
+                    collect.add(kind, value, functools.partial(_place, spec, row, name))
     return collect.hints()
+
+
+def _place(spec: TableSpec, row: Mapping[str, Any], column: str) -> str:
+    """Where a hint was seen: ``database.table#key column``."""
+    return f"{RowRef(spec.database, spec.table, row[spec.key])} {column}"
 
 
 def text_hints(inst: Installation, criteria: Criteria, refs: Sequence[RowRef]) -> list[Hint]:

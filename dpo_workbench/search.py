@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from .frames import PROVENANCE, column_dtype, key_dtype, typed_frame
 from .hints import Hint, column_hints
 from .installation import Installation
 from .progress import Progress
-from .query import QueryPlan, TableQuery
+from .query import MatchTerm, QueryPlan, TableQuery
 from .selection import RowRef
 from .values import json_value
 
@@ -142,17 +143,6 @@ def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Item:
-    record: dict[str, Any]
-    copies: list[str] = field(default_factory=list)
-
-    def record_with_copies(self) -> dict[str, Any]:
-        """The finished record (each item is finished once, so the record is its own)."""
-        self.record["_copies"] = self.copies
-        return self.record
-
-
 def _run_database(engine: Engine, database: str, queries: list[TableQuery],
                   ) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
@@ -161,7 +151,9 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
             for q in queries:
                 result = q.execute(conn)
                 names = tuple(result.keys())
-                out[q.spec.id] = [dict(zip(names, row, strict=True)) for row in result]
+                # All rows at once: the driver makes them without a call per row.
+                out[q.spec.id] = [dict(zip(names, row, strict=True))
+                                  for row in result.fetchall()]
     except SQLAlchemyError as exc:
         # The driver's message can quote parameter values (personal data): name the
         # failure, not the statement.
@@ -223,12 +215,55 @@ def execute_plan(plan: QueryPlan, inst: Installation,
 
 
 def _found_rows(plan: QueryPlan, rows: Mapping[str, list[dict[str, Any]]],
-                ) -> Iterator[tuple[RowRef, dict[str, Any], dict[str, tuple[str, ...]]]]:
-    """Each fetched row with its reference and its phone and e-mail columns."""
+                ) -> Iterator[tuple[TableSpec, list[dict[str, Any]], dict[str, tuple[str, ...]]]]:
+    """Each searched table with its fetched rows and its phone and e-mail columns."""
     for q in plan.queries:
         columns = {k: tuple(c for (c,) in q.spec.match.get(k, ())) for k in ("phone", "email")}
-        for r in rows.get(q.spec.id, ()):
-            yield RowRef(q.spec.database, q.spec.table, r[q.spec.key]), r, columns
+        yield q.spec, rows.get(q.spec.id, []), columns
+
+
+class _Matched:
+    """The words of a row's match (``_matched``, ``_match_kind``, ``_match_column``).
+
+    A large result repeats the same few stored identifiers in thousands of rows: each
+    term is checked once per value of its columns, and the words are made once per
+    combination of terms satisfied.
+    """
+
+    def __init__(self, criteria: Criteria):
+        self.criteria = criteria
+
+    def of(self, q: TableQuery) -> Callable[[Mapping[str, Any]], tuple[str, str, str]]:
+        """A function giving the words of a row of ``q``."""
+        criteria = self.criteria
+        # Each term, its columns, and what it gave for the values seen so far.
+        terms = [(t, t.columns, {}) for t in q.terms]
+        words: dict[tuple[int, ...], tuple[str, str, str]] = {}
+
+        def satisfies(t: MatchTerm, columns: tuple[str, ...],
+                      seen: dict[tuple[Any, ...], bool], r: Mapping[str, Any]) -> bool:
+            values = tuple([r[c] for c in columns])
+            try:
+                ok = seen.get(values)
+            except TypeError:  # a value that cannot be a key (not text): not remembered
+                return t.matches(r, criteria)
+            if ok is None:
+                ok = seen[values] = t.matches(r, criteria)
+            return ok
+
+        def words_of(r: Mapping[str, Any]) -> tuple[str, str, str]:
+            satisfied = tuple([i for i, (t, columns, seen) in enumerate(terms)
+                               if satisfies(t, columns, seen, r)])
+            found = words.get(satisfied)
+            if found is None:
+                matched = [q.terms[i] for i in satisfied]
+                found = words[satisfied] = (
+                    "; ".join(t.reason(criteria) for t in matched),
+                    ";".join(t.criterion for t in matched),
+                    ";".join(",".join(t.columns) for t in matched))
+            return found
+
+        return words_of
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[str, Any]]],
@@ -236,48 +271,46 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
     criteria = plan.criteria
     datamap = inst.datamap
     spanned = criteria.start is not None or criteria.end is not None
-    items: dict[str, dict[Any, _Item]] = {}  # original table id -> key -> item
-    orphans: list[tuple[str, _Item]] = []  # copies whose original was not found
+    # original table id -> key -> the item's record; its "_copies" list is filled in
+    # as the copies are found.
+    items: dict[str, dict[Any, dict[str, Any]]] = {}
+    orphans: list[tuple[str, dict[str, Any]]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
+    matched = _Matched(criteria)
 
-    # (table, the terms a row satisfies) -> the words of _matched, _match_kind and
-    # _match_column: the same few combinations recur in every row of a large result.
-    words: dict[tuple[str, tuple[int, ...]], tuple[str, str, str]] = {}
-
-    def make(q: TableQuery, r: dict[str, Any]) -> _Item:
+    def records(q: TableQuery) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Each row of ``q``, newest first, with its key and its record."""
         spec = q.spec
-        satisfied = tuple(i for i, t in enumerate(q.terms) if t.matches(r, criteria))
-        try:
-            matched, kinds, columns = words[spec.id, satisfied]
-        except KeyError:
-            terms = [q.terms[i] for i in satisfied]
-            matched, kinds, columns = words[spec.id, satisfied] = (
-                "; ".join(t.reason(criteria) for t in terms),
-                ";".join(t.criterion for t in terms),
-                ";".join(",".join(t.columns) for t in terms))
-        rec = {c: r.get(c) for c in spec.show}
-        rec.update(_database=spec.database, _table=spec.table, _key=r[spec.key],
-                   _matched=matched, _match_kind=kinds, _match_column=columns,
-                   _span_applied=bool(spec.time) if spanned else None)
-        return _Item(rec)
+        show, key_column = spec.show, spec.key
+        words_of = matched.of(q)
+        span_applied = bool(spec.time) if spanned else None
+        for r in _newest_first(rows[spec.id], spec.time, key_column):
+            key = r[key_column]
+            rec = {c: r[c] for c in show}
+            rec["_database"] = spec.database
+            rec["_table"] = spec.table
+            rec["_key"] = key
+            rec["_matched"], rec["_match_kind"], rec["_match_column"] = words_of(r)
+            rec["_span_applied"] = span_applied
+            rec["_copies"] = []
+            yield key, rec
 
     for spec in datamap.tables:
         if spec.copy_of is None and spec.id in queries:
-            items[spec.id] = {r[spec.key]: make(queries[spec.id], r)
-                              for r in _newest_first(rows[spec.id], spec.time, spec.key)}
+            items[spec.id] = dict(records(queries[spec.id]))
     for spec in datamap.tables:
         if spec.copy_of is None or not inst.is_open(spec.database):
             continue
         originals = items.setdefault(spec.copy_of, {})
         found = set()
+        place = f"{spec.database}.{spec.table}#"  # a copy's reference, as RowRef writes it
         if spec.id in queries:
-            for r in _newest_first(rows[spec.id], spec.time, spec.key):
-                key = r[spec.key]
+            for key, rec in records(queries[spec.id]):
                 found.add(key)
                 if key in originals:
-                    originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
+                    originals[key]["_copies"].append(f"{place}{key}")
                 else:
-                    orphans.append((spec.copy_of, make(queries[spec.id], r)))
+                    orphans.append((spec.copy_of, rec))
         # An original found by the search may have a copy that did not match (its
         # data differs): the item is still held there, if the copy's row exists.
         missing = [k for k in originals if k not in found]
@@ -287,21 +320,37 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
                                      missing)
             for key in missing:
                 if key in held:
-                    originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
+                    originals[key]["_copies"].append(f"{place}{key}")
 
     records_by_group: dict[Group, list[dict[str, Any]]] = {}
     dtypes: dict[Group, dict[str, Any]] = {}
+    known = _group_dtypes(inst)
     for group in Group:
         specs = [s for s in datamap.in_group(group) if inst.is_open(s.database)]
-        records = []
+        found_records: list[dict[str, Any]] = []
         for s in specs:
             if s.copy_of is None:
-                records += [i.record_with_copies() for i in items.get(s.id, {}).values()]
-        records += [i.record_with_copies() for orig, i in orphans
-                    if datamap.table(orig).group is group]
-        records_by_group[group] = records
-        dtypes[group] = _dtypes(inst, specs)
+                found_records += items.get(s.id, {}).values()
+        found_records += [rec for orig, rec in orphans if datamap.table(orig).group is group]
+        records_by_group[group] = found_records
+        if group not in known:
+            known[group] = _dtypes(inst, specs)
+        dtypes[group] = dict(known[group])
     return records_by_group, dtypes
+
+
+#: Each installation's group dtypes, with the schema they were read from.
+_DTYPES: weakref.WeakKeyDictionary[Installation, tuple[object, dict[Group, dict[str, Any]]]] \
+    = weakref.WeakKeyDictionary()
+
+
+def _group_dtypes(inst: Installation) -> dict[Group, dict[str, Any]]:
+    """The dtypes of each group's frame known for ``inst``'s current schema (they depend on
+    nothing else: the schema reflected again starts them anew)."""
+    kept = _DTYPES.get(inst)
+    if kept is None or kept[0] is not inst.schema:
+        kept = _DTYPES[inst] = (inst.schema, {})
+    return kept[1]
 
 
 def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:

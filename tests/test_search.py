@@ -184,6 +184,41 @@ def test_the_select_searches_share_keeps_no_searched_value(wb):
     assert all(p.value is None for p in params)
 
 
+def test_the_keys_a_table_holds_are_read_in_batches_whatever_their_type(wb, monkeypatch):
+    """A copy's keys are looked up with one select per table, made once: keys typed as
+    the column is, keys typed otherwise, and lists longer than one batch."""
+    from sqlalchemy import select
+
+    from dpo_workbench import batches
+
+    table = wb.installation.table("operative", "contact_events")
+    with wb.installation.connect("operative") as conn:
+        held = set(conn.execute(select(table.c.id).limit(5)).scalars())
+        asked = [*held, -1, -2]
+        assert batches.existing_keys(conn, table, "id", asked) == held
+        monkeypatch.setattr(batches, "CHUNK", 2)
+        assert batches.existing_keys(conn, table, "id", asked) == held
+        if wb.installation.dialect("operative") == "sqlite":  # text compared as SQLite does
+            assert batches.existing_keys(conn, table, "id", [str(k) for k in held]) \
+                == {k for k in held}
+
+
+def test_result_dtypes_follow_the_schema_read_last(wb):
+    """The frames' dtypes are worked out once per schema: a schema reflected again gives
+    them anew, and they equal those read from the tables."""
+    from dpo_workbench.search import _dtypes, _group_dtypes
+
+    inst = wb.installation
+    first = wb.search(phone=AINO.phone).dtypes
+    kept = _group_dtypes(inst)
+    inst.reflect()
+    assert _group_dtypes(inst) is not kept
+    again = wb.search(phone=AINO.phone).dtypes
+    assert again == first == {
+        g: _dtypes(inst, [s for s in wb.datamap.in_group(g) if inst.is_open(s.database)])
+        for g in again}
+
+
 def test_command_line_json(shared_demo, capsys):
     _, settings = shared_demo
     status = main(["search", "--config", str(settings), "--phone", AINO.phone,
