@@ -13,6 +13,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -222,48 +223,54 @@ def _found_rows(plan: QueryPlan, rows: Mapping[str, list[dict[str, Any]]],
         yield q.spec, rows.get(q.spec.id, []), columns
 
 
-class _Matched:
-    """The words of a row's match (``_matched``, ``_match_kind``, ``_match_column``).
+def _words_of(q: TableQuery, criteria: Criteria,
+              ) -> Callable[[Mapping[str, Any]], tuple[str, str, str]]:
+    """A function giving the words of a row of ``q``'s match: ``_matched``,
+    ``_match_kind`` and ``_match_column``.
 
-    A large result repeats the same few stored identifiers in thousands of rows: each
-    term is checked once per value of its columns, and the words are made once per
-    combination of terms satisfied.
+    A large result repeats the same few stored identifiers in thousands of rows: the
+    words are made once per values of the matched columns (each term checked once per
+    values of its own columns), and once per combination of terms satisfied.
     """
+    # Each term, its columns, and what it gave for the values seen so far.
+    terms = [(t, t.columns, {}) for t in q.terms]
+    every = tuple(dict.fromkeys(c for t in q.terms for c in t.columns))
+    by_values: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    by_terms: dict[tuple[int, ...], tuple[str, str, str]] = {}
 
-    def __init__(self, criteria: Criteria):
-        self.criteria = criteria
+    def satisfies(t: MatchTerm, columns: tuple[str, ...], seen: dict[tuple[Any, ...], bool],
+                  r: Mapping[str, Any]) -> bool:
+        values = tuple([r[c] for c in columns])
+        try:
+            ok = seen.get(values)
+        except TypeError:  # a value that cannot be a key (not text): not remembered
+            return t.matches(r, criteria)
+        if ok is None:
+            ok = seen[values] = t.matches(r, criteria)
+        return ok
 
-    def of(self, q: TableQuery) -> Callable[[Mapping[str, Any]], tuple[str, str, str]]:
-        """A function giving the words of a row of ``q``."""
-        criteria = self.criteria
-        # Each term, its columns, and what it gave for the values seen so far.
-        terms = [(t, t.columns, {}) for t in q.terms]
-        words: dict[tuple[int, ...], tuple[str, str, str]] = {}
-
-        def satisfies(t: MatchTerm, columns: tuple[str, ...],
-                      seen: dict[tuple[Any, ...], bool], r: Mapping[str, Any]) -> bool:
-            values = tuple([r[c] for c in columns])
-            try:
-                ok = seen.get(values)
-            except TypeError:  # a value that cannot be a key (not text): not remembered
-                return t.matches(r, criteria)
-            if ok is None:
-                ok = seen[values] = t.matches(r, criteria)
-            return ok
-
-        def words_of(r: Mapping[str, Any]) -> tuple[str, str, str]:
-            satisfied = tuple([i for i, (t, columns, seen) in enumerate(terms)
-                               if satisfies(t, columns, seen, r)])
-            found = words.get(satisfied)
-            if found is None:
-                matched = [q.terms[i] for i in satisfied]
-                found = words[satisfied] = (
-                    "; ".join(t.reason(criteria) for t in matched),
-                    ";".join(t.criterion for t in matched),
-                    ";".join(",".join(t.columns) for t in matched))
+    def words_of(r: Mapping[str, Any]) -> tuple[str, str, str]:
+        values: tuple[Any, ...] | None = tuple([r[c] for c in every])
+        try:
+            found = by_values.get(values)
+        except TypeError:  # a value that cannot be a key (not text): not remembered
+            found = values = None
+        if found is not None:
             return found
+        satisfied = tuple([i for i, (t, columns, seen) in enumerate(terms)
+                           if satisfies(t, columns, seen, r)])
+        found = by_terms.get(satisfied)
+        if found is None:
+            matched = [q.terms[i] for i in satisfied]
+            found = by_terms[satisfied] = (
+                "; ".join(t.reason(criteria) for t in matched),
+                ";".join(t.criterion for t in matched),
+                ";".join(",".join(t.columns) for t in matched))
+        if values is not None:
+            by_values[values] = found
+        return found
 
-        return words_of
+    return words_of
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[str, Any]]],
@@ -276,15 +283,15 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
     items: dict[str, dict[Any, dict[str, Any]]] = {}
     orphans: list[tuple[str, dict[str, Any]]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
-    matched = _Matched(criteria)
 
-    def records(q: TableQuery) -> Iterator[tuple[Any, dict[str, Any]]]:
-        """Each row of ``q``, newest first, with its key and its record."""
+    def records(q: TableQuery, found: list[dict[str, Any]],
+                ) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Each row of ``found``, rows of ``q``, newest first, with its key and record."""
         spec = q.spec
         show, key_column = spec.show, spec.key
-        words_of = matched.of(q)
+        words_of = _words_of(q, criteria)
         span_applied = bool(spec.time) if spanned else None
-        for r in _newest_first(rows[spec.id], spec.time, key_column):
+        for r in _newest_first(found, spec.time, key_column):
             key = r[key_column]
             rec = {c: r[c] for c in show}
             rec["_database"] = spec.database
@@ -297,7 +304,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
 
     for spec in datamap.tables:
         if spec.copy_of is None and spec.id in queries:
-            items[spec.id] = dict(records(queries[spec.id]))
+            items[spec.id] = dict(records(queries[spec.id], rows[spec.id]))
     for spec in datamap.tables:
         if spec.copy_of is None or not inst.is_open(spec.database):
             continue
@@ -305,12 +312,15 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
         found = set()
         place = f"{spec.database}.{spec.table}#"  # a copy's reference, as RowRef writes it
         if spec.id in queries:
-            for key, rec in records(queries[spec.id]):
+            alone = []  # copies whose original was not found: items of their own
+            for r in rows[spec.id]:
+                key = r[spec.key]
                 found.add(key)
                 if key in originals:
                     originals[key]["_copies"].append(f"{place}{key}")
                 else:
-                    orphans.append((spec.copy_of, rec))
+                    alone.append(r)
+            orphans += [(spec.copy_of, rec) for _, rec in records(queries[spec.id], alone)]
         # An original found by the search may have a copy that did not match (its
         # data differs): the item is still held there, if the copy's row exists.
         missing = [k for k in originals if k not in found]
@@ -368,9 +378,24 @@ def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:
 def _newest_first(rows: list[dict[str, Any]], time_column: str | None,
                   key_column: str) -> list[dict[str, Any]]:
     """Newest first, rows without a time last, then by key (the same on every engine,
-    whose NULL ordering differs)."""
-    out = sorted(rows, key=lambda r: (type(r[key_column]).__name__, r[key_column]))
+    whose NULL ordering differs).
+
+    >>> rows = [{"k": 2, "t": None}, {"k": 1, "t": "2025-01-02"}, {"k": 3, "t": "2025-01-02"},
+    ...         {"k": "a", "t": "2024-12-31"}]
+    >>> [r["k"] for r in _newest_first(rows, "t", "k")]
+    [1, 3, 'a', 2]
+    """
+    by_key = itemgetter(key_column)
+    types = set(map(type, map(by_key, rows)))
+    if len(types) <= 1 and type(None) not in types:  # keys of one type: by key alone
+        out = sorted(rows, key=by_key)
+    else:
+        out = sorted(rows, key=lambda r: (type(r[key_column]).__name__, r[key_column]))
     if time_column:
-        out.sort(key=lambda r: (r.get(time_column) is not None, r.get(time_column) or ""),
-                 reverse=True)
+        by_time = itemgetter(time_column)
+        if all(map(by_time, out)):  # every row has a time: by time alone
+            out.sort(key=by_time, reverse=True)
+        else:
+            out.sort(key=lambda r: (r.get(time_column) is not None, r.get(time_column) or ""),
+                     reverse=True)
     return out
