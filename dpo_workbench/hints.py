@@ -107,26 +107,31 @@ class _Collect:
 
 
 def column_hints(criteria: Criteria,
-                 tables: Iterable[tuple[TableSpec, Sequence[Mapping[str, Any]],
-                                        Mapping[str, Sequence[str]]]],
+                 tables: Iterable[tuple[TableSpec, Sequence[Any], Mapping[str, Any]]],
                  ) -> list[Hint]:
-    """Hints from fetched rows: ``(table, rows, {kind: match columns})`` per table searched."""
+    """Hints from fetched rows: ``(table, rows, places)`` per table searched.
+
+    ``places`` gives each fetched column's place in a row: its position in a tuple
+    (or its name in a mapping). The table's phone and e-mail columns are read.
+    """
     collect = _Collect(criteria)
-    for spec, rows, columns in tables:
-        named = [(kind, name) for kind, names in columns.items() for name in names]
+    for spec, rows, at in tables:
+        named = [(kind, name, at[name]) for kind in ("phone", "email")
+                 for (name,) in spec.match.get(kind, ())]
         if not named:
             continue
+        key_at = at[spec.key]
         for row in rows:
-            for kind, name in named:
-                value = row.get(name)
+            for kind, name, i in named:
+                value = row[i]
                 if isinstance(value, str):
-                    collect.add(kind, value, functools.partial(_place, spec, row, name))
+                    collect.add(kind, value, functools.partial(_place, spec, row[key_at], name))
     return collect.hints()
 
 
-def _place(spec: TableSpec, row: Mapping[str, Any], column: str) -> str:
+def _place(spec: TableSpec, key: Any, column: str) -> str:
     """Where a hint was seen: ``database.table#key column``."""
-    return f"{RowRef(spec.database, spec.table, row[spec.key])} {column}"
+    return f"{RowRef(spec.database, spec.table, key)} {column}"
 
 
 def text_hints(inst: Installation, criteria: Criteria, refs: Sequence[RowRef]) -> list[Hint]:

@@ -144,17 +144,25 @@ def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """A table's fetched rows as the driver gave them (tuples, read by position)."""
+
+    #: Each column's position in a row.
+    at: dict[str, int]
+    rows: list[Sequence[Any]]
+
+
 def _run_database(engine: Engine, database: str, queries: list[TableQuery],
-                  ) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
+                  ) -> dict[str, _Rows]:
+    out: dict[str, _Rows] = {}
     try:
         with engine.connect() as conn:
             for q in queries:
                 result = q.execute(conn)
-                names = tuple(result.keys())
                 # All rows at once: the driver makes them without a call per row.
-                out[q.spec.id] = [dict(zip(names, row, strict=True))
-                                  for row in result.fetchall()]
+                out[q.spec.id] = _Rows({c: i for i, c in enumerate(result.keys())},
+                                       result.fetchall())
     except SQLAlchemyError as exc:
         # The driver's message can quote parameter values (personal data): name the
         # failure, not the statement.
@@ -189,13 +197,13 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     by_db: dict[str, list[TableQuery]] = {}
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, _Rows] = {}
     servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs)
                for db, qs in by_db.items() if inst.dialect(db) != "sqlite"}
 
     searched: list[str] = []
 
-    def answered(db: str, found: dict[str, list[dict[str, Any]]]) -> None:
+    def answered(db: str, found: dict[str, _Rows]) -> None:
         rows.update(found)
         searched.append(db)
         if progress:
@@ -210,55 +218,52 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
                         too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
-                        rows_per_table={k: len(v) for k, v in rows.items()},
+                        rows_per_table={k: len(v.rows) for k, v in rows.items()},
                         not_restricted_by_dates=plan.undated(),
-                        hints=tuple(column_hints(plan.criteria, _found_rows(plan, rows))))
+                        hints=tuple(column_hints(plan.criteria,
+                                                 ((q.spec, rows[q.spec.id].rows,
+                                                   rows[q.spec.id].at)
+                                                  for q in plan.queries))))
 
 
-def _found_rows(plan: QueryPlan, rows: Mapping[str, list[dict[str, Any]]],
-                ) -> Iterator[tuple[TableSpec, list[dict[str, Any]], dict[str, tuple[str, ...]]]]:
-    """Each searched table with its fetched rows and its phone and e-mail columns."""
-    for q in plan.queries:
-        columns = {k: tuple(c for (c,) in q.spec.match.get(k, ())) for k in ("phone", "email")}
-        yield q.spec, rows.get(q.spec.id, []), columns
-
-
-def _words_of(q: TableQuery, criteria: Criteria,
-              ) -> Callable[[Mapping[str, Any]], tuple[str, str, str]]:
+def _words_of(q: TableQuery, criteria: Criteria, at: Mapping[str, Any],
+              ) -> Callable[[Any], tuple[str, str, str]]:
     """A function giving the words of a row of ``q``'s match: ``_matched``,
     ``_match_kind`` and ``_match_column``.
 
-    A large result repeats the same few stored identifiers in thousands of rows: the
-    words are made once per values of the matched columns (each term checked once per
-    values of its own columns), and once per combination of terms satisfied.
+    ``at`` gives each column's place in a row: its position in a tuple (or its name
+    in a mapping). A large result repeats the same few stored identifiers in
+    thousands of rows: the words are made once per values of the matched columns
+    (each term checked once per values of its own columns), and once per combination
+    of terms satisfied.
     """
-    # Each term, its columns, and what it gave for the values seen so far.
-    terms = [(t, t.columns, {}) for t in q.terms]
-    every = tuple(dict.fromkeys(c for t in q.terms for c in t.columns))
+    # Each term, its columns' places, and what it gave for the values seen so far.
+    terms = [(t, tuple(at[c] for c in t.columns), {}) for t in q.terms]
+    every = tuple(dict.fromkeys(at[c] for t in q.terms for c in t.columns))
     by_values: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     by_terms: dict[tuple[int, ...], tuple[str, str, str]] = {}
 
-    def satisfies(t: MatchTerm, columns: tuple[str, ...], seen: dict[tuple[Any, ...], bool],
-                  r: Mapping[str, Any]) -> bool:
-        values = tuple([r[c] for c in columns])
+    def satisfies(t: MatchTerm, places: tuple[Any, ...], seen: dict[tuple[Any, ...], bool],
+                  r: Any) -> bool:
+        values = tuple([r[i] for i in places])
         try:
             ok = seen.get(values)
         except TypeError:  # a value that cannot be a key (not text): not remembered
-            return t.matches(r, criteria)
+            return t.kind.matches(values, criteria)
         if ok is None:
-            ok = seen[values] = t.matches(r, criteria)
+            ok = seen[values] = t.kind.matches(values, criteria)
         return ok
 
-    def words_of(r: Mapping[str, Any]) -> tuple[str, str, str]:
-        values: tuple[Any, ...] | None = tuple([r[c] for c in every])
+    def words_of(r: Any) -> tuple[str, str, str]:
+        values: tuple[Any, ...] | None = tuple([r[i] for i in every])
         try:
             found = by_values.get(values)
         except TypeError:  # a value that cannot be a key (not text): not remembered
             found = values = None
         if found is not None:
             return found
-        satisfied = tuple([i for i, (t, columns, seen) in enumerate(terms)
-                           if satisfies(t, columns, seen, r)])
+        satisfied = tuple([i for i, (t, places, seen) in enumerate(terms)
+                           if satisfies(t, places, seen, r)])
         found = by_terms.get(satisfied)
         if found is None:
             matched = [q.terms[i] for i in satisfied]
@@ -273,7 +278,7 @@ def _words_of(q: TableQuery, criteria: Criteria,
     return words_of
 
 
-def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[str, Any]]],
+def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
               ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
     criteria = plan.criteria
     datamap = inst.datamap
@@ -284,16 +289,19 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
     orphans: list[tuple[str, dict[str, Any]]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
 
-    def records(q: TableQuery, found: list[dict[str, Any]],
+    def records(q: TableQuery, found: list[Sequence[Any]],
                 ) -> Iterator[tuple[Any, dict[str, Any]]]:
         """Each row of ``found``, rows of ``q``, newest first, with its key and record."""
         spec = q.spec
-        show, key_column = spec.show, spec.key
-        words_of = _words_of(q, criteria)
+        at = rows[spec.id].at
+        show = spec.show
+        places = [at[c] for c in show]
+        key_at = at[spec.key]
+        words_of = _words_of(q, criteria, at)
         span_applied = bool(spec.time) if spanned else None
-        for r in _newest_first(found, spec.time, key_column):
-            key = r[key_column]
-            rec = {c: r[c] for c in show}
+        for r in _newest_first(found, at[spec.time] if spec.time else None, key_at):
+            key = r[key_at]
+            rec = dict(zip(show, [r[i] for i in places], strict=True))
             rec["_database"] = spec.database
             rec["_table"] = spec.table
             rec["_key"] = key
@@ -304,7 +312,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
 
     for spec in datamap.tables:
         if spec.copy_of is None and spec.id in queries:
-            items[spec.id] = dict(records(queries[spec.id], rows[spec.id]))
+            items[spec.id] = dict(records(queries[spec.id], rows[spec.id].rows))
     for spec in datamap.tables:
         if spec.copy_of is None or not inst.is_open(spec.database):
             continue
@@ -313,8 +321,9 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[
         place = f"{spec.database}.{spec.table}#"  # a copy's reference, as RowRef writes it
         if spec.id in queries:
             alone = []  # copies whose original was not found: items of their own
-            for r in rows[spec.id]:
-                key = r[spec.key]
+            key_at = rows[spec.id].at[spec.key]
+            for r in rows[spec.id].rows:
+                key = r[key_at]
                 found.add(key)
                 if key in originals:
                     originals[key]["_copies"].append(f"{place}{key}")
@@ -375,27 +384,28 @@ def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:
     return dtypes
 
 
-def _newest_first(rows: list[dict[str, Any]], time_column: str | None,
-                  key_column: str) -> list[dict[str, Any]]:
+def _newest_first(rows: list[Any], time_at: Any, key_at: Any) -> list[Any]:
     """Newest first, rows without a time last, then by key (the same on every engine,
     whose NULL ordering differs).
+
+    ``time_at`` and ``key_at`` are the places of the time column (None: no time) and
+    of the key in a row: positions in tuples, or names in mappings.
 
     >>> rows = [{"k": 2, "t": None}, {"k": 1, "t": "2025-01-02"}, {"k": 3, "t": "2025-01-02"},
     ...         {"k": "a", "t": "2024-12-31"}]
     >>> [r["k"] for r in _newest_first(rows, "t", "k")]
     [1, 3, 'a', 2]
     """
-    by_key = itemgetter(key_column)
+    by_key = itemgetter(key_at)
     types = set(map(type, map(by_key, rows)))
     if len(types) <= 1 and type(None) not in types:  # keys of one type: by key alone
         out = sorted(rows, key=by_key)
     else:
-        out = sorted(rows, key=lambda r: (type(r[key_column]).__name__, r[key_column]))
-    if time_column:
-        by_time = itemgetter(time_column)
+        out = sorted(rows, key=lambda r: (type(r[key_at]).__name__, r[key_at]))
+    if time_at is not None:
+        by_time = itemgetter(time_at)
         if all(map(by_time, out)):  # every row has a time: by time alone
             out.sort(key=by_time, reverse=True)
         else:
-            out.sort(key=lambda r: (r.get(time_column) is not None, r.get(time_column) or ""),
-                     reverse=True)
+            out.sort(key=lambda r: (r[time_at] is not None, r[time_at] or ""), reverse=True)
     return out

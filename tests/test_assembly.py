@@ -41,6 +41,8 @@ def test_rows_are_ordered_newest_first_then_by_key(seed):
             for k in keys]
     assert _newest_first(rows, "t", "k") == _rule(rows, "t", "k")
     assert _newest_first(rows, None, "k") == _rule(rows, None, "k")
+    as_tuples = [(r["k"], r["t"]) for r in rows]
+    assert _newest_first(as_tuples, 1, 0) == [(r["k"], r["t"]) for r in _rule(rows, "t", "k")]
 
 
 def test_match_words_are_those_of_the_terms_each_row_satisfies():
@@ -52,9 +54,14 @@ def test_match_words_are_those_of_the_terms_each_row_satisfies():
             {"number": "0401234567", "address": "Aino <aino@example.fi>"},
             {"number": None, "address": None},
             {"number": ["not", "text"], "address": "aino@example.fi"}] * 3
-    words_of = _words_of(SimpleNamespace(terms=terms), criteria)  # type: ignore[arg-type]
+    places = {"number": 0, "address": 1}
+    as_tuples = _words_of(SimpleNamespace(terms=terms), criteria,  # type: ignore[arg-type]
+                          places)
+    as_mappings = _words_of(SimpleNamespace(terms=terms), criteria,  # type: ignore[arg-type]
+                            {c: c for c in places})
     for r in rows:
         satisfied = [t for t in terms if t.matches(r, criteria)]
-        assert words_of(r) == ("; ".join(t.reason(criteria) for t in satisfied),
-                               ";".join(t.criterion for t in satisfied),
-                               ";".join(",".join(t.columns) for t in satisfied))
+        words = ("; ".join(t.reason(criteria) for t in satisfied),
+                 ";".join(t.criterion for t in satisfied),
+                 ";".join(",".join(t.columns) for t in satisfied))
+        assert as_mappings(r) == as_tuples((r["number"], r["address"])) == words
