@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .batches import existing_keys
@@ -153,17 +153,22 @@ class _Rows:
     rows: list[Sequence[Any]]
 
 
-def _run_database(engine: Engine, database: str, queries: list[TableQuery],
-                  ) -> dict[str, _Rows]:
+def _run_database(engine: Engine, database: str, queries: list[TableQuery], keep: bool = False,
+                  ) -> tuple[dict[str, _Rows], Connection | None]:
+    """Run the selects of one database; with ``keep``, its connection is returned open
+    (the caller closes it), else None."""
     out: dict[str, _Rows] = {}
+    conn = None
     try:
-        with engine.connect() as conn:
-            for q in queries:
-                result = q.execute(conn)
-                # All rows at once: the driver makes them without a call per row.
-                out[q.spec.id] = _Rows({c: i for i, c in enumerate(result.keys())},
-                                       result.fetchall())
+        conn = engine.connect()
+        for q in queries:
+            result = q.execute(conn)
+            # All rows at once: the driver makes them without a call per row.
+            out[q.spec.id] = _Rows({c: i for i, c in enumerate(result.keys())},
+                                   result.fetchall())
     except SQLAlchemyError as exc:
+        if conn is not None:
+            conn.close()
         # The driver's message can quote parameter values (personal data): name the
         # failure, not the statement.
         raise DatabaseError(
@@ -171,7 +176,14 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
             f"{': ' + type(exc.orig).__name__ if getattr(exc, 'orig', None) else ''}). "
             "Check that the database is reachable and that `dpo-workbench check` passes."
         ) from None
-    return out
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+    if keep:
+        return out, conn
+    conn.close()
+    return out, None
 
 
 def execute_plan(plan: QueryPlan, inst: Installation,
@@ -182,7 +194,10 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     the installation's threads, every server at once. A SQLite database is read in
     the calling thread meanwhile: its rows are made while holding the interpreter's
     lock, so a thread of its own would only add hand-offs (on a search of 8,755
-    items at 10M, 134 ms on threads against 80 ms in the calling thread).
+    items at 10M, 134 ms on threads against 80 ms in the calling thread). The
+    connection of a database that holds copies stays open until the result is
+    assembled: which of the found originals it holds is asked on it (a server's
+    connection costs a round trip to check out).
 
     Parameters
     ----------
@@ -197,24 +212,37 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     by_db: dict[str, list[TableQuery]] = {}
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
+    copies = {s.database for s in inst.datamap.tables if s.copy_of is not None}
     rows: dict[str, _Rows] = {}
-    servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs)
+    servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs, db in copies)
                for db, qs in by_db.items() if inst.dialect(db) != "sqlite"}
 
     searched: list[str] = []
+    kept: dict[str, Connection] = {}
 
-    def answered(db: str, found: dict[str, _Rows]) -> None:
-        rows.update(found)
+    def answered(db: str, found: tuple[dict[str, _Rows], Connection | None]) -> None:
+        rows.update(found[0])
+        if found[1] is not None:
+            kept[db] = found[1]
         searched.append(db)
         if progress:
             progress(f"searched {db}", len(searched), len(by_db))
 
-    for db, qs in by_db.items():  # SQLite files, while the servers answer
-        if db not in servers:
-            answered(db, _run_database(inst.engines[db], db, qs))
-    for db, future in servers.items():
-        answered(db, future.result())
-    records, dtypes = _assemble(plan, inst, rows)
+    try:
+        for db, qs in by_db.items():  # SQLite files, while the servers answer
+            if db not in servers:
+                answered(db, _run_database(inst.engines[db], db, qs, db in copies))
+        for db, future in servers.items():
+            answered(db, future.result())
+        records, dtypes = _assemble(plan, inst, rows, kept)
+    finally:
+        for db, future in servers.items():  # a server still answering when one failed
+            if db not in searched and not future.cancel():
+                conn = None if future.exception() else future.result()[1]
+                if conn is not None:
+                    conn.close()
+        for conn in kept.values():
+            conn.close()
     return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
                         too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
@@ -279,6 +307,7 @@ def _words_of(q: TableQuery, criteria: Criteria, at: Mapping[str, Any],
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
+              connections: Mapping[str, Connection],
               ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
     criteria = plan.criteria
     datamap = inst.datamap
@@ -334,9 +363,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
         # data differs): the item is still held there, if the copy's row exists.
         missing = [k for k in originals if k not in found]
         if missing:
-            with inst.connect(spec.database) as conn:
-                held = existing_keys(conn, inst.table(spec.database, spec.table), spec.key,
-                                     missing)
+            held = _keys_held(inst, connections.get(spec.database), spec, missing)
             for key in missing:
                 if key in held:
                     originals[key]["_copies"].append(f"{place}{key}")
@@ -356,6 +383,21 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
             known[group] = _dtypes(inst, specs)
         dtypes[group] = dict(known[group])
     return records_by_group, dtypes
+
+
+def _keys_held(inst: Installation, conn: Connection | None, spec: TableSpec,
+               keys: list[Any]) -> set[Any]:
+    """Which of ``keys`` the table ``spec`` holds, asked on ``conn`` (None: a new one)."""
+    table = inst.table(spec.database, spec.table)
+    if conn is None:
+        with inst.connect(spec.database) as new:
+            return existing_keys(new, table, spec.key, keys)
+    try:
+        return existing_keys(conn, table, spec.key, keys)
+    except SQLAlchemyError as exc:
+        # As Installation.connect says it: the driver's message can quote values.
+        raise DatabaseError(f"reading database '{spec.database}' failed "
+                            f"({type(exc).__name__}).") from None
 
 
 #: Each installation's group dtypes, with the schema they were read from.

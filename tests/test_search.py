@@ -219,6 +219,33 @@ def test_result_dtypes_follow_the_schema_read_last(wb):
         for g in again}
 
 
+def _checked_out(wb) -> dict[str, int]:
+    return {db: e.pool.checkedout() for db, e in wb.installation.engines.items()}
+
+
+def test_every_connection_a_search_takes_is_given_back(wb, monkeypatch):
+    """A database that holds copies keeps its connection until the result is assembled
+    (the copies' keys are asked on it); after the search, failed or not, none is out."""
+    from sqlalchemy.exc import OperationalError
+
+    from dpo_workbench import query
+    from dpo_workbench.errors import DatabaseError
+
+    assert wb.search(phone=AINO.phone).counts()["contacts"]
+    assert set(_checked_out(wb).values()) == {0}
+    execute = query.TableQuery.execute
+
+    def failing(self, conn):
+        if self.spec.database == "directory":
+            raise OperationalError("SELECT", {}, Exception("gone"))
+        return execute(self, conn)
+
+    monkeypatch.setattr(query.TableQuery, "execute", failing)
+    with pytest.raises(DatabaseError, match="searching database 'directory' failed"):
+        wb.search(phone=AINO.phone)
+    assert set(_checked_out(wb).values()) == {0}
+
+
 def test_command_line_json(shared_demo, capsys):
     _, settings = shared_demo
     status = main(["search", "--config", str(settings), "--phone", AINO.phone,
