@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, Select, Table, bindparam, select
 from sqlalchemy.sql import operators
+
+from .tablecache import TableCache
 
 #: Keys per ``IN (...)`` list: well below SQLite's 999 bound parameters of old
 #: builds and small enough for any engine's statement size.
@@ -38,7 +39,7 @@ def existing_keys(conn: Connection, table: Table, key: str, keys: Sequence[Any])
 #: The list parameter of :func:`existing_keys`' select.
 KEYS = "keys"
 #: Each table's select of the keys it holds among a list, by key column: made once.
-_HELD: weakref.WeakKeyDictionary[Table, dict[str, Select[Any]]] = weakref.WeakKeyDictionary()
+_HELD = TableCache()
 
 
 def _held(table: Table, column: Column[Any], sample: Any) -> Select[Any]:
@@ -47,7 +48,7 @@ def _held(table: Table, column: Column[Any], sample: Any) -> Select[Any]:
     typed = column.type.coerce_compared_value(operators.in_op, sample)
     if typed is not column.type:  # keys of another type than the column's
         return select(column).where(column.in_(bindparam(KEYS, type_=typed, expanding=True)))
-    made = _HELD.setdefault(table, {})
+    made = _HELD.of(table)
     stmt = made.get(column.key)
     if stmt is None:
         stmt = made[column.key] = select(column).where(

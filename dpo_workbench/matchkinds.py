@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +65,7 @@ from .normalize import (
     wide_digits,
 )
 from .sqlfuncs import email_key, phone_digits, suffix, text_key
+from .tablecache import TableCache
 
 #: Lengths of the indexed phone suffix keys.
 SHORT_KEY = 3
@@ -116,13 +116,12 @@ def virtual_column_name(tag: str, column_name: str) -> str:
 
 
 #: Each table's key expressions, made once: every search's plan uses the same ones.
-_KEY_EXPRS: weakref.WeakKeyDictionary[Table, dict[tuple[str, str, str], ColumnElement[Any]]] \
-    = weakref.WeakKeyDictionary()
+_KEY_EXPRS = TableCache()
 
 
 def key_expr(table: Table, column_name: str, key: IndexKey, dialect: str) -> ColumnElement[Any]:
     """A key of a column: MariaDB's virtual column when it exists, else the expression."""
-    made = _KEY_EXPRS.setdefault(table, {})
+    made = _KEY_EXPRS.of(table)
     try:
         return made[column_name, key.tag, dialect]
     except KeyError:

@@ -14,8 +14,7 @@ compiled form without walking it again.
 from __future__ import annotations
 
 import functools
-import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from .criteria import Criteria
 from .datamap import Datamap, Group, TableSpec
 from .installation import Installation
 from .matchkinds import MATCH_KINDS, MatchKind
+from .tablecache import TableCache
 from .timespan import resolve as resolve_time_format
 from .timespan import span_conditions, span_ends, span_values
 
@@ -104,6 +104,65 @@ class TableQuery:
     def reasons(self, row: Mapping[str, object], criteria: Criteria) -> str:
         """Why a fetched row matched, every term it satisfies, in words."""
         return "; ".join(t.reason(criteria) for t in self.matched_terms(row, criteria))
+
+
+def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str, Any],
+                ) -> Callable[[Any], tuple[str, str, str]]:
+    """A function giving the words of a fetched row's match, for a result's
+    ``_matched``, ``_match_kind`` and ``_match_column``: those of the ``terms`` (a
+    table's) that the row satisfies.
+
+    ``at`` gives each column's place in a row: its position in a tuple (or its name
+    in a mapping). A large result repeats the same few stored identifiers in
+    thousands of rows: the words are made once per values of the matched columns
+    (each term checked once per values of its own columns), and once per combination
+    of terms satisfied.
+
+    >>> from dpo_workbench.matchkinds import MATCH_KINDS
+    >>> phone = MatchTerm(MATCH_KINDS["phone"], ("number",))
+    >>> words = match_words([phone], Criteria.parse(phone="040 123 4567"), {"number": 0})
+    >>> words(("040-123 45 67",)), words(("040 765 4321",))
+    (('phone ends 1234567 in number', 'phone', 'number'), ('', '', ''))
+    """
+    # Each term, its columns' places, and what it gave for the values seen so far.
+    checks = [(t, tuple(at[c] for c in t.columns), {}) for t in terms]
+    every = tuple(dict.fromkeys(at[c] for t in terms for c in t.columns))
+    by_values: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    by_terms: dict[tuple[int, ...], tuple[str, str, str]] = {}
+
+    def satisfies(t: MatchTerm, places: tuple[Any, ...], seen: dict[tuple[Any, ...], bool],
+                  r: Any) -> bool:
+        values = tuple([r[i] for i in places])
+        try:
+            ok = seen.get(values)
+        except TypeError:  # a value that cannot be a key (not text): not remembered
+            return t.kind.matches(values, criteria)
+        if ok is None:
+            ok = seen[values] = t.kind.matches(values, criteria)
+        return ok
+
+    def words_of(r: Any) -> tuple[str, str, str]:
+        values: tuple[Any, ...] | None = tuple([r[i] for i in every])
+        try:
+            found = by_values.get(values)
+        except TypeError:  # a value that cannot be a key (not text): not remembered
+            found = values = None
+        if found is not None:
+            return found
+        satisfied = tuple([i for i, (t, places, seen) in enumerate(checks)
+                           if satisfies(t, places, seen, r)])
+        found = by_terms.get(satisfied)
+        if found is None:
+            matched = [terms[i] for i in satisfied]
+            found = by_terms[satisfied] = (
+                "; ".join(t.reason(criteria) for t in matched),
+                ";".join(t.criterion for t in matched),
+                ";".join(",".join(t.columns) for t in matched))
+        if values is not None:
+            by_values[values] = found
+        return found
+
+    return words_of
 
 
 @dataclass(frozen=True)
@@ -211,14 +270,13 @@ class _Shape:
 #: Each reflected table's selects, by datamap table, dialect and shape of criteria.
 #: Keyed by the table: a schema reflected again (a column or an index added or
 #: dropped) has new tables, and so new selects.
-_SHAPES: weakref.WeakKeyDictionary[Table, dict[tuple[Any, ...], _Shape]] = \
-    weakref.WeakKeyDictionary()
+_SHAPES = TableCache()
 
 
 def _shape(spec: TableSpec, table: Table, dialect: str, terms: list[MatchTerm],
            criteria: Criteria, shape: tuple[Any, ...]) -> _Shape:
     """The select of ``spec`` for criteria of this shape: made once, then reused."""
-    made = _SHAPES.setdefault(table, {})
+    made = _SHAPES.of(table)
     key = (spec.id, dialect, shape)
     found = made.get(key)
     if found is not None and found.spec is spec:

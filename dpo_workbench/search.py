@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from .frames import PROVENANCE, column_dtype, key_dtype, typed_frame
 from .hints import Hint, column_hints
 from .installation import Installation
 from .progress import Progress
-from .query import MatchTerm, QueryPlan, TableQuery
+from .query import QueryPlan, TableQuery, match_words
 from .selection import RowRef
 from .values import json_value
 
@@ -254,58 +254,6 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                                                   for q in plan.queries))))
 
 
-def _words_of(q: TableQuery, criteria: Criteria, at: Mapping[str, Any],
-              ) -> Callable[[Any], tuple[str, str, str]]:
-    """A function giving the words of a row of ``q``'s match: ``_matched``,
-    ``_match_kind`` and ``_match_column``.
-
-    ``at`` gives each column's place in a row: its position in a tuple (or its name
-    in a mapping). A large result repeats the same few stored identifiers in
-    thousands of rows: the words are made once per values of the matched columns
-    (each term checked once per values of its own columns), and once per combination
-    of terms satisfied.
-    """
-    # Each term, its columns' places, and what it gave for the values seen so far.
-    terms = [(t, tuple(at[c] for c in t.columns), {}) for t in q.terms]
-    every = tuple(dict.fromkeys(at[c] for t in q.terms for c in t.columns))
-    by_values: dict[tuple[Any, ...], tuple[str, str, str]] = {}
-    by_terms: dict[tuple[int, ...], tuple[str, str, str]] = {}
-
-    def satisfies(t: MatchTerm, places: tuple[Any, ...], seen: dict[tuple[Any, ...], bool],
-                  r: Any) -> bool:
-        values = tuple([r[i] for i in places])
-        try:
-            ok = seen.get(values)
-        except TypeError:  # a value that cannot be a key (not text): not remembered
-            return t.kind.matches(values, criteria)
-        if ok is None:
-            ok = seen[values] = t.kind.matches(values, criteria)
-        return ok
-
-    def words_of(r: Any) -> tuple[str, str, str]:
-        values: tuple[Any, ...] | None = tuple([r[i] for i in every])
-        try:
-            found = by_values.get(values)
-        except TypeError:  # a value that cannot be a key (not text): not remembered
-            found = values = None
-        if found is not None:
-            return found
-        satisfied = tuple([i for i, (t, places, seen) in enumerate(terms)
-                           if satisfies(t, places, seen, r)])
-        found = by_terms.get(satisfied)
-        if found is None:
-            matched = [q.terms[i] for i in satisfied]
-            found = by_terms[satisfied] = (
-                "; ".join(t.reason(criteria) for t in matched),
-                ";".join(t.criterion for t in matched),
-                ";".join(",".join(t.columns) for t in matched))
-        if values is not None:
-            by_values[values] = found
-        return found
-
-    return words_of
-
-
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
               connections: Mapping[str, Connection],
               ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
@@ -326,7 +274,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
         show = spec.show
         places = [at[c] for c in show]
         key_at = at[spec.key]
-        words_of = _words_of(q, criteria, at)
+        words_of = match_words(q.terms, criteria, at)
         span_applied = bool(spec.time) if spanned else None
         for r in _newest_first(found, at[spec.time] if spec.time else None, key_at):
             key = r[key_at]

@@ -8,15 +8,14 @@ they stand for, on rows made up for the purpose.
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from dpo_workbench.criteria import Criteria
 from dpo_workbench.matchkinds import MATCH_KINDS
-from dpo_workbench.query import MatchTerm
-from dpo_workbench.search import _newest_first, _words_of
+from dpo_workbench.query import MatchTerm, match_words
+from dpo_workbench.search import _newest_first
 
 
 def _rule(rows: list[dict[str, Any]], time_column: str | None,
@@ -55,10 +54,8 @@ def test_match_words_are_those_of_the_terms_each_row_satisfies():
             {"number": None, "address": None},
             {"number": ["not", "text"], "address": "aino@example.fi"}] * 3
     places = {"number": 0, "address": 1}
-    as_tuples = _words_of(SimpleNamespace(terms=terms), criteria,  # type: ignore[arg-type]
-                          places)
-    as_mappings = _words_of(SimpleNamespace(terms=terms), criteria,  # type: ignore[arg-type]
-                            {c: c for c in places})
+    as_tuples = match_words(terms, criteria, places)
+    as_mappings = match_words(terms, criteria, {c: c for c in places})
     for r in rows:
         satisfied = [t for t in terms if t.matches(r, criteria)]
         words = ("; ".join(t.reason(criteria) for t in satisfied),

@@ -246,6 +246,29 @@ def test_every_connection_a_search_takes_is_given_back(wb, monkeypatch):
     assert set(_checked_out(wb).values()) == {0}
 
 
+def test_a_closed_workbenchs_tables_are_let_go(shared_demo, monkeypatch):
+    """The selects and key expressions made on a schema's tables are kept for the tables
+    seen last only: a workbench closed is not kept in memory by them."""
+    import gc
+    import weakref
+
+    from dpo_workbench import batches, matchkinds, query
+
+    _, settings = shared_demo
+    for cache in (query._SHAPES, matchkinds._KEY_EXPRS, batches._HELD):
+        monkeypatch.setattr(cache, "max_tables", 6)
+    with dw.open_workbench(settings, user="test") as first:
+        first.search(phone=AINO.phone)
+        table = weakref.ref(first.installation.table("operative", "contact_events"))
+    del first
+    for _ in range(2):
+        with dw.open_workbench(settings, user="test") as other:
+            other.search(phone=AINO.phone)
+    del other
+    gc.collect()
+    assert table() is None
+
+
 def test_command_line_json(shared_demo, capsys):
     _, settings = shared_demo
     status = main(["search", "--config", str(settings), "--phone", AINO.phone,
