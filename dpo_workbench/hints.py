@@ -35,6 +35,7 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|\(0?\d|0)[\d \-./()\u00a0]{5,22}\d(?!\w)")
 MIN_PHONE_DIGITS = 7
 #: Items whose free text :func:`text_hints` reads at most.
 MAX_ITEMS = 500
+_UNSEEN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,8 @@ class _Collect:
 
     def add(self, kind: str, value: str, place: str | Callable[[], str]) -> None:
         """Note ``value`` seen at ``place`` (a callable: made only when the place is kept)."""
-        try:
-            seen = self._seen[kind, value]
-        except KeyError:
+        seen = self._seen.get((kind, value), _UNSEEN)
+        if seen is _UNSEEN:  # a value seen the first time (most, in a large result)
             seen = self._seen[kind, value] = self._normalise(kind, value)
         if seen is None:
             return
@@ -121,10 +121,12 @@ def column_hints(criteria: Criteria,
         if not named:
             continue
         key_at = at[spec.key]
+        seen = collect._seen
         for row in rows:
             for kind, name, i in named:
                 value = row[i]
-                if isinstance(value, str):
+                # most values are the searched identifier itself, known to give no hint
+                if isinstance(value, str) and seen.get((kind, value), _UNSEEN) is not None:
                     collect.add(kind, value, functools.partial(_place, spec, row[key_at], name))
     return collect.hints()
 
