@@ -13,12 +13,14 @@ batches.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .criteria import Criteria
+from .datamap import TableSpec
 from .installation import Installation
 from .matchkinds import MATCH_KINDS
 from .normalize import email_address, strip_separators, strip_space
@@ -33,6 +35,7 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|\(0?\d|0)[\d \-./()\u00a0]{5,22}\d(?!\w)")
 MIN_PHONE_DIGITS = 7
 #: Items whose free text :func:`text_hints` reads at most.
 MAX_ITEMS = 500
+_UNSEEN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,8 @@ class _Collect:
 
     def add(self, kind: str, value: str, place: str | Callable[[], str]) -> None:
         """Note ``value`` seen at ``place`` (a callable: made only when the place is kept)."""
-        try:
-            seen = self._seen[kind, value]
-        except KeyError:
+        seen = self._seen.get((kind, value), _UNSEEN)
+        if seen is _UNSEEN:  # a value seen the first time (most, in a large result)
             seen = self._seen[kind, value] = self._normalise(kind, value)
         if seen is None:
             return
@@ -104,18 +106,34 @@ class _Collect:
                 for (kind, _), (value, places) in sorted(self.found.items())]
 
 
-def column_hints(criteria: Criteria, rows: Iterable[tuple[RowRef, Mapping[str, Any],
-                                                         Mapping[str, Sequence[str]]]],
+def column_hints(criteria: Criteria,
+                 tables: Iterable[tuple[TableSpec, Sequence[Any], Mapping[str, Any]]],
                  ) -> list[Hint]:
-    """Hints from fetched rows: ``(ref, row, {kind: match columns})`` per found row."""
+    """Hints from fetched rows: ``(table, rows, places)`` per table searched.
+
+    ``places`` gives each fetched column's place in a row: its position in a tuple
+    (or its name in a mapping). The table's phone and e-mail columns are read.
+    """
     collect = _Collect(criteria)
-    for ref, row, columns in rows:
-        for kind, names in columns.items():
-            for name in names:
-                value = row.get(name)
-                if isinstance(value, str):
-                    collect.add(kind, value, lambda ref=ref, name=name: f"{ref} {name}")
+    for spec, rows, at in tables:
+        named = [(kind, name, at[name]) for kind in ("phone", "email")
+                 for (name,) in spec.match.get(kind, ())]
+        if not named:
+            continue
+        key_at = at[spec.key]
+        seen = collect._seen
+        for row in rows:
+            for kind, name, i in named:
+                value = row[i]
+                # most values are the searched identifier itself, known to give no hint
+                if isinstance(value, str) and seen.get((kind, value), _UNSEEN) is not None:
+                    collect.add(kind, value, functools.partial(_place, spec, row[key_at], name))
     return collect.hints()
+
+
+def _place(spec: TableSpec, key: Any, column: str) -> str:
+    """Where a hint was seen: ``database.table#key column``."""
+    return f"{RowRef(spec.database, spec.table, key)} {column}"
 
 
 def text_hints(inst: Installation, criteria: Criteria, refs: Sequence[RowRef]) -> list[Hint]:

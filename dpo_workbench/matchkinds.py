@@ -6,7 +6,9 @@ identity criterion:
 - its name, which is also its key under ``match:`` in the datamap and in
   :attr:`Criteria.kinds <dpo_workbench.criteria.Criteria.kinds>`;
 - the SQL condition a search runs (index-friendly, the same semantics on every
-  engine) and the keys the workbench indexes to make it fast;
+  engine), with the searched values as named bound parameters (:meth:`MatchKind.values`)
+  so that searches of the same shape share one statement, and the keys the workbench
+  indexes to make it fast;
 - the words that explain it (``explain``) and the reason shown with a found row;
 - the reference check in Python (what the SQL computes, for the match reasons and
   for the tests' oracle) and the check whether a text still mentions the
@@ -45,13 +47,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Table, and_
+from sqlalchemy import ColumnElement, Table, and_, bindparam
 
 from .criteria import Criteria
 from .normalize import (
@@ -64,6 +65,7 @@ from .normalize import (
     wide_digits,
 )
 from .sqlfuncs import email_key, phone_digits, suffix, text_key
+from .tablecache import TableCache
 
 #: Lengths of the indexed phone suffix keys.
 SHORT_KEY = 3
@@ -114,13 +116,12 @@ def virtual_column_name(tag: str, column_name: str) -> str:
 
 
 #: Each table's key expressions, made once: every search's plan uses the same ones.
-_KEY_EXPRS: weakref.WeakKeyDictionary[Table, dict[tuple[str, str, str], ColumnElement[Any]]] \
-    = weakref.WeakKeyDictionary()
+_KEY_EXPRS = TableCache()
 
 
 def key_expr(table: Table, column_name: str, key: IndexKey, dialect: str) -> ColumnElement[Any]:
     """A key of a column: MariaDB's virtual column when it exists, else the expression."""
-    made = _KEY_EXPRS.setdefault(table, {})
+    made = _KEY_EXPRS.of(table)
     try:
         return made[column_name, key.tag, dialect]
     except KeyError:
@@ -132,6 +133,19 @@ def key_expr(table: Table, column_name: str, key: IndexKey, dialect: str) -> Col
         expr = key.build(table.c[column_name])
     made[column_name, key.tag, dialect] = expr
     return expr
+
+
+def one_of(expr: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``expr IN (...)``, the values bound later as the list parameter ``name``.
+
+    The parameter has no value: a statement run without its values fails instead of
+    searching for something else. It takes ``expr``'s type, as a list of values would.
+
+    >>> from sqlalchemy import column, String
+    >>> str(one_of(column("k", String()), "t0_k"))
+    'k IN (__[POSTCOMPILE_t0_k])'
+    """
+    return expr.in_(bindparam(name, type_=expr.type, expanding=True))
 
 
 class MatchKind(ABC):
@@ -151,8 +165,21 @@ class MatchKind(ABC):
 
     @abstractmethod
     def condition(self, table: Table, columns: tuple[str, ...], criteria: Criteria,
-                  dialect: str) -> ColumnElement[bool]:
-        """The SQL condition: rows of ``table`` whose ``columns`` match the criteria."""
+                  dialect: str, prefix: str) -> ColumnElement[bool]:
+        """The SQL condition: rows of ``table`` whose ``columns`` match the criteria.
+
+        The searched values are bound parameters named ``prefix`` plus a name of
+        :meth:`values`, without values: the condition depends on the criteria only
+        through :meth:`shape`.
+        """
+
+    @abstractmethod
+    def values(self, criteria: Criteria) -> dict[str, Any]:
+        """The values of the condition's bound parameters, by name without the prefix."""
+
+    def shape(self, criteria: Criteria) -> object:
+        """What of the criteria the condition's SQL depends on, beside its bound values."""
+        return None
 
     @abstractmethod
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
@@ -189,22 +216,38 @@ class PhoneMatch(MatchKind):
         return bool(criteria.phone)
 
     def condition(self, table: Table, columns: tuple[str, ...], criteria: Criteria,
-                  dialect: str) -> ColumnElement[bool]:
+                  dialect: str, prefix: str) -> ColumnElement[bool]:
         column = columns[0]
-        tail = criteria.phone_tail or ""
+        n = self.shape(criteria)
         k3, k7 = (key_expr(table, column, k, dialect) for k in self.index_keys())
+        terms = [one_of(k3, f"{prefix}k3")]
+        if n >= LONG_KEY:
+            terms.append(one_of(k7, f"{prefix}k7"))
+        if n not in (SHORT_KEY, LONG_KEY):
+            terms.append(one_of(suffix(phone_digits(table.c[column]), n), f"{prefix}kn"))
+        return and_(*terms)
+
+    def values(self, criteria: Criteria) -> dict[str, Any]:
+        """The searched tail's last 3, last 7 and last N digits, each in both spellings.
+
+        >>> PhoneMatch().values(Criteria.parse(phone="040 123 4567", digits=9))["k3"]
+        ['567', '５６７']
+        >>> sorted(PhoneMatch().values(Criteria.parse(phone="040 123 4567", digits=7)))
+        ['k3', 'k7']
+        """
+        tail = criteria.phone_tail or ""
         n = len(tail)
         spellings = (tail, wide_digits(tail))  # a number stored in full-width digits
-
-        def ends(expr: ColumnElement[Any], m: int) -> ColumnElement[bool]:
-            return expr.in_([s[-m:] for s in spellings])
-
-        terms = [ends(k3, SHORT_KEY)]
+        out = {"k3": [s[-SHORT_KEY:] for s in spellings]}
         if n >= LONG_KEY:
-            terms.append(ends(k7, LONG_KEY))
+            out["k7"] = [s[-LONG_KEY:] for s in spellings]
         if n not in (SHORT_KEY, LONG_KEY):
-            terms.append(ends(suffix(phone_digits(table.c[column]), n), n))
-        return and_(*terms)
+            out["kn"] = list(spellings)
+        return out
+
+    def shape(self, criteria: Criteria) -> int:
+        """The number of digits compared (the keys compared, and N in the SQL)."""
+        return len(criteria.phone_tail or "")
 
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
         capped = " (its national number's length)" if criteria.capped else ""
@@ -239,9 +282,11 @@ class EmailMatch(MatchKind):
         return bool(criteria.email)
 
     def condition(self, table: Table, columns: tuple[str, ...], criteria: Criteria,
-                  dialect: str) -> ColumnElement[bool]:
-        key = key_expr(table, columns[0], self.index_keys()[0], dialect)
-        return key.in_(list(email_variants(criteria.email or "")))
+                  dialect: str, prefix: str) -> ColumnElement[bool]:
+        return one_of(key_expr(table, columns[0], self.index_keys()[0], dialect), f"{prefix}ek")
+
+    def values(self, criteria: Criteria) -> dict[str, Any]:
+        return {"ek": list(email_variants(criteria.email or ""))}
 
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
         return f"{' and '.join(columns)} equals the e-mail address (any letter case)"
@@ -273,14 +318,15 @@ class NameMatch(MatchKind):
         return criteria.has_name
 
     def condition(self, table: Table, columns: tuple[str, ...], criteria: Criteria,
-                  dialect: str) -> ColumnElement[bool]:
+                  dialect: str, prefix: str) -> ColumnElement[bool]:
         first, last = columns
         key = self.index_keys()[0]
-        return and_(
-            key_expr(table, last, key, dialect).in_(list(case_variants(criteria.last_name
-                                                                       or ""))),
-            key_expr(table, first, key, dialect).in_(list(case_variants(criteria.first_name
-                                                                        or ""))))
+        return and_(one_of(key_expr(table, last, key, dialect), f"{prefix}last"),
+                    one_of(key_expr(table, first, key, dialect), f"{prefix}first"))
+
+    def values(self, criteria: Criteria) -> dict[str, Any]:
+        return {"last": list(case_variants(criteria.last_name or "")),
+                "first": list(case_variants(criteria.first_name or ""))}
 
     def words(self, columns: tuple[str, ...], criteria: Criteria) -> str:
         return f"{' and '.join(columns)} equal the first and last name (any letter case)"

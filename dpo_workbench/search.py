@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .batches import existing_keys
@@ -26,7 +28,7 @@ from .frames import PROVENANCE, column_dtype, key_dtype, typed_frame
 from .hints import Hint, column_hints
 from .installation import Installation
 from .progress import Progress
-from .query import QueryPlan, TableQuery
+from .query import QueryPlan, TableQuery, match_words
 from .selection import RowRef
 from .values import json_value
 
@@ -142,27 +144,31 @@ def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Item:
-    record: dict[str, Any]
-    copies: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class _Rows:
+    """A table's fetched rows as the driver gave them (tuples, read by position)."""
 
-    def record_with_copies(self) -> dict[str, Any]:
-        """The finished record (each item is finished once, so the record is its own)."""
-        self.record["_copies"] = self.copies
-        return self.record
+    #: Each column's position in a row.
+    at: dict[str, int]
+    rows: list[Sequence[Any]]
 
 
-def _run_database(engine: Engine, database: str, queries: list[TableQuery],
-                  ) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
+def _run_database(engine: Engine, database: str, queries: list[TableQuery], keep: bool = False,
+                  ) -> tuple[dict[str, _Rows], Connection | None]:
+    """Run the selects of one database; with ``keep``, its connection is returned open
+    (the caller closes it), else None."""
+    out: dict[str, _Rows] = {}
+    conn = None
     try:
-        with engine.connect() as conn:
-            for q in queries:
-                result = conn.execute(q.statement)
-                names = tuple(result.keys())
-                out[q.spec.id] = [dict(zip(names, row, strict=True)) for row in result]
+        conn = engine.connect()
+        for q in queries:
+            result = q.execute(conn)
+            # All rows at once: the driver makes them without a call per row.
+            out[q.spec.id] = _Rows({c: i for i, c in enumerate(result.keys())},
+                                   result.fetchall())
     except SQLAlchemyError as exc:
+        if conn is not None:
+            conn.close()
         # The driver's message can quote parameter values (personal data): name the
         # failure, not the statement.
         raise DatabaseError(
@@ -170,7 +176,14 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery],
             f"{': ' + type(exc.orig).__name__ if getattr(exc, 'orig', None) else ''}). "
             "Check that the database is reachable and that `dpo-workbench check` passes."
         ) from None
-    return out
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
+    if keep:
+        return out, conn
+    conn.close()
+    return out, None
 
 
 def execute_plan(plan: QueryPlan, inst: Installation,
@@ -181,7 +194,10 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     the installation's threads, every server at once. A SQLite database is read in
     the calling thread meanwhile: its rows are made while holding the interpreter's
     lock, so a thread of its own would only add hand-offs (on a search of 8,755
-    items at 10M, 134 ms on threads against 80 ms in the calling thread).
+    items at 10M, 134 ms on threads against 80 ms in the calling thread). The
+    connection of a database that holds copies stays open until the result is
+    assembled: which of the found originals it holds is asked on it (a server's
+    connection costs a round trip to check out).
 
     Parameters
     ----------
@@ -196,112 +212,154 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     by_db: dict[str, list[TableQuery]] = {}
     for q in plan.queries:
         by_db.setdefault(q.spec.database, []).append(q)
-    rows: dict[str, list[dict[str, Any]]] = {}
-    servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs)
+    copies = {s.database for s in inst.datamap.tables if s.copy_of is not None}
+    rows: dict[str, _Rows] = {}
+    servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs, db in copies)
                for db, qs in by_db.items() if inst.dialect(db) != "sqlite"}
 
     searched: list[str] = []
+    kept: dict[str, Connection] = {}
 
-    def answered(db: str, found: dict[str, list[dict[str, Any]]]) -> None:
-        rows.update(found)
+    def answered(db: str, found: tuple[dict[str, _Rows], Connection | None]) -> None:
+        rows.update(found[0])
+        if found[1] is not None:
+            kept[db] = found[1]
         searched.append(db)
         if progress:
             progress(f"searched {db}", len(searched), len(by_db))
 
-    for db, qs in by_db.items():  # SQLite files, while the servers answer
-        if db not in servers:
-            answered(db, _run_database(inst.engines[db], db, qs))
-    for db, future in servers.items():
-        answered(db, future.result())
-    records, dtypes = _assemble(plan, inst, rows)
+    try:
+        for db, qs in by_db.items():  # SQLite files, while the servers answer
+            if db not in servers:
+                answered(db, _run_database(inst.engines[db], db, qs, db in copies))
+        for db, future in servers.items():
+            answered(db, future.result())
+        records, dtypes = _assemble(plan, inst, rows, kept)
+    finally:
+        for db, future in servers.items():  # a server still answering when one failed
+            if db not in searched and not future.cancel():
+                conn = None if future.exception() else future.result()[1]
+                if conn is not None:
+                    conn.close()
+        for conn in kept.values():
+            conn.close()
     return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
                         too_many_threshold=inst.settings.search.too_many,
                         elapsed=time.perf_counter() - started,
-                        rows_per_table={k: len(v) for k, v in rows.items()},
+                        rows_per_table={k: len(v.rows) for k, v in rows.items()},
                         not_restricted_by_dates=plan.undated(),
-                        hints=tuple(column_hints(plan.criteria, _found_rows(plan, rows))))
+                        hints=tuple(column_hints(plan.criteria,
+                                                 ((q.spec, rows[q.spec.id].rows,
+                                                   rows[q.spec.id].at)
+                                                  for q in plan.queries))))
 
 
-def _found_rows(plan: QueryPlan, rows: Mapping[str, list[dict[str, Any]]],
-                ) -> Iterator[tuple[RowRef, dict[str, Any], dict[str, tuple[str, ...]]]]:
-    """Each fetched row with its reference and its phone and e-mail columns."""
-    for q in plan.queries:
-        columns = {k: tuple(c for (c,) in q.spec.match.get(k, ())) for k in ("phone", "email")}
-        for r in rows.get(q.spec.id, ()):
-            yield RowRef(q.spec.database, q.spec.table, r[q.spec.key]), r, columns
-
-
-def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, list[dict[str, Any]]],
+def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
+              connections: Mapping[str, Connection],
               ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
     criteria = plan.criteria
     datamap = inst.datamap
     spanned = criteria.start is not None or criteria.end is not None
-    items: dict[str, dict[Any, _Item]] = {}  # original table id -> key -> item
-    orphans: list[tuple[str, _Item]] = []  # copies whose original was not found
+    # original table id -> key -> the item's record; its "_copies" list is filled in
+    # as the copies are found.
+    items: dict[str, dict[Any, dict[str, Any]]] = {}
+    orphans: list[tuple[str, dict[str, Any]]] = []  # copies whose original was not found
     queries = {q.spec.id: q for q in plan.queries}
 
-    # (table, the terms a row satisfies) -> the words of _matched, _match_kind and
-    # _match_column: the same few combinations recur in every row of a large result.
-    words: dict[tuple[str, tuple[int, ...]], tuple[str, str, str]] = {}
-
-    def make(q: TableQuery, r: dict[str, Any]) -> _Item:
+    def records(q: TableQuery, found: list[Sequence[Any]],
+                ) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Each row of ``found``, rows of ``q``, newest first, with its key and record."""
         spec = q.spec
-        satisfied = tuple(i for i, t in enumerate(q.terms) if t.matches(r, criteria))
-        try:
-            matched, kinds, columns = words[spec.id, satisfied]
-        except KeyError:
-            terms = [q.terms[i] for i in satisfied]
-            matched, kinds, columns = words[spec.id, satisfied] = (
-                "; ".join(t.reason(criteria) for t in terms),
-                ";".join(t.criterion for t in terms),
-                ";".join(",".join(t.columns) for t in terms))
-        rec = {c: r.get(c) for c in spec.show}
-        rec.update(_database=spec.database, _table=spec.table, _key=r[spec.key],
-                   _matched=matched, _match_kind=kinds, _match_column=columns,
-                   _span_applied=bool(spec.time) if spanned else None)
-        return _Item(rec)
+        at = rows[spec.id].at
+        show = spec.show
+        places = [at[c] for c in show]
+        key_at = at[spec.key]
+        words_of = match_words(q.terms, criteria, at)
+        span_applied = bool(spec.time) if spanned else None
+        for r in _newest_first(found, at[spec.time] if spec.time else None, key_at):
+            key = r[key_at]
+            rec = dict(zip(show, [r[i] for i in places], strict=True))
+            rec["_database"] = spec.database
+            rec["_table"] = spec.table
+            rec["_key"] = key
+            rec["_matched"], rec["_match_kind"], rec["_match_column"] = words_of(r)
+            rec["_span_applied"] = span_applied
+            rec["_copies"] = []
+            yield key, rec
 
     for spec in datamap.tables:
         if spec.copy_of is None and spec.id in queries:
-            items[spec.id] = {r[spec.key]: make(queries[spec.id], r)
-                              for r in _newest_first(rows[spec.id], spec.time, spec.key)}
+            items[spec.id] = dict(records(queries[spec.id], rows[spec.id].rows))
     for spec in datamap.tables:
         if spec.copy_of is None or not inst.is_open(spec.database):
             continue
         originals = items.setdefault(spec.copy_of, {})
         found = set()
+        place = f"{spec.database}.{spec.table}#"  # a copy's reference, as RowRef writes it
         if spec.id in queries:
-            for r in _newest_first(rows[spec.id], spec.time, spec.key):
-                key = r[spec.key]
+            alone = []  # copies whose original was not found: items of their own
+            key_at = rows[spec.id].at[spec.key]
+            for r in rows[spec.id].rows:
+                key = r[key_at]
                 found.add(key)
                 if key in originals:
-                    originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
+                    originals[key]["_copies"].append(f"{place}{key}")
                 else:
-                    orphans.append((spec.copy_of, make(queries[spec.id], r)))
+                    alone.append(r)
+            orphans += [(spec.copy_of, rec) for _, rec in records(queries[spec.id], alone)]
         # An original found by the search may have a copy that did not match (its
         # data differs): the item is still held there, if the copy's row exists.
         missing = [k for k in originals if k not in found]
         if missing:
-            with inst.connect(spec.database) as conn:
-                held = existing_keys(conn, inst.table(spec.database, spec.table), spec.key,
-                                     missing)
+            held = _keys_held(inst, connections.get(spec.database), spec, missing)
             for key in missing:
                 if key in held:
-                    originals[key].copies.append(str(RowRef(spec.database, spec.table, key)))
+                    originals[key]["_copies"].append(f"{place}{key}")
 
     records_by_group: dict[Group, list[dict[str, Any]]] = {}
     dtypes: dict[Group, dict[str, Any]] = {}
+    known = _group_dtypes(inst)
     for group in Group:
         specs = [s for s in datamap.in_group(group) if inst.is_open(s.database)]
-        records = []
+        found_records: list[dict[str, Any]] = []
         for s in specs:
             if s.copy_of is None:
-                records += [i.record_with_copies() for i in items.get(s.id, {}).values()]
-        records += [i.record_with_copies() for orig, i in orphans
-                    if datamap.table(orig).group is group]
-        records_by_group[group] = records
-        dtypes[group] = _dtypes(inst, specs)
+                found_records += items.get(s.id, {}).values()
+        found_records += [rec for orig, rec in orphans if datamap.table(orig).group is group]
+        records_by_group[group] = found_records
+        if group not in known:
+            known[group] = _dtypes(inst, specs)
+        dtypes[group] = dict(known[group])
     return records_by_group, dtypes
+
+
+def _keys_held(inst: Installation, conn: Connection | None, spec: TableSpec,
+               keys: list[Any]) -> set[Any]:
+    """Which of ``keys`` the table ``spec`` holds, asked on ``conn`` (None: a new one)."""
+    table = inst.table(spec.database, spec.table)
+    if conn is None:
+        with inst.connect(spec.database) as new:
+            return existing_keys(new, table, spec.key, keys)
+    try:
+        return existing_keys(conn, table, spec.key, keys)
+    except SQLAlchemyError as exc:
+        # As Installation.connect says it: the driver's message can quote values.
+        raise DatabaseError(f"reading database '{spec.database}' failed "
+                            f"({type(exc).__name__}).") from None
+
+
+#: Each installation's group dtypes, with the schema they were read from.
+_DTYPES: weakref.WeakKeyDictionary[Installation, tuple[object, dict[Group, dict[str, Any]]]] \
+    = weakref.WeakKeyDictionary()
+
+
+def _group_dtypes(inst: Installation) -> dict[Group, dict[str, Any]]:
+    """The dtypes of each group's frame known for ``inst``'s current schema (they depend on
+    nothing else: the schema reflected again starts them anew)."""
+    kept = _DTYPES.get(inst)
+    if kept is None or kept[0] is not inst.schema:
+        kept = _DTYPES[inst] = (inst.schema, {})
+    return kept[1]
 
 
 def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:
@@ -316,12 +374,28 @@ def _dtypes(inst: Installation, specs: Sequence[TableSpec]) -> dict[str, Any]:
     return dtypes
 
 
-def _newest_first(rows: list[dict[str, Any]], time_column: str | None,
-                  key_column: str) -> list[dict[str, Any]]:
+def _newest_first(rows: list[Any], time_at: Any, key_at: Any) -> list[Any]:
     """Newest first, rows without a time last, then by key (the same on every engine,
-    whose NULL ordering differs)."""
-    out = sorted(rows, key=lambda r: (type(r[key_column]).__name__, r[key_column]))
-    if time_column:
-        out.sort(key=lambda r: (r.get(time_column) is not None, r.get(time_column) or ""),
-                 reverse=True)
+    whose NULL ordering differs).
+
+    ``time_at`` and ``key_at`` are the places of the time column (None: no time) and
+    of the key in a row: positions in tuples, or names in mappings.
+
+    >>> rows = [{"k": 2, "t": None}, {"k": 1, "t": "2025-01-02"}, {"k": 3, "t": "2025-01-02"},
+    ...         {"k": "a", "t": "2024-12-31"}]
+    >>> [r["k"] for r in _newest_first(rows, "t", "k")]
+    [1, 3, 'a', 2]
+    """
+    by_key = itemgetter(key_at)
+    types = set(map(type, map(by_key, rows)))
+    if len(types) <= 1 and type(None) not in types:  # keys of one type: by key alone
+        out = sorted(rows, key=by_key)
+    else:
+        out = sorted(rows, key=lambda r: (type(r[key_at]).__name__, r[key_at]))
+    if time_at is not None:
+        by_time = itemgetter(time_at)
+        if all(map(by_time, out)):  # every row has a time: by time alone
+            out.sort(key=by_time, reverse=True)
+        else:
+            out.sort(key=lambda r: (r[time_at] is not None, r[time_at] or ""), reverse=True)
     return out

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     ColumnElement,
     Date,
@@ -33,10 +34,11 @@ from sqlalchemy import (
     LargeBinary,
     Numeric,
     String,
+    bindparam,
     cast,
-    literal,
     type_coerce,
 )
+from sqlalchemy.sql import operators
 
 from .criteria import Criteria
 from .sqlfuncs import unindexed
@@ -91,34 +93,78 @@ def _epoch(moment: datetime, fmt: str) -> int:
     return seconds * 1000 if fmt == "epoch_millis" else seconds
 
 
+#: The bound parameters of a date span's conditions: its first instant, and the first
+#: instant after it.
+SPAN_START, SPAN_AFTER = "span_start", "span_after"
+
+
+def span_ends(criteria: Criteria) -> dict[str, date]:
+    """The span's first day and the day after it, those the criteria give.
+
+    A span ending on the last day there is (9999-12-31) runs to the end of time.
+
+    >>> span_ends(Criteria.parse(phone="123", end="2024-04-30"))
+    {'span_after': datetime.date(2024, 5, 1)}
+    """
+    start, end = criteria.start, criteria.end
+    ends: dict[str, date] = {}
+    if start is not None:
+        ends[SPAN_START] = start
+    if end is not None and end != date.max:
+        ends[SPAN_AFTER] = end + timedelta(days=1)
+    return ends
+
+
+def span_values(fmt: str, criteria: Criteria, dialect: str) -> dict[str, Any]:
+    """The values of :func:`span_conditions`' bound parameters, as ``column`` compares them.
+
+    Only the ends the criteria give: a span with no end runs to the end of time.
+
+    >>> c = Criteria.parse(phone="123", start="2024-04-30", end="2024-04-30")
+    >>> span_values("iso", c, "sqlite")
+    {'span_start': '2024-04-30', 'span_after': '2024-05-01'}
+    >>> span_values("epoch_seconds", c, "postgresql")
+    {'span_start': 1714435200, 'span_after': 1714521600}
+    """
+    ends = span_ends(criteria)
+    if fmt in ("epoch_seconds", "epoch_millis"):
+        return {k: _epoch(datetime.combine(d, time.min), fmt) for k, d in ends.items()}
+    if fmt == "native" and dialect != "sqlite":
+        return {k: datetime.combine(d, time.min) for k, d in ends.items()}
+    return {k: d.isoformat() for k, d in ends.items()}
+
+
 def span_conditions(column: Column[Any], fmt: str, criteria: Criteria,
                     dialect: str) -> list[ColumnElement[bool]]:
-    """The conditions that keep the rows of ``column`` inside the criteria's date span."""
-    start, end = criteria.start, criteria.end
-    after = end + timedelta(days=1) if end is not None and end != date.max else None
+    """The conditions that keep the rows of ``column`` inside the criteria's date span.
+
+    The span's ends are bound parameters without values (:data:`SPAN_START`,
+    :data:`SPAN_AFTER`; their values: :func:`span_values`), so searches with other
+    dates share the statement.
+    """
+    ends = span_values(fmt, criteria, dialect)
     out: list[ColumnElement[bool]] = []
-    if fmt in ("epoch_seconds", "epoch_millis"):
+    if fmt in ("epoch_seconds", "epoch_millis") or (fmt == "native" and dialect != "sqlite"):
         col = unindexed(column)
-        if start is not None:
-            out.append(col >= _epoch(datetime.combine(start, time.min), fmt))
-        if after is not None:
-            out.append(col < _epoch(datetime.combine(after, time.min), fmt))
-        return out
-    if fmt == "native" and dialect != "sqlite":
-        col = unindexed(column)
-        if start is not None:
-            out.append(col >= datetime.combine(start, time.min))
-        if after is not None:
-            out.append(col < datetime.combine(after, time.min))
+        if SPAN_START in ends:
+            out.append(col >= _bound(col, SPAN_START, ends[SPAN_START]))
+        if SPAN_AFTER in ends:
+            out.append(col < _bound(col, SPAN_AFTER, ends[SPAN_AFTER]))
         return out
     # Text (ISO 8601, and SQLite's dates, which are text): compared with day strings,
     # byte by byte (a locale's collation may skip punctuation).
     text = _bytewise(unindexed(type_coerce(column, String())), dialect)
-    if start is not None:
-        out.append(text >= _bytewise(literal(start.isoformat(), String()), dialect))
-    if after is not None:
-        out.append(text < _bytewise(literal(after.isoformat(), String()), dialect))
+    if SPAN_START in ends:
+        out.append(text >= _bytewise(bindparam(SPAN_START, type_=String()), dialect))
+    if SPAN_AFTER in ends:
+        out.append(text < _bytewise(bindparam(SPAN_AFTER, type_=String()), dialect))
     return out
+
+
+def _bound(col: ColumnElement[Any], name: str, value: Any) -> BindParameter[Any]:
+    """A parameter compared with ``col``, typed as a ``value`` compared with it would be
+    (a datetime compared with a DATE column is bound as a timestamp)."""
+    return bindparam(name, type_=col.type.coerce_compared_value(operators.ge, value))
 
 
 def _bytewise(expr: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:

@@ -89,6 +89,26 @@ def test_without_indexes_search_still_works_by_scanning(tmp_path):
         assert wb.drop_indexes() == len(wb.index_definitions())
 
 
+def test_indexes_created_while_a_workbench_is_open_are_used_after_its_schema_check(
+        engine, tmp_path):
+    """An analyst's workbench searched before the DBA created the indexes: at the next
+    schema check its selects are made again from the new schema (on MariaDB an index is
+    a virtual column that the select must name)."""
+    from conftest import demo_installation, require_engine
+
+    require_engine(engine)
+    with demo_installation(tmp_path, engine, indexes=False) as settings, \
+            dw.open_workbench(settings, user="test") as wb:
+        found = wb.search(phone=AINO.phone).to_dict()
+        with dw.open_workbench(settings, user="dba") as dba:
+            dba.create_indexes()
+        wb.installation.schema_check_seconds = 0
+        with _no_sequential_scans(wb):
+            plan = wb.engine_plans(phone=AINO.phone)["contact_events"]
+        assert "dpo_phone_contact_events_remote_number" in used_indexes(engine, plan), plan
+        assert wb.search(phone=AINO.phone).to_dict() == found
+
+
 # (criteria, table id, the key parts the seek must use)
 SEEKS = [
     ({"phone": AINO.phone}, "contact_events", ("dpo_p3", "dpo_p7")),

@@ -145,6 +145,134 @@ def test_the_workbench_indexes_are_used(wb, shared_demo):
     assert full_scans(kind, plan) == [], plan
 
 
+def test_searches_of_one_shape_share_a_select_each_with_its_own_values(wb):
+    """A table's select is made once per shape of criteria and reused with other values:
+    every search finds what it finds with the selects made afresh for it."""
+    from dpo_workbench import query
+
+    same_shape = [{"phone": AINO.phone}, {"phone": SOREN.phone, "digits": 7},
+                  {"phone": ZOE.phone, "digits": 7}]
+    plans = [wb.plan(**f) for f in same_shape]
+    assert all(p.queries[0].shape is plans[0].queries[0].shape for p in plans)
+    assert len({repr(p.queries[0].values) for p in plans}) == 3
+    assert wb.plan(phone=AINO.phone, digits=8).queries[0].shape \
+        is not plans[0].queries[0].shape
+    fields = [*same_shape, *(f for f, _ in CRITERIA),
+              {"email": ZOE.email, "start": "2024-01-01"}, {"email": AINO.email,
+                                                           "start": "2025-06-01"}]
+    reused = [wb.search(**f).to_dict() for f in fields]
+    afresh = []
+    for f in fields:
+        query._SHAPES.clear()
+        afresh.append(wb.search(**f).to_dict())
+    assert reused == afresh
+
+
+def test_the_select_searches_share_keeps_no_searched_value(wb):
+    """The searched values go with each search, never into the select it shares with
+    other searches: a cache of selects holds no personal data."""
+    from sqlalchemy.sql.visitors import iterate
+
+    fields = {"email": AINO.email, "start": "2024-01-01"}
+    wb.search(**fields)
+    q = wb.plan(**fields).queries[0]
+    params = [e for e in iterate(q.shape) if e.__visit_name__ == "bindparam"]
+    assert {p.key for p in params} == set(q.values) and all(p.value is None for p in params)
+    with wb.installation.engines[q.spec.database].connect() as conn:
+        rows = q.execute(conn).fetchall()
+        assert rows and rows == conn.execute(q.statement).fetchall()
+    assert all(p.value is None for p in params)
+
+
+def test_the_keys_a_table_holds_are_read_in_batches_whatever_their_type(wb, monkeypatch):
+    """A copy's keys are looked up with one select per table, made once: keys typed as
+    the column is, keys typed otherwise, and lists longer than one batch."""
+    from sqlalchemy import select
+
+    from dpo_workbench import batches
+
+    table = wb.installation.table("operative", "contact_events")
+    with wb.installation.connect("operative") as conn:
+        held = set(conn.execute(select(table.c.id).limit(5)).scalars())
+        asked = [*held, -1, -2]
+        assert batches.existing_keys(conn, table, "id", asked) == held \
+            == set(conn.execute(select(table.c.id).where(table.c.id.in_(asked))).scalars())
+        monkeypatch.setattr(batches, "CHUNK", 2)
+        assert batches.existing_keys(conn, table, "id", asked) == held
+        # PostgreSQL gets a batch as one array (see batches): its statement has one value
+        one = str(batches._held(table, table.c.id, 1, conn.dialect.name).compile(conn))
+        assert ("= ANY" in one) == (conn.dialect.name == "postgresql"), one
+        if wb.installation.dialect("operative") == "sqlite":  # text compared as SQLite does
+            assert batches.existing_keys(conn, table, "id", [str(k) for k in held]) \
+                == {k for k in held}
+
+
+def test_result_dtypes_follow_the_schema_read_last(wb):
+    """The frames' dtypes are worked out once per schema: a schema reflected again gives
+    them anew, and they equal those read from the tables."""
+    from dpo_workbench.search import _dtypes, _group_dtypes
+
+    inst = wb.installation
+    first = wb.search(phone=AINO.phone).dtypes
+    kept = _group_dtypes(inst)
+    inst.reflect()
+    assert _group_dtypes(inst) is not kept
+    again = wb.search(phone=AINO.phone).dtypes
+    assert again == first == {
+        g: _dtypes(inst, [s for s in wb.datamap.in_group(g) if inst.is_open(s.database)])
+        for g in again}
+
+
+def _checked_out(wb) -> dict[str, int]:
+    return {db: e.pool.checkedout() for db, e in wb.installation.engines.items()}
+
+
+def test_every_connection_a_search_takes_is_given_back(wb, monkeypatch):
+    """A database that holds copies keeps its connection until the result is assembled
+    (the copies' keys are asked on it); after the search, failed or not, none is out."""
+    from sqlalchemy.exc import OperationalError
+
+    from dpo_workbench import query
+    from dpo_workbench.errors import DatabaseError
+
+    assert wb.search(phone=AINO.phone).counts()["contacts"]
+    assert set(_checked_out(wb).values()) == {0}
+    execute = query.TableQuery.execute
+
+    def failing(self, conn):
+        if self.spec.database == "directory":
+            raise OperationalError("SELECT", {}, Exception("gone"))
+        return execute(self, conn)
+
+    monkeypatch.setattr(query.TableQuery, "execute", failing)
+    with pytest.raises(DatabaseError, match="searching database 'directory' failed"):
+        wb.search(phone=AINO.phone)
+    assert set(_checked_out(wb).values()) == {0}
+
+
+def test_a_closed_workbenchs_tables_are_let_go(shared_demo, monkeypatch):
+    """The selects and key expressions made on a schema's tables are kept for the tables
+    seen last only: a workbench closed is not kept in memory by them."""
+    import gc
+    import weakref
+
+    from dpo_workbench import batches, matchkinds, query
+
+    _, settings = shared_demo
+    for cache in (query._SHAPES, matchkinds._KEY_EXPRS, batches._HELD):
+        monkeypatch.setattr(cache, "max_tables", 6)
+    with dw.open_workbench(settings, user="test") as first:
+        first.search(phone=AINO.phone)
+        table = weakref.ref(first.installation.table("operative", "contact_events"))
+    del first
+    for _ in range(2):
+        with dw.open_workbench(settings, user="test") as other:
+            other.search(phone=AINO.phone)
+    del other
+    gc.collect()
+    assert table() is None
+
+
 def test_command_line_json(shared_demo, capsys):
     _, settings = shared_demo
     status = main(["search", "--config", str(settings), "--phone", AINO.phone,
