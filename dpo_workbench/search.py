@@ -161,6 +161,10 @@ def _run_database(engine: Engine, database: str, queries: list[TableQuery], keep
     conn = None
     try:
         conn = engine.connect()
+        if engine.dialect.name == "postgresql":
+            # Under the default READ COMMITTED each select sees its own snapshot in a
+            # transaction too; outside one, no BEGIN and no ROLLBACK cross the network.
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         for q in queries:
             result = q.execute(conn)
             # All rows at once: the driver makes them without a call per row.

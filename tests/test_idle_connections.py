@@ -10,14 +10,16 @@ the workbench sat idle does not fail the next search.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import require_engine
+from conftest import demo_installation, require_engine
 from dbservers import server_database
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from dpo_workbench import engines
+from dpo_workbench import engines, open_workbench
 
 SERVERS = ("postgresql", "mariadb")
 
@@ -89,3 +91,22 @@ def test_a_connection_used_a_moment_ago_is_not_tested_again(
     monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.0)
     _session_id(kind, engine)
     assert pings == [1], "one that idled longer is tested once before use"
+
+
+def test_a_search_reads_postgresql_outside_a_transaction(tmp_path: Path) -> None:
+    """No BEGIN before a search's selects and no ROLLBACK after them: two round trips
+    per database that bought nothing under READ COMMITTED."""
+    require_engine("postgresql")
+    with demo_installation(tmp_path / "demo", {"operative": "postgresql"}) as settings, \
+            open_workbench(settings, user="dpo") as wb:
+        engine = wb.installation.engines["operative"]
+        states: list[str] = []
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _state(conn: Any, *_args: Any) -> None:
+            states.append(conn.connection.dbapi_connection.info.transaction_status.name)
+
+        found = wb.search(email="aino.jarvinen@example.fi", phone="+358 40 123 4567")
+
+    assert found.total > 0 and states, "the operative database was searched"
+    assert set(states) == {"IDLE"}, "each select ran in no transaction of its own"
