@@ -67,12 +67,29 @@ def _sorted(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(results, key=lambda r: (ENGINES.index(r["engine"]), r["events"]))
 
 
-def machine_section(results: list[dict[str, Any]]) -> list[str]:
+def _measured_on(parts: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """One line per processor the kept results were measured on, with what ran there."""
+    where: dict[str, dict[str, None]] = {}
+    for part, runs in parts.items():
+        for r in runs:
+            cpu = r.get("machine", {}).get("cpu")
+            if cpu and "engine" in r and "events" in r:
+                label = f"{r['engine']} {size_label(r['events'])}"
+                where.setdefault(cpu, {})[label + (f" ({part})" if part else "")] = None
+    if len(where) < 2:
+        return []
+    return [f"- Measured on {cpu}: {', '.join(what)}" for cpu, what in where.items()]
+
+
+def machine_section(results: list[dict[str, Any]],
+                    parts: dict[str, list[dict[str, Any]]] | None = None) -> list[str]:
     m = results[-1]["machine"]
     pg = next((r["machine"]["postgresql"] for r in reversed(results)
                if r["machine"].get("postgresql")), None)
+    measured_on = _measured_on({"": results, **(parts or {})})
+    cpu = "" if measured_on else f"CPU: {m['cpu']}, "
     lines = ["## Machine", "",
-             f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram_gib']} GiB",
+             f"- {cpu}{m['cores']} cores; RAM {m['ram_gib']} GiB",
              f"- OS: {m['os']}",
              f"- Python {m['python']}, SQLite {m['sqlite']}, pandas {m['pandas']}, "
              f"SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}"]
@@ -86,6 +103,7 @@ def machine_section(results: list[dict[str, Any]]) -> list[str]:
         driver = next((r["machine"]["pymysql"] for r in reversed(results)
                        if r["machine"].get("pymysql")), "")
         lines.append(f"- MariaDB {maria['version']} ({settings}), PyMySQL {driver}")
+    lines += measured_on
     lines.append("- The machine is shared (other test suites ran at the same time): compare "
                  "the ratios and the medians within one table, not single absolute times.")
     return lines + [""]
@@ -556,7 +574,8 @@ def markdown(data: dict[str, Any]) -> str:
     if not results:
         return "\n".join(lines + clistart_section(clistarts) + overhead_section(overheads)
                          + sweep_section(sweeps)).rstrip() + "\n"
-    lines += machine_section(results)
+    lines += machine_section(results, {"deep sweep": sweeps, "API against SQL": overheads,
+                                       "command-line start": clistarts})
     lines += targets_section(results)
     lines += checks_section(results)
     lines += clistart_section(clistarts)

@@ -158,3 +158,20 @@ def test_the_dashboard_benchmark_obtains_its_installation(tmp_path):
     settings = installation("3k", tmp_path / "work")
     assert settings.is_file() and (settings.parent / "bench-indexes.done").is_file()
     assert installation("3k", tmp_path / "work") == settings  # reused
+
+
+def test_results_measured_on_different_processors_say_which_ran_where():
+    from bench.render import machine_section
+
+    machine = {"cpu": "CPU A", "cores": 2, "ram_gib": 23.5, "os": "Debian", "python": "3.11",
+               "sqlite": "3.40", "pandas": "3", "sqlalchemy": "2.1", "psycopg": "3.3"}
+    results = [{"engine": "sqlite", "events": 1_000_000, "machine": machine}]
+    same = machine_section(results, {"command-line start": [dict(results[0])]})
+    other = machine_section(results, {"command-line start": [
+        {"engine": "postgresql", "events": 1_000_000, "machine": {**machine, "cpu": "CPU B"}}]})
+
+    assert "- CPU: CPU A, 2 cores; RAM 23.5 GiB" in same
+    assert not [line for line in same if line.startswith("- Measured on")]
+    assert "- Measured on CPU A: sqlite 1m" in other
+    assert "- Measured on CPU B: postgresql 1m (command-line start)" in other
+    assert not [line for line in other if "CPU:" in line]
