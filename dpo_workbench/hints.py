@@ -108,13 +108,17 @@ class _Collect:
 
 def column_hints(criteria: Criteria,
                  tables: Iterable[tuple[TableSpec, Sequence[Any], Mapping[str, Any]]],
+                 known: Mapping[str, Mapping[tuple[Any, ...], bool]] | None = None,
                  ) -> list[Hint]:
     """Hints from fetched rows: ``(table, rows, places)`` per table searched.
 
     ``places`` gives each fetched column's place in a row: its position in a tuple
     (or its name in a mapping). The table's phone and e-mail columns are read.
+    ``known`` tells, per match kind, the stored values already found to match the
+    criteria (:func:`.query.match_words`): the searched identifier, never a hint.
     """
     collect = _Collect(criteria)
+    known = known or {}
     for spec, rows, at in tables:
         named = [(kind, name, at[name]) for kind in ("phone", "email")
                  for (name,) in spec.match.get(kind, ())]
@@ -122,11 +126,13 @@ def column_hints(criteria: Criteria,
             continue
         key_at = at[spec.key]
         seen = collect._seen
+        matched = {kind: known.get(kind, {}) for kind in ("phone", "email")}
         for row in rows:
             for kind, name, i in named:
                 value = row[i]
                 # most values are the searched identifier itself, known to give no hint
-                if isinstance(value, str) and seen.get((kind, value), _UNSEEN) is not None:
+                if isinstance(value, str) and not matched[kind].get((value,)) \
+                        and seen.get((kind, value), _UNSEEN) is not None:
                     collect.add(kind, value, functools.partial(_place, spec, row[key_at], name))
     return collect.hints()
 

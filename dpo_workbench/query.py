@@ -107,6 +107,7 @@ class TableQuery:
 
 
 def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str, Any],
+                known: dict[str, dict[tuple[Any, ...], bool]] | None = None,
                 ) -> Callable[[Any], tuple[str, str, str]]:
     """A function giving the words of a fetched row's match, for a result's
     ``_matched``, ``_match_kind`` and ``_match_column``: those of the ``terms`` (a
@@ -116,7 +117,9 @@ def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str,
     in a mapping). A large result repeats the same few stored identifiers in
     thousands of rows: the words are made once per values of the matched columns
     (each term checked once per values of its own columns), and once per combination
-    of terms satisfied.
+    of terms satisfied. ``known`` keeps, per match kind, whether stored values
+    matched: give one dict to the tables of one search, and each value is checked
+    once for all of them (the identity hints read it too).
 
     >>> from dpo_workbench.matchkinds import MATCH_KINDS
     >>> phone = MatchTerm(MATCH_KINDS["phone"], ("number",))
@@ -125,7 +128,9 @@ def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str,
     (('phone ends 1234567 in number', 'phone', 'number'), ('', '', ''))
     """
     # Each term, its columns' places, and what it gave for the values seen so far.
-    checks = [(t, tuple(at[c] for c in t.columns), {}) for t in terms]
+    known = {} if known is None else known
+    checks = [(t, tuple(at[c] for c in t.columns), known.setdefault(t.criterion, {}))
+              for t in terms]
     every = tuple(dict.fromkeys(at[c] for t in terms for c in t.columns))
     by_values: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     by_terms: dict[tuple[int, ...], tuple[str, str, str]] = {}

@@ -238,7 +238,10 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                 answered(db, _run_database(inst.engines[db], db, qs, db in copies))
         for db, future in servers.items():
             answered(db, future.result())
-        records, dtypes = _assemble(plan, inst, rows, kept)
+        # Whether each stored identifier matched, per match kind: checked once per
+        # search, for the records' match words and for the identity hints.
+        known: dict[str, dict[tuple[Any, ...], bool]] = {}
+        records, dtypes = _assemble(plan, inst, rows, kept, known)
     finally:
         for db, future in servers.items():  # a server still answering when one failed
             if db not in searched and not future.cancel():
@@ -255,11 +258,12 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                         hints=tuple(column_hints(plan.criteria,
                                                  ((q.spec, rows[q.spec.id].rows,
                                                    rows[q.spec.id].at)
-                                                  for q in plan.queries))))
+                                                  for q in plan.queries), known)))
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
               connections: Mapping[str, Connection],
+              known: dict[str, dict[tuple[Any, ...], bool]],
               ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
     criteria = plan.criteria
     datamap = inst.datamap
@@ -278,7 +282,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
         show = spec.show
         places = [at[c] for c in show]
         key_at = at[spec.key]
-        words_of = match_words(q.terms, criteria, at)
+        words_of = match_words(q.terms, criteria, at, known)
         span_applied = bool(spec.time) if spanned else None
         for r in _newest_first(found, at[spec.time] if spec.time else None, key_at):
             key = r[key_at]
