@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Engine
 
 from .audit import Action, AuditLog, check_user, open_audit_log
+from .audit.keys import audit_key_path
 from .audit.opening import AuditOpening
 from .audit.reference import current_reference, takes_reference
 from .criteria import Criteria
@@ -86,18 +87,21 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
 
         ``databases`` opens only those, ``searched_only`` only those a search reads
         (see :meth:`Installation.open`). With
-        ``audit_ahead``, the audit log is opened on a thread of its own while the
-        installation's databases connect, for a caller about to record (a
-        command-line search); otherwise it is opened at the first event. An
-        error opening it is raised where the log is first used, as without.
+        ``audit_ahead``, an existing audit log is opened on a thread of its own
+        while the installation's databases connect, for a caller about to record (a
+        command-line search); otherwise, and for a log not started yet (no key
+        file), it is opened at the first event. An error opening it is raised where
+        the log is first used, as without.
         """
         # The user is checked first: a name the audit log refuses must stop the
         # command before anything is opened, searched or written.
         user = _acting_user(user)
-        if not audit_ahead:
-            return cls(Installation.open(settings_path, databases=databases,
-                                         searched_only=searched_only), user=user)
         settings = load_settings(settings_path)
+        # A new log (and its key) is started by the first event, not by a command
+        # that fails before it records anything.
+        if not (audit_ahead and audit_key_path(settings).exists()):
+            return cls(Installation.open(settings, databases=databases,
+                                         searched_only=searched_only), user=user)
         opening = AuditOpening(lambda: open_audit_log(settings))
         try:
             wb = cls(Installation.open(settings, databases=databases,

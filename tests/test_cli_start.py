@@ -166,3 +166,31 @@ def test_a_command_line_search_does_not_open_a_database_that_holds_only_lookups(
     assert whole.returncode == 0 and without.returncode == 0, without.stderr
     assert json.loads(without.stdout) == json.loads(whole.stdout)
     assert details.returncode != 0 and "configuration" in details.stderr
+
+
+def test_a_search_that_cannot_connect_starts_no_audit_log(tmp_path: Path) -> None:
+    """The log opened ahead is only an existing one: a new log and its key are started by
+    the first event, never by a command that failed before recording anything."""
+    import yaml
+
+    from dpo_workbench.audit.keys import audit_key_path
+    from dpo_workbench.settings import load_settings
+
+    with demo_installation(tmp_path / "demo", indexes=False) as path:
+        text = yaml.safe_load(Path(path).read_text())
+        text["datamap"] = str(Path(path).parent / text["datamap"])
+        text["databases"] = {name: "postgresql+psycopg2://nobody@127.0.0.1:9/none"
+                             for name in text["databases"]}
+        text.pop("files", None)
+        fresh = tmp_path / "fresh"
+        fresh.mkdir()
+        (fresh / "workbench.yaml").write_text(yaml.safe_dump(text))
+        key = audit_key_path(load_settings(fresh / "workbench.yaml"))
+
+        run = subprocess.run([str(Path(sys.executable).parent / "dpo-workbench"), "search",
+                              "--config", str(fresh / "workbench.yaml"), "--email",
+                              "aino.jarvinen@example.fi", "--format", "json"],
+                             capture_output=True, text=True, check=False, timeout=120)
+
+    assert run.returncode != 0 and "not reachable" in run.stderr, run.stderr
+    assert not key.exists() and not key.parent.exists()
