@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .batches import existing_keys
-from .bulk import collector_paused
 from .criteria import Criteria
 from .datamap import Group, TableSpec
 from .display import search_html, search_repr
@@ -213,55 +212,53 @@ def execute_plan(plan: QueryPlan, inst: Installation,
     progress : callable, optional
         Called as ``progress(message, done, total)`` as each database answers.
     """
-    # Thousands of rows and records, none of them in a reference cycle (.bulk).
-    with collector_paused():
-        started = time.perf_counter()
-        by_db: dict[str, list[TableQuery]] = {}
-        for q in plan.queries:
-            by_db.setdefault(q.spec.database, []).append(q)
-        copies = {s.database for s in inst.datamap.tables if s.copy_of is not None}
-        rows: dict[str, _Rows] = {}
-        servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs, db in copies)
-                   for db, qs in by_db.items() if inst.dialect(db) != "sqlite"}
+    started = time.perf_counter()
+    by_db: dict[str, list[TableQuery]] = {}
+    for q in plan.queries:
+        by_db.setdefault(q.spec.database, []).append(q)
+    copies = {s.database for s in inst.datamap.tables if s.copy_of is not None}
+    rows: dict[str, _Rows] = {}
+    servers = {db: inst.pool.submit(_run_database, inst.engines[db], db, qs, db in copies)
+               for db, qs in by_db.items() if inst.dialect(db) != "sqlite"}
 
-        searched: list[str] = []
-        kept: dict[str, Connection] = {}
+    searched: list[str] = []
+    kept: dict[str, Connection] = {}
 
-        def answered(db: str, found: tuple[dict[str, _Rows], Connection | None]) -> None:
-            rows.update(found[0])
-            if found[1] is not None:
-                kept[db] = found[1]
-            searched.append(db)
-            if progress:
-                progress(f"searched {db}", len(searched), len(by_db))
+    def answered(db: str, found: tuple[dict[str, _Rows], Connection | None]) -> None:
+        rows.update(found[0])
+        if found[1] is not None:
+            kept[db] = found[1]
+        searched.append(db)
+        if progress:
+            progress(f"searched {db}", len(searched), len(by_db))
 
-        try:
-            for db, qs in by_db.items():  # SQLite files, while the servers answer
-                if db not in servers:
-                    answered(db, _run_database(inst.engines[db], db, qs, db in copies))
-            for db, future in servers.items():
-                answered(db, future.result())
-            # Whether each stored identifier matched, per match kind: checked once per
-            # search, for the records' match words and for the identity hints.
-            known: dict[str, dict[tuple[Any, ...], bool]] = {}
-            records, dtypes = _assemble(plan, inst, rows, kept, known)
-        finally:
-            for db, future in servers.items():  # a server still answering when one failed
-                if db not in searched and not future.cancel():
-                    conn = None if future.exception() else future.result()[1]
-                    if conn is not None:
-                        conn.close()
-            for conn in kept.values():
-                conn.close()
-        return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
-                            too_many_threshold=inst.settings.search.too_many,
-                            elapsed=time.perf_counter() - started,
-                            rows_per_table={k: len(v.rows) for k, v in rows.items()},
-                            not_restricted_by_dates=plan.undated(),
-                            hints=tuple(column_hints(plan.criteria,
-                                                     ((q.spec, rows[q.spec.id].rows,
-                                                       rows[q.spec.id].at)
-                                                      for q in plan.queries), known)))
+    try:
+        for db, qs in by_db.items():  # SQLite files, while the servers answer
+            if db not in servers:
+                answered(db, _run_database(inst.engines[db], db, qs, db in copies))
+        for db, future in servers.items():
+            answered(db, future.result())
+        # Whether each stored identifier matched, per match kind: checked once per
+        # search, for the records' match words and for the identity hints.
+        known: dict[str, dict[tuple[Any, ...], bool]] = {}
+        records, dtypes = _assemble(plan, inst, rows, kept, known)
+    finally:
+        for db, future in servers.items():  # a server still answering when one failed
+            if db not in searched and not future.cancel():
+                conn = None if future.exception() else future.result()[1]
+                if conn is not None:
+                    conn.close()
+        for conn in kept.values():
+            conn.close()
+    return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
+                        too_many_threshold=inst.settings.search.too_many,
+                        elapsed=time.perf_counter() - started,
+                        rows_per_table={k: len(v.rows) for k, v in rows.items()},
+                        not_restricted_by_dates=plan.undated(),
+                        hints=tuple(column_hints(plan.criteria,
+                                                 ((q.spec, rows[q.spec.id].rows,
+                                                   rows[q.spec.id].at)
+                                                  for q in plan.queries), known)))
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
