@@ -240,8 +240,8 @@ def execute_plan(plan: QueryPlan, inst: Installation,
             answered(db, future.result())
         # Whether each stored identifier matched, per match kind: checked once per
         # search, for the records' match words and for the identity hints.
-        known: dict[str, dict[tuple[Any, ...], bool]] = {}
-        records, dtypes = _assemble(plan, inst, rows, kept, known)
+        matched: dict[str, dict[tuple[Any, ...], bool]] = {}
+        records, dtypes = _assemble(plan, inst, rows, kept, matched)
     finally:
         for db, future in servers.items():  # a server still answering when one failed
             if db not in searched and not future.cancel():
@@ -258,12 +258,12 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                         hints=tuple(column_hints(plan.criteria,
                                                  ((q.spec, rows[q.spec.id].rows,
                                                    rows[q.spec.id].at)
-                                                  for q in plan.queries), known)))
+                                                  for q in plan.queries), matched)))
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
               connections: Mapping[str, Connection],
-              known: dict[str, dict[tuple[Any, ...], bool]],
+              matched: dict[str, dict[tuple[Any, ...], bool]],
               ) -> tuple[dict[Group, list[dict[str, Any]]], dict[Group, dict[str, Any]]]:
     criteria = plan.criteria
     datamap = inst.datamap
@@ -282,7 +282,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
         show = spec.show
         places = [at[c] for c in show]
         key_at = at[spec.key]
-        words_of = match_words(q.terms, criteria, at, known)
+        words_of = match_words(q.terms, criteria, at, matched)
         span_applied = bool(spec.time) if spanned else None
         for r in _newest_first(found, at[spec.time] if spec.time else None, key_at):
             key = r[key_at]
@@ -326,7 +326,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
 
     records_by_group: dict[Group, list[dict[str, Any]]] = {}
     dtypes: dict[Group, dict[str, Any]] = {}
-    known = _group_dtypes(inst)
+    kept_dtypes = _group_dtypes(inst)
     for group in Group:
         specs = [s for s in datamap.in_group(group) if inst.is_open(s.database)]
         found_records: list[dict[str, Any]] = []
@@ -335,9 +335,9 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
                 found_records += items.get(s.id, {}).values()
         found_records += [rec for orig, rec in orphans if datamap.table(orig).group is group]
         records_by_group[group] = found_records
-        if group not in known:
-            known[group] = _dtypes(inst, specs)
-        dtypes[group] = dict(known[group])
+        if group not in kept_dtypes:
+            kept_dtypes[group] = _dtypes(inst, specs)
+        dtypes[group] = dict(kept_dtypes[group])
     return records_by_group, dtypes
 
 
