@@ -99,15 +99,14 @@ class Workbench(ErasureMethods, SweepMethods, IndexMethods, WorkbenchDisplay):
         settings = load_settings(settings_path)
         # A new log (and its key) is started by the first event, not by a command
         # that fails before it records anything.
-        if not (audit_ahead and audit_key_path(settings).exists()):
-            return cls(Installation.open(settings, databases=databases,
-                                         searched_only=searched_only), user=user)
-        opening = AuditOpening(lambda: open_audit_log(settings))
+        opening = (AuditOpening(lambda: open_audit_log(settings))
+                   if audit_ahead and audit_key_path(settings).exists() else None)
         try:
             wb = cls(Installation.open(settings, databases=databases,
                                        searched_only=searched_only), user=user)
         except BaseException:
-            opening.discard()
+            if opening is not None:
+                opening.discard()
             raise
         wb._audit_ahead = opening
         return wb
