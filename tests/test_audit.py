@@ -275,9 +275,10 @@ def test_another_key_cannot_verify(log: AuditLog, state_url: str) -> None:
 
 def test_log_has_no_update_or_delete_methods() -> None:
     public = {name for name in dir(AuditLog) if not name.startswith("_")}
-    # head() reads where the chain ends (for receipts); it changes nothing.
-    assert public == {"append", "close", "criteria_hash", "events", "head", "key", "record",
-                      "verify"}
+    # head() reads where the chain ends (for receipts); flush() waits for the head file
+    # to catch up with this log's appends: neither changes an event.
+    assert public == {"append", "close", "criteria_hash", "events", "flush", "head", "key",
+                      "record", "verify"}
 
 
 # -- concurrency ------------------------------------------------------------------------

@@ -18,6 +18,12 @@ Rules that keep the file truthful:
   database (a crash between the two, or a file that could not be written): the
   events after its id are then not covered by it, but nothing is reported, as
   long as the event at its id still has the recorded hash.
+- An append does not wait for it: :class:`HeadFileKeeper` advances it on a
+  thread of its own, to the newest event appended, so a burst of appends
+  writes it once. The log waits for the thread when it verifies, when it
+  closes and when the process exits; only a process killed in between leaves
+  the file behind by the events of its last moments, as a crash between
+  commit and file write always could.
 - It is replaced atomically (a temporary file renamed over it), owner-only
   (mode 0600), so a reader never sees half a file.
 - An append never creates it nor overwrites a damaged one: a head file that is
@@ -28,11 +34,14 @@ Rules that keep the file truthful:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
 import os
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,21 +188,128 @@ def advance_head_file(path: str | os.PathLike[str], key: bytes, last_id: int,
         return True
 
 
-def advance_or_warn(path: str | os.PathLike[str], key: bytes, last_id: int,
-                    last_hash: str) -> None:
-    """:func:`advance_head_file`, logging a warning instead of raising when it cannot.
+class HeadFileKeeper:
+    """The head file of one open log: read cheaply, advanced off the appender's path.
 
-    Called after an event was committed: failing the user's action then would be
-    worse than a head file that lags behind, which ``verify`` accepts.
+    :meth:`read` re-reads the file only when it changed (its inode, size or
+    times); :meth:`advance` hands the new head to a thread that writes it as
+    :func:`advance_head_file` does (a failure is logged: the event is stored
+    already) and returns at once; :meth:`flush` waits for that
+    thread. The thread ends after :data:`IDLE_SECONDS` with nothing to write.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gone" / "audit.key.head"
-    >>> advance_or_warn(p, b"k" * 32, 1, "ab" * 32)  # logs: the folder is missing
+    >>> from dpo_workbench.audit.chain import chain_key
+    >>> p, k = pathlib.Path(tempfile.mkdtemp()) / "audit.key.head", chain_key(b"k" * 32)
+    >>> write_head_file(p, k, 0, "0" * 64)
+    >>> keeper = HeadFileKeeper(p, k)
+    >>> keeper.advance(2, "ab" * 32); keeper.advance(1, "cd" * 32)
+    >>> keeper.flush()
+    True
+    >>> keeper.read().last_id, keeper.appended.last_id
+    (2, 2)
     """
-    try:
-        advance_head_file(path, key, last_id, last_hash)
-    except (OSError, ConfigError) as exc:
-        _logger.warning("audit event %d is stored, but the head file %s could not be "
-                        "advanced: %s", last_id, path, exc)
+
+    #: How long the writing thread waits for another head before it ends.
+    IDLE_SECONDS = 2.0
+
+    def __init__(self, path: Path, key: bytes):
+        self.path = path
+        self._key = key
+        self._cond = threading.Condition()
+        self._wanted: tuple[int, str] | None = None  # the newest head asked for
+        self._written = 0  # the newest id the thread has handled
+        self._thread: threading.Thread | None = None
+        self._seen: tuple[tuple[int, int, int, int] | None, Head | None] = (None, None)
+        _KEEPERS.add(self)
+
+    @property
+    def appended(self) -> Head | None:
+        """The newest head this log appended, written to the file or not yet."""
+        wanted = self._wanted
+        return Head(wanted[0], wanted[1], valid=True) if wanted else None
+
+    def read(self) -> Head | None:
+        """The head in the file (:func:`read_head_file`), re-read only if the file changed."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return read_head_file(self.path, self._key)  # unreadable: say so
+        signature = _signature(st)
+        seen, head = self._seen
+        if seen != signature:
+            head = read_head_file(self.path, self._key)
+            self._seen = (signature, head)
+        return head
+
+    def _advance(self, last_id: int, last_hash: str) -> None:
+        """:func:`advance_head_file`, remembering what it wrote so that :meth:`read` need not."""
+        with locked(self.path):
+            current = self.read()
+            if current is None or not current.valid or current.last_id >= last_id:
+                return
+            write_head_file(self.path, self._key, last_id, last_hash)
+            # Still under the lock: no other writer replaced it since.
+            self._seen = (_signature(os.stat(self.path)),
+                          Head(last_id, last_hash, valid=True))
+
+    def advance(self, last_id: int, last_hash: str) -> None:
+        """Have the file moved forward to event ``last_id`` (committed), without waiting."""
+        with self._cond:
+            if self._wanted is None or last_id > self._wanted[0]:
+                self._wanted = (last_id, last_hash)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="dpo-workbench audit head file")
+                self._thread.start()
+            self._cond.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until the file was advanced to every head asked for; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(self._caught_up, timeout)
+
+    def _caught_up(self) -> bool:
+        return self._wanted is None or self._written >= self._wanted[0]
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._cond.wait_for(lambda: not self._caught_up(), self.IDLE_SECONDS):
+                    self._thread = None
+                    return
+                assert self._wanted is not None
+                last_id, last_hash = self._wanted
+            try:
+                self._advance(last_id, last_hash)
+            except (OSError, ConfigError) as exc:
+                _logger.warning("audit event %d is stored, but the head file %s could not be "
+                                "advanced: %s", last_id, self.path, exc)
+            except Exception as exc:  # noqa: BLE001 - the thread must go on writing
+                _logger.warning("audit event %d is stored, but the head file %s could not "
+                                "be advanced (%s)", last_id, self.path, type(exc).__name__)
+            finally:
+                with self._cond:
+                    self._written = max(self._written, last_id)
+                    self._cond.notify_all()
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one state of the file from another."""
+    # Every write replaces the file (a new inode); an edit in place changes its times.
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+#: Every keeper alive, flushed when the interpreter exits.
+_KEEPERS: weakref.WeakSet[HeadFileKeeper] = weakref.WeakSet()
+
+
+def _flush_all() -> None:
+    for keeper in list(_KEEPERS):
+        keeper.flush(timeout=10)
+
+
+atexit.register(_flush_all)

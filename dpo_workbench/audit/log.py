@@ -20,6 +20,7 @@ a file lock of its own.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
@@ -47,7 +48,7 @@ from .chain import (
     verify_chain,
 )
 from .events import Action, AuditEvent, Scalar, StoredEvent, os_account, time_text
-from .headfile import advance_or_warn, head_file_path, locked, read_head_file, write_head_file
+from .headfile import HeadFileKeeper, head_file_path, locked, read_head_file, write_head_file
 from .keys import audit_key_path, log_key
 from .tables import create_tables, events_query, events_table, head_table, stored_event
 
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 _APPEND_ATTEMPTS = 5
+_FLUSH_SECONDS = 10.0
+_logger = logging.getLogger("dpo_workbench")
 
 # The statements of an append, made once: building a statement and its cache key
 # anew for every event took more time than the database's own work on SQLite.
@@ -110,6 +113,8 @@ class AuditLog:
         if not isinstance(key, bytes) or len(key) < 16:
             raise ValueError("The audit key must be at least 16 bytes (load_or_create_key).")
         self._head_file = Path(head_file) if head_file is not None else None
+        self._keeper = (HeadFileKeeper(self._head_file, chain_key(key))
+                        if self._head_file is not None else None)
         self._url = make_url(url)
         self._key = key
         self._chain_key = chain_key(key)
@@ -195,9 +200,9 @@ class AuditLog:
                 if attempt + 1 < _APPEND_ATTEMPTS and _is_retryable(exc):
                     continue
                 raise self._db_error("append to", exc) from None
-            if self._head_file is not None:
+            if self._keeper is not None:
                 # After the commit: the head file may lag behind the database, never lead it.
-                advance_or_warn(self._head_file, self._chain_key, stored.id, stored.hash)
+                self._keeper.advance(stored.id, stored.hash)
             return stored
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -270,6 +275,7 @@ class AuditLog:
         try:
             # The head file first: it only moves after a commit, so read before the
             # snapshot it cannot be ahead of it unless events were deleted.
+            self.flush()
             on_file = self._file_head()
             with self._snapshot() as conn:
                 head = self._read_head(conn, lock=False)
@@ -282,8 +288,19 @@ class AuditLog:
         except SQLAlchemyError as exc:
             raise self._db_error("read", exc) from None
 
+    def flush(self) -> None:
+        """Wait until the head file covers every event this log appended.
+
+        Appends advance the head file on a thread of their own (see
+        :class:`.headfile.HeadFileKeeper`); :meth:`verify` and :meth:`close`
+        call this first.
+        """
+        if self._keeper is not None and not self._keeper.flush(timeout=_FLUSH_SECONDS):
+            _logger.warning("the audit head file %s is still being advanced", self._head_file)
+
     def close(self) -> None:
-        """Release the database connections."""
+        """Bring the head file up to date and release the database connections."""
+        self.flush()
         self._engine.dispose()
 
     def __enter__(self) -> AuditLog:
@@ -347,6 +364,12 @@ class AuditLog:
         """The head in the head file, or ``None`` when there is none (or no head file is kept)."""
         return read_head_file(self._head_file, self._chain_key) if self._head_file else None
 
+    def _file_heads(self) -> tuple[Head | None, ...]:
+        """The head file's head (re-read when it changed) and this log's newest append."""
+        if self._keeper is None:
+            return ()
+        return self._keeper.read(), self._keeper.appended
+
     # -- transactions -----------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -399,7 +422,7 @@ class AuditLog:
         last = conn.execute(_LAST_EVENT).first()
         last_id, last_hash = (last.id, last.hash) if last else (0, GENESIS_HASH)
         # The head file too: after a wipe of the database it is the only trace of the end.
-        return next_link(last_id, last_hash, head, self._file_head())
+        return next_link(last_id, last_hash, head, *self._file_heads())
 
     def _append_locked(self, conn: Connection, event: AuditEvent) -> StoredEvent:
         """Store ``event`` and move the head, the append lock being held."""
