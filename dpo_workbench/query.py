@@ -106,9 +106,28 @@ class TableQuery:
         return "; ".join(t.reason(criteria) for t in self.matched_terms(row, criteria))
 
 
+def _only_term_words(term: MatchTerm, criteria: Criteria, at: Mapping[str, Any],
+                     known: dict[str, dict[tuple[Any, ...], bool]],
+                     ) -> Callable[[Any], tuple[str, str, str]]:
+    """:func:`match_words` of rows that the one ``term`` found: its words for every row."""
+    words = (term.reason(criteria), term.criterion, ",".join(term.columns))
+    if len(term.columns) != 1:
+        return lambda r: words
+    place, seen = at[term.columns[0]], known.setdefault(term.criterion, {})
+
+    def words_of(r: Any) -> tuple[str, str, str]:
+        try:  # noqa: SIM105 - per row: a try costs less than a context manager
+            seen[(r[place],)] = True
+        except TypeError:  # a value that cannot be a key (not text): not remembered
+            pass
+        return words
+
+    return words_of
+
+
 def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str, Any],
-                known: dict[str, dict[tuple[Any, ...], bool]] | None = None,
-                ) -> Callable[[Any], tuple[str, str, str]]:
+                known: dict[str, dict[tuple[Any, ...], bool]] | None = None, *,
+                answered: bool = False) -> Callable[[Any], tuple[str, str, str]]:
     """A function giving the words of a fetched row's match, for a result's
     ``_matched``, ``_match_kind`` and ``_match_column``: those of the ``terms`` (a
     table's) that the row satisfies.
@@ -121,6 +140,11 @@ def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str,
     matched: give one dict to the tables of one search, and each value is checked
     once for all of them (the identity hints read it too).
 
+    ``answered`` says that the rows are the database's answer to these terms, so
+    each satisfies at least one of them: a table searched by a single term then has
+    nothing to check, and every row gets that term's words (its single column's
+    values are noted in ``known`` as matching).
+
     >>> from dpo_workbench.matchkinds import MATCH_KINDS
     >>> phone = MatchTerm(MATCH_KINDS["phone"], ("number",))
     >>> words = match_words([phone], Criteria.parse(phone="040 123 4567"), {"number": 0})
@@ -129,6 +153,8 @@ def match_words(terms: Sequence[MatchTerm], criteria: Criteria, at: Mapping[str,
     """
     # Each term, its columns' places, and what it gave for the values seen so far.
     known = {} if known is None else known
+    if answered and len(terms) == 1:
+        return _only_term_words(terms[0], criteria, at, known)
     checks = [(t, tuple(at[c] for c in t.columns), known.setdefault(t.criterion, {}))
               for t in terms]
     every = tuple(dict.fromkeys(at[c] for t in terms for c in t.columns))

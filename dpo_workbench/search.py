@@ -282,7 +282,7 @@ def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
         show = spec.show
         places = [at[c] for c in show]
         key_at = at[spec.key]
-        words_of = match_words(q.terms, criteria, at, matched)
+        words_of = match_words(q.terms, criteria, at, matched, answered=True)
         span_applied = bool(spec.time) if spanned else None
         for r in _newest_first(found, at[spec.time] if spec.time else None, key_at):
             key = r[key_at]

@@ -62,3 +62,24 @@ def test_match_words_are_those_of_the_terms_each_row_satisfies():
                  ";".join(t.criterion for t in satisfied),
                  ";".join(",".join(t.columns) for t in satisfied))
         assert as_mappings(r) == as_tuples((r["number"], r["address"])) == words
+
+
+@pytest.mark.parametrize("kind, column, values", [
+    ("phone", "number", ["040-123 4567", "+358 40 123 4567", "0401234567"]),
+    ("email", "address", ["AINO@example.fi", " aino@example.fi", "Aino <aino@example.fi>"]),
+])
+def test_rows_found_by_a_single_term_get_its_words_unchecked(kind, column, values):
+    # The database found these rows by this one term: each satisfies it, so the words
+    # are the term's without checking the row again, and the values are noted as
+    # matching for the identity hints, as a check would have noted them.
+    criteria = Criteria.parse(phone="040 123 4567", email="aino@example.fi")
+    term = MatchTerm(MATCH_KINDS[kind], (column,))
+    checked_known: dict[str, dict[tuple[Any, ...], bool]] = {}
+    answered_known: dict[str, dict[tuple[Any, ...], bool]] = {}
+    checked = match_words([term], criteria, {column: 0}, checked_known)
+    answered = match_words([term], criteria, {column: 0}, answered_known, answered=True)
+    for value in values:
+        assert answered((value,)) == checked((value,)) == (
+            term.reason(criteria), kind, column)
+    assert answered_known == checked_known == {kind: {(v,): True for v in values}}
+    assert answered((["not", "text"],)) == answered((values[0],))  # unhashable: still shown
