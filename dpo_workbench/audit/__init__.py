@@ -45,7 +45,8 @@ from .events import (
 )
 from .headfile import head_file_path
 from .keys import DEFAULT_KEY_FILE, KEY_BYTES, audit_key_path, load_or_create_key, log_key
-from .log import AuditLog, ChainHead, open_audit_log
+from .log import AuditLog, ChainHead
+from .opening import open_audit_log
 from .text import format_events
 
 __all__ = [

@@ -48,13 +48,11 @@ from .chain import (
     verify_chain,
 )
 from .events import Action, AuditEvent, Scalar, StoredEvent, os_account, time_text
-from .headfile import HeadFileKeeper, head_file_path, locked, read_head_file, write_head_file
-from .keys import audit_key_path, log_key
+from .headfile import HeadFileKeeper, locked, read_head_file, write_head_file
 from .tables import create_tables, events_query, events_table, head_table, stored_event
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
-    from ..settings import Settings
 
 _APPEND_ATTEMPTS = 5
 _FLUSH_SECONDS = 10.0
@@ -450,22 +448,3 @@ class AuditLog:
                              f"({type(getattr(exc, 'orig', exc)).__name__}). Check that the "
                              "state database is reachable and writable.")
 
-
-def open_audit_log(settings: Settings) -> AuditLog:
-    """Open the installation's audit log (state database, key file, head file beside it).
-
-    Needs neither the datamap nor the installation's databases. A missing key
-    file is a ConfigError unless the log is new (:func:`.keys.log_key`).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from dpo_workbench.settings import load_settings
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
-    >>> with open_audit_log(load_settings(d / "w.yaml")) as log:
-    ...     log.verify().ok
-    True
-    """
-    return AuditLog(settings.state_url, log_key(settings),
-                    head_file_path(audit_key_path(settings)))

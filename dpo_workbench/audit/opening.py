@@ -1,4 +1,6 @@
-"""The audit log opened on a thread of its own, while the caller does other work.
+"""Opening the installation's audit log: at once, or on a thread of its own.
+
+:func:`open_audit_log` opens it from the settings.
 
 A command-line search opens the installation's databases and its audit log; the
 two do not depend on each other, so :meth:`Workbench.open` (``audit_ahead``)
@@ -11,8 +13,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from .headfile import head_file_path
+from .keys import audit_key_path, log_key
 from .log import AuditLog
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 class AuditOpening:
@@ -54,3 +62,23 @@ class AuditOpening:
         self._thread.join()
         if self._value is not None:
             self._value.close()
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """Open the installation's audit log (state database, key file, head file beside it).
+
+    Needs neither the datamap nor the installation's databases. A missing key
+    file is a ConfigError unless the log is new (:func:`.keys.log_key`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dpo_workbench.settings import load_settings
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "w.yaml").write_text("datamap: dm.yaml\\ndatabases: {x: sqlite:///x.sqlite}\\n")
+    >>> with open_audit_log(load_settings(d / "w.yaml")) as log:
+    ...     log.verify().ok
+    True
+    """
+    return AuditLog(settings.state_url, log_key(settings),
+                    head_file_path(audit_key_path(settings)))
