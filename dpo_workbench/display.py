@@ -226,7 +226,8 @@ def search_html(result: SearchResult) -> str:
     parts = [heading(f"Search result: {plural(result.total, 'item')}")]
     if result.too_many:
         parts.append(f"<p><b>More than {result.too_many_threshold:,} items</b>: narrowing the "
-                     "criteria (a shorter time span) is suggested; every item is here.</p>")
+                     "criteria (a shorter time span) is suggested; every item is here. No "
+                     "identity hints are collected for so many items.</p>")
     parts.append(table(["group", "items"], [[_title(g), n] for g, n in
                                             result.counts().items()]))
     per_table: dict[tuple[str, str], list[Any]] = {}

@@ -67,6 +67,8 @@ class SearchResult:
     not_restricted_by_dates: tuple[str, ...] = ()
     #: Other phone numbers and e-mail addresses in the found rows' match columns:
     #: suggestions to add to the search (:mod:`dpo_workbench.hints`), never added.
+    #: None are collected for a result of too many items (:attr:`too_many`): its
+    #: items are mostly other people's, whose identifiers say nothing of this person.
     hints: tuple[Hint, ...] = ()
 
     @functools.cached_property
@@ -250,15 +252,16 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                     conn.close()
         for conn in kept.values():
             conn.close()
+    threshold = inst.settings.search.too_many
+    too_many = sum(map(len, records.values())) > threshold
     return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
-                        too_many_threshold=inst.settings.search.too_many,
+                        too_many_threshold=threshold,
                         elapsed=time.perf_counter() - started,
                         rows_per_table={k: len(v.rows) for k, v in rows.items()},
                         not_restricted_by_dates=plan.undated(),
-                        hints=tuple(column_hints(plan.criteria,
-                                                 ((q.spec, rows[q.spec.id].rows,
-                                                   rows[q.spec.id].at)
-                                                  for q in plan.queries), matched)))
+                        hints=() if too_many else tuple(column_hints(
+                            plan.criteria, ((q.spec, rows[q.spec.id].rows, rows[q.spec.id].at)
+                                            for q in plan.queries), matched)))
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],

@@ -49,3 +49,25 @@ def test_ids_dates_and_amounts_are_not_taken_for_numbers():
     collect.text("case 2024-000000, invoice 12 345,50 EUR, ticket 9876543, "
                  "call me on 040 765 4321", "x")
     assert [(h.kind, h.value) for h in collect.hints()] == [("phone", "040 765 4321")]
+
+
+def test_a_result_of_too_many_items_gets_no_hints(tmp_path):
+    # Too many items are mostly other people's: their numbers and addresses are no
+    # hint to this person's (a 3-digit search of a large installation used to list
+    # thousands of them).
+    settings = build_fixed_install(tmp_path / "i")
+    con = sqlite3.connect(tmp_path / "i" / "directory.sqlite")
+    con.execute("UPDATE directory_entries SET phone_home = '+358 9 555 1212' WHERE id = 11")
+    con.commit()
+    con.close()
+    with dw.open_workbench(settings) as wb:
+        result = wb.search(phone=PHONE)
+        assert not result.too_many and result.hints
+        total = result.total
+    settings.write_text(settings.read_text(encoding="utf-8")
+                        + f"search: {{too_many: {total - 1}}}\n", encoding="utf-8")
+    with dw.open_workbench(settings) as wb:
+        crowded = wb.search(phone=PHONE)
+        assert crowded.too_many and crowded.total == total
+        assert crowded.hints == ()
+        assert "No identity hints are collected" in crowded._repr_html_()

@@ -143,7 +143,8 @@ def _print_result(result: SearchResult, fmt: str, out: TextIO, err: TextIO) -> i
     print(f"\n{result.total} item(s) in {result.elapsed * 1000:.0f} ms", file=out)
     if result.too_many:
         print(f"note: more than {result.too_many_threshold} items were found; consider narrowing "
-              "the criteria (for example a shorter time span).", file=err)
+              "the criteria (for example a shorter time span). No identity hints are collected "
+              "for so many items.", file=err)
     return EXIT_OK
 
 
