@@ -70,10 +70,16 @@ import gc, json, sys
 from dpo_workbench import cli, console
 seen = {}
 real_main = cli.main
+usual = gc.get_threshold()
 def main():
     seen["collector on during the command"] = gc.isenabled()
-    seen["imported objects set aside"] = gc.get_freeze_count() > 10000
-    return real_main()
+    imported = gc.get_freeze_count()
+    seen["imported objects set aside"] = imported > 10000
+    seen["collecting rarely while opening"] = gc.get_threshold()[0] == console.START_THRESHOLD
+    status = real_main()
+    seen["opening set aside too"] = gc.get_freeze_count() > imported
+    seen["collecting as usual after opening"] = gc.get_threshold() == usual
+    return status
 cli.main = main
 try:
     console.run()
@@ -83,14 +89,17 @@ finally:
 
 
 def test_the_process_collects_garbage_during_the_command_and_answers_as_main(settings: Path):
-    """The console script turns the collector off only while importing; the command runs
-    with it on, and prints and exits exactly as :func:`dpo_workbench.cli.main`."""
+    """The console script turns the collector off only while importing and collects
+    rarely while the command opens its installation; the command's own work runs with
+    the usual collector, and it prints and exits exactly as :func:`dpo_workbench.cli.main`."""
     argv = ["search", "--config", str(settings), "--email", "aino.jarvinen@example.fi",
             "--format", "json"]
     proc = subprocess.run([sys.executable, "-c", _GC_PROBE, *argv], capture_output=True,
                           text=True, check=False, timeout=120)
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == {
-        "collector on during the command": True, "imported objects set aside": True}
+        "collector on during the command": True, "imported objects set aside": True,
+        "collecting rarely while opening": True, "opening set aside too": True,
+        "collecting as usual after opening": True}
     assert proc.returncode == 0
     script = Path(sys.executable).parent / "dpo-workbench"
     for command in ([str(script)], [sys.executable, "-m", "dpo_workbench.cli"]):
@@ -194,3 +203,17 @@ def test_a_search_that_cannot_connect_starts_no_audit_log(tmp_path: Path) -> Non
 
     assert run.returncode != 0 and "not reachable" in run.stderr, run.stderr
     assert not key.exists() and not key.parent.exists()
+
+
+def test_a_command_run_from_python_leaves_the_collector_alone(settings: Path):
+    """Only the ``dpo-workbench`` process changes how the collector runs: ``main`` called
+    from a notebook or a script (and ``started`` there) changes nothing of the caller's."""
+    import gc
+    import io
+
+    from dpo_workbench import cli
+
+    before = (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+    assert cli.main(["search", "--config", str(settings), "--email",
+                     "aino.jarvinen@example.fi", "--format", "json"], out=io.StringIO()) == 0
+    assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before

@@ -8,12 +8,12 @@ from typing import TextIO
 from ..batch import Status
 from ..errors import EXIT_INCOMPLETE, EXIT_OK
 from ..progress import progress_display
-from ..workbench import open_workbench
+from .commands import open_for
 
 
 def batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``batch``: exit 0 when every line succeeded, 5 when one did not (the others ran)."""
-    with open_workbench(args.config, user=args.user) as wb, \
+    with open_for(args) as wb, \
             progress_display(err, quiet=args.quiet) as progress:
         result = wb.batch(args.requests, out=args.out, fmt=args.format, force=args.force,
                           accept_too_many=args.accept_too_many, bom=not args.no_bom,

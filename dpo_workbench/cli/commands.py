@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..console import started
 from ..criteria import FIELDS
 from ..errors import EXIT_OK
 from ..search import SearchResult
@@ -31,16 +32,23 @@ def selection_of(result: SearchResult, args: argparse.Namespace) -> Selection:
                                            args.exclude_group)
 
 
+def open_for(args: argparse.Namespace, **options: Any) -> Workbench:
+    """The workbench of ``--config`` acting as ``--user`` (``options``: of
+    :func:`open_workbench`); the process's start is then over (:func:`.console.started`)."""
+    wb = open_workbench(args.config, user=args.user, **options)
+    started()
+    return wb
+
+
 def _open(args: argparse.Namespace) -> Workbench:
-    return open_workbench(args.config, user=args.user, audit_ahead=True)
+    return open_for(args, audit_ahead=True)
 
 
 def search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``search``: find everything held about one person."""
     # A database holding only lookups (agents' names, queues) is not read by a search,
     # nor by its identity hints (child rows live in their parent's database).
-    with open_workbench(args.config, user=args.user, audit_ahead=True,
-                        searched_only=True) as wb:
+    with open_for(args, audit_ahead=True, searched_only=True) as wb:
         result = wb.search(wb.criteria(**criteria_fields(args)))
         if args.hints:
             result = replace(result, hints=tuple(wb.identity_hints(result)))

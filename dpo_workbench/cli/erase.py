@@ -25,9 +25,8 @@ from ..errors import (
     exit_status,
 )
 from ..progress import progress_display
-from ..workbench import open_workbench
 from . import erasedocs
-from .commands import criteria_fields, selection_of
+from .commands import criteria_fields, open_for, selection_of
 from .emit import emit_json
 
 
@@ -46,7 +45,7 @@ def erase(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume:
         # Only the run's databases: another one may be down meanwhile.
         databases = open_journal(load_settings(args.config)).load(args.resume).plan.databases
-    with open_workbench(args.config, user=args.user, databases=databases) as wb:
+    with open_for(args, databases=databases) as wb:
         criteria = wb.criteria(**fields) if Criteria.given(fields) or not args.resume else None
         try:
             if args.resume:

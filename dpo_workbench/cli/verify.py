@@ -16,13 +16,13 @@ from ..criteria import Criteria
 from ..errors import EXIT_CHECK_FAILED, EXIT_OK, ConfirmationError, UsageError
 from ..progress import Progress
 from ..selection import RowRef
-from ..workbench import Workbench, open_workbench
-from .commands import criteria_fields
+from ..workbench import Workbench
+from .commands import criteria_fields, open_for
 from .emit import emit_json
 
 
 def _open(args: argparse.Namespace) -> Workbench:
-    return open_workbench(args.config, user=args.user, audit_ahead=True)
+    return open_for(args, audit_ahead=True)
 
 
 def _progress(err: TextIO) -> Progress:
