@@ -128,6 +128,32 @@ def test_a_pooled_kernel_has_the_installation_open_and_the_widgets_built_before_
         state.close()
 
 
+_KERNEL_PROBE = """
+import gc, json, os, sys
+from dpo_workbench.ui.app import prepare_kernel
+from dpo_workbench.ui import ahead
+prepare_kernel()
+print(json.dumps({"prepared": ahead.take(os.environ["DPO_WORKBENCH_CONFIG"]) is not None,
+                  "set aside": gc.get_freeze_count()}))
+"""
+
+
+def test_what_a_pooled_kernel_prepares_is_set_aside_from_the_collector(install: Path) -> None:
+    """The modules, the open installation and the widgets live as long as the kernel:
+    a large search's collections no longer walk them (gc.freeze after preparing)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _KERNEL_PROBE], capture_output=True,
+                          text=True, timeout=180, check=False,
+                          env={**os.environ, "DPO_WORKBENCH_CONFIG": str(install)})
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["prepared"] and seen["set aside"] > 50_000
+
+
 def test_a_schema_changed_after_the_kernel_opened_it_is_seen_at_log_on(install: Path) -> None:
     from dpo_workbench.ui import ahead
 

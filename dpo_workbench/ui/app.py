@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import html
 import logging
 import os
@@ -342,12 +343,18 @@ def prepare_kernel() -> None:
     Importing ipywidgets, pandas, SQLAlchemy and the workbench takes most of the
     time a new kernel needs; opening the installation and building the widgets take
     most of what remains at log-on. Done ahead, the page of a log-on is ready sooner.
+
+    What was made then lives as long as the kernel, so it is set aside from the
+    cyclic garbage collector (:func:`gc.freeze`): a search of thousands of items
+    makes the collector walk every object it tracks now and then, and the kernel's
+    modules and widgets would otherwise be most of them, every time.
     """
     protect_kernel()
     from .. import workbench  # noqa: F401 - imported for its import time
     from ..erasure import verify  # noqa: F401
 
     prepare_dashboard()
+    gc.freeze()
 
 
 def prepare_dashboard(settings_path: str | Path | None = None) -> bool:
