@@ -13,6 +13,10 @@ after one warm-up of each:
   the typed DataFrames are built later, on first use), and the **audit append** (one
   search event written to the hash-chained log).
 
+The log writes its head file after an append, on a thread of its own; each part's
+clock starts only once that write has ended (``wb.audit.flush()``, untimed), so that
+no part pays for the one before it.
+
 The overhead is *whole / SQL alone*; what the parts do not account for (the
 difference between the whole and plan + execute + audit append) is the rest of the
 call outside these clocks, among it the identity hints of the found rows' match
@@ -29,14 +33,22 @@ from dpo_workbench.audit import Action
 from .searches import Search, median_ms, statements, timed
 
 
-def _interleaved(parts: dict[str, Callable[[], Any]], runs: int) -> dict[str, list[float]]:
-    """One warm-up of each part, then ``runs`` rounds of every part in turn."""
+def _interleaved(parts: dict[str, Callable[[], Any]], runs: int,
+                 settle: Callable[[], Any]) -> dict[str, list[float]]:
+    """One warm-up of each part, then ``runs`` rounds of every part in turn.
+
+    ``settle`` runs untimed after each part: what a part left running in the
+    background (the audit log's head file, written on a thread of its own after an
+    append) ends before the next part's clock starts, not during it.
+    """
     for fn in parts.values():
         fn()
+        settle()
     times: dict[str, list[float]] = {name: [] for name in parts}
     for _ in range(runs):
         for name, fn in parts.items():
             times[name].append(timed(fn)[0])
+            settle()
     return times
 
 
@@ -56,7 +68,7 @@ def overhead_timings(wb: Any, runs: int, searches: list[Search]) -> dict[str, An
             "plan": lambda s=s: wb.plan(**s.fields),
             "audit": lambda plan=plan: wb.record(Action.SEARCH, criteria=plan.criteria,
                                                  tables={}, detail={"items": 0}),
-        }, runs)
+        }, runs, wb.audit.flush)
         entry = {f"{name}_ms": round(median_ms(values), 3) for name, values in times.items()}
         entry["execute_ms"] = round(median_ms(execute_ms[1:]), 3)  # the search's own clock
         entry["whole_runs_ms"] = [round(t * 1000, 3) for t in times["whole"]]

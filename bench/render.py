@@ -513,10 +513,12 @@ def overhead_section(entries: list[dict[str, Any]]) -> list[str]:
               "validated, one select per table), *execute* (`execute_plan`'s own clock: the "
               "statements on the installation's search threads and the rows assembled into each "
               "group's records; the DataFrames are built later, on first use), "
-              "*audit* (one search event appended to the hash-chained log); *rest* = whole − "
+              "*audit* (one search event appended to the hash-chained log; the head file "
+              "beside the key file is written afterwards on a thread of the log, and every "
+              "part's clock starts only once it is written); *rest* = whole − "
               "plan − execute − audit: what runs outside these clocks, among it the identity "
               "hints of the found rows' match columns, which `execute_plan` computes after its "
-              "clock stops (they grow with the result)."
+              "clock stops (they grow with the result; a result of too many items has none)."
               " Each column is its own median, so small differences can be negative.", ""]
     for r in rs:
         lines += [f"{_name(r)}:", "",
