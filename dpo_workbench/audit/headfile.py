@@ -42,7 +42,7 @@ import os
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -160,12 +160,14 @@ def locked(path: str | os.PathLike[str]) -> Iterator[None]:
 
 
 def advance_head_file(path: str | os.PathLike[str], key: bytes, last_id: int,
-                      last_hash: str) -> bool:
+                      last_hash: str, *, read: Callable[[], Head | None] | None = None,
+                      ) -> bool:
     """Move the head file at ``path`` forward to event ``last_id``; True if it moved.
 
     It never moves backwards, never creates a missing file and never
     overwrites one that is damaged or edited (the evidence stays for
-    ``verify``).
+    ``verify``). ``read`` reads the file as it is (default
+    :func:`read_head_file`); it is called holding the lock.
 
     Examples
     --------
@@ -181,7 +183,7 @@ def advance_head_file(path: str | os.PathLike[str], key: bytes, last_id: int,
     5
     """
     with locked(path):
-        current = read_head_file(path, key)
+        current = read() if read is not None else read_head_file(path, key)
         if current is None or not current.valid or current.last_id >= last_id:
             return False
         write_head_file(path, key, last_id, last_hash)
@@ -246,15 +248,9 @@ class HeadFileKeeper:
         return head
 
     def _advance(self, last_id: int, last_hash: str) -> None:
-        """:func:`advance_head_file`, remembering what it wrote so that :meth:`read` need not."""
-        with locked(self.path):
-            current = self.read()
-            if current is None or not current.valid or current.last_id >= last_id:
-                return
-            write_head_file(self.path, self._key, last_id, last_hash)
-            # Still under the lock: no other writer replaced it since.
-            self._seen = (_signature(os.stat(self.path)),
-                          Head(last_id, last_hash, valid=True))
+        """:func:`advance_head_file`, then the file read here, not by the next append."""
+        advance_head_file(self.path, self._key, last_id, last_hash, read=self.read)
+        self.read()
 
     def advance(self, last_id: int, last_hash: str) -> None:
         """Have the file moved forward to event ``last_id`` (committed), without waiting."""

@@ -111,11 +111,11 @@ class AuditLog:
         if not isinstance(key, bytes) or len(key) < 16:
             raise ValueError("The audit key must be at least 16 bytes (load_or_create_key).")
         self._head_file = Path(head_file) if head_file is not None else None
-        self._keeper = (HeadFileKeeper(self._head_file, chain_key(key))
-                        if self._head_file is not None else None)
         self._url = make_url(url)
         self._key = key
         self._chain_key = chain_key(key)
+        self._keeper = (HeadFileKeeper(self._head_file, self._chain_key)
+                        if self._head_file is not None else None)
         self._backend = self._url.get_backend_name()
         # Recorded beside the declared user: the account that really ran the process.
         self._os_user = os_account()
