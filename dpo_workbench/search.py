@@ -12,7 +12,7 @@ import functools
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -252,16 +252,16 @@ def execute_plan(plan: QueryPlan, inst: Installation,
                     conn.close()
         for conn in kept.values():
             conn.close()
-    threshold = inst.settings.search.too_many
-    too_many = sum(map(len, records.values())) > threshold
-    return SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
-                        too_many_threshold=threshold,
-                        elapsed=time.perf_counter() - started,
-                        rows_per_table={k: len(v.rows) for k, v in rows.items()},
-                        not_restricted_by_dates=plan.undated(),
-                        hints=() if too_many else tuple(column_hints(
-                            plan.criteria, ((q.spec, rows[q.spec.id].rows, rows[q.spec.id].at)
-                                            for q in plan.queries), matched)))
+    result = SearchResult(criteria=plan.criteria, records=records, dtypes=dtypes,
+                          too_many_threshold=inst.settings.search.too_many,
+                          elapsed=time.perf_counter() - started,
+                          rows_per_table={k: len(v.rows) for k, v in rows.items()},
+                          not_restricted_by_dates=plan.undated())
+    if result.too_many:
+        return result  # no hints (see SearchResult.hints)
+    return replace(result, hints=tuple(column_hints(
+        plan.criteria, ((q.spec, rows[q.spec.id].rows, rows[q.spec.id].at)
+                        for q in plan.queries), matched)))
 
 
 def _assemble(plan: QueryPlan, inst: Installation, rows: Mapping[str, _Rows],
